@@ -1,0 +1,260 @@
+-- One function per command, built from the layers below. Each takes the
+-- session `s` = { opts = global options, args = command arguments,
+-- out = function(line) for results, log = function(line) for progress,
+-- warn = function(line) } and returns an exit code (nil = 0).
+local config = require("luamig.config")
+local script = require("luamig.script")
+local revmap = require("luamig.revmap")
+local runtime = require("luamig.runtime")
+local display = require("luamig.display")
+
+local M = {}
+
+------------------------------------------------------------------ helpers
+
+local function load_config(s)
+  return config.load({ config = s.opts.config, url = s.opts.url, x = s.opts.x }, s.warn)
+end
+
+-- The configuration, every revision file, and the graph over them.
+local function load_project(s)
+  local cfg = load_config(s)
+  local map = revmap.new(script.load_all(cfg))
+  return cfg, map
+end
+
+local function load_env(cfg)
+  local path = cfg.script_dir .. "/env.lua"
+  local f = io.open(path, "r")
+  if f == nil then return {} end
+  f:close()
+  return config.load_table_file(path, "env " .. path)
+end
+
+-- Connects, runs env.lua's on_connect, takes the migration lock, calls
+-- fn(migrator), and always unlocks and disconnects.
+local function with_migrator(s, cfg, fn, opts)
+  opts = opts or {}
+  if opts.offline then
+    return fn(runtime.new({ cfg = cfg, out = io.stdout, log = s.log }))
+  end
+  local env = load_env(cfg)
+  local conn = runtime.connect(cfg.url)
+  conn:set_notices(not s.opts.quiet)
+  local migrator = runtime.new({ cfg = cfg, conn = conn, log = s.log })
+  local ok, err = pcall(function()
+    if env.on_connect then env.on_connect(conn) end
+    if opts.lock then migrator:lock(s.opts.lock_timeout) end
+    return fn(migrator)
+  end)
+  if conn:is_ok() then pcall(migrator.unlock, migrator) end
+  conn:close()
+  if not ok then error(err, 0) end
+  return err
+end
+
+local function set_of(list)
+  local set = {}
+  for _, id in ipairs(list) do set[id] = true end
+  return set
+end
+
+------------------------------------------------------------------ init
+
+function M.init(s)
+  local dir = s.args[1]
+  local cfg_path = s.opts.config or config.DEFAULT_FILE
+  for _, path in ipairs(script.init(dir, cfg_path)) do
+    s.log("Creating " .. path)
+  end
+  s.log(("Edit %s (url), then: luamig revision -m \"first revision\""):format(cfg_path))
+end
+
+------------------------------------------------------------------ revision
+
+function M.revision(s)
+  local a = s.args
+  local cfg, map = load_project(s)
+  local id = a.rev_id or script.new_rev_id()
+  if a.rev_id and not a.rev_id:match("^[%w_%-]+$") then
+    error(("--rev-id %q may hold only letters, digits, - and _"):format(a.rev_id), 0)
+  end
+  if map:get(id) then error(("revision %s already exists"):format(id), 0) end
+  local parents = map:new_revision_parents(a.head or "head", a.splice, a.branch_label)
+  local path = script.write_revision(cfg, {
+    id = id, message = a.message, down_revision = #parents == 0 and nil or (#parents == 1 and parents[1] or parents),
+    branch_labels = a.branch_label, depends_on = a.depends_on,
+  }, a.version_path and config.join(cfg.dir, a.version_path))
+  s.out(path)
+end
+
+------------------------------------------------------------ upgrade/downgrade
+
+-- "FROM:TO" in --sql mode names the starting point explicitly.
+local function split_range(target)
+  local from, to = target:match("^(.-):(.+)$")
+  if from then return from, to end
+  return nil, target
+end
+
+local function migrate(s, direction)
+  local cfg, map = load_project(s)
+  local offline = s.args.sql
+  local from, target = split_range(s.args.target)
+  if from and not offline then
+    error(("a FROM:TO range (%s) is only for --sql mode"):format(s.args.target), 0)
+  end
+  if offline and direction == "downgrade" and not from then
+    error("downgrade --sql needs a FROM:TO range, e.g. 'luamig downgrade head:base --sql'", 0)
+  end
+  with_migrator(s, cfg, function(m)
+    local heads = offline and map:resolve(from or "base", {}) or m:current_heads()
+    local steps
+    if direction == "upgrade" then
+      steps = map:upgrade_steps(heads, target)
+    else
+      steps = map:downgrade_steps(heads, target)
+    end
+    m:run(steps)
+  end, { offline = offline, lock = true })
+end
+
+function M.upgrade(s) return migrate(s, "upgrade") end
+function M.downgrade(s) return migrate(s, "downgrade") end
+
+------------------------------------------------------------------ reports
+
+function M.current(s)
+  local cfg, map = load_project(s)
+  local heads = with_migrator(s, cfg, function(m) return m:current_heads() end)
+  if s.opts.json then
+    local list = setmetatable({}, display.array)
+    for _, id in ipairs(heads) do
+      local node = map:get(id)
+      list[#list + 1] = node and display.revision_json(node, set_of(heads)) or { revision = id, unknown = true }
+    end
+    s.out(display.json({ current = list }))
+    return
+  end
+  for _, id in ipairs(heads) do
+    local node = map:get(id)
+    if node == nil then
+      s.out(id .. " (not found in the revision files)")
+    elseif s.args.verbose then
+      s.out(display.entry(node))
+    else
+      s.out(display.line(node, {}))
+    end
+  end
+end
+
+function M.history(s)
+  local cfg, map = load_project(s)
+  local current = {}
+  local range = s.args.rev_range
+  if s.args.indicate_current or (range and range:find("current", 1, true)) then
+    current = with_migrator(s, cfg, function(m) return m:current_heads() end)
+  end
+  local nodes = map:history(range, current)
+  local current_set = set_of(current)
+  if s.opts.json then
+    local list = setmetatable({}, display.array)
+    for i, node in ipairs(nodes) do list[i] = display.revision_json(node, current_set) end
+    s.out(display.json({ history = list }))
+    return
+  end
+  for _, node in ipairs(nodes) do
+    if s.args.verbose then
+      s.out(display.entry(node, s.args.indicate_current and current_set))
+    else
+      s.out(display.line(node, { parents = true, branches = true, doc = true,
+                                 current = s.args.indicate_current and current_set }))
+    end
+  end
+end
+
+function M.heads(s)
+  local _, map = load_project(s)
+  local heads = map:heads()
+  if s.opts.json then
+    local list = setmetatable({}, display.array)
+    for i, id in ipairs(heads) do list[i] = display.revision_json(map:get(id)) end
+    s.out(display.json({ heads = list }))
+    return
+  end
+  for _, id in ipairs(heads) do
+    local node = map:get(id)
+    s.out(s.args.verbose and display.entry(node) or display.line(node, { branches = true, tree = false }))
+  end
+end
+
+function M.branches(s)
+  local _, map = load_project(s)
+  for _, node in ipairs(map:branch_points()) do
+    if s.args.verbose then
+      s.out(display.entry(node))
+    else
+      s.out(display.line(node, { branches = true }))
+    end
+    local pad = (" "):rep(#node.revision)
+    for _, child in ipairs(node.children) do
+      s.out(("%s -> %s"):format(pad, display.line(map:get(child), { branches = true, doc = s.args.verbose })))
+    end
+    s.out("")
+  end
+end
+
+function M.show(s)
+  local _, map = load_project(s)
+  for _, id in ipairs(map:resolve(s.args.rev, {})) do
+    s.out(display.entry(map:get(id)))
+  end
+end
+
+function M.stamp(s)
+  local cfg, map = load_project(s)
+  local offline = s.args.sql
+  with_migrator(s, cfg, function(m)
+    local heads = m:current_heads()
+    local targets = map:resolve(s.args.rev, heads)
+    local ops = s.args.purge and map:stamp_ops({}, targets) or map:stamp_ops(heads, targets)
+    m:stamp(ops, s.args.purge)
+  end, { offline = offline, lock = true })
+end
+
+function M.merge(s)
+  local cfg, map = load_project(s)
+  local parents = {}
+  for _, rev in ipairs(s.args.revs) do
+    for _, id in ipairs(map:resolve(rev, {})) do parents[#parents + 1] = id end
+  end
+  if #parents < 2 then error("merge needs at least two revisions to merge", 0) end
+  local id = s.args.rev_id or script.new_rev_id()
+  local path = script.write_revision(cfg, {
+    id = id, message = s.args.message, down_revision = parents, branch_labels = s.args.branch_label,
+  })
+  s.out(path)
+end
+
+function M.status(s)
+  local cfg, map = load_project(s)
+  local heads = with_migrator(s, cfg, function(m) return m:current_heads() end)
+  local applied = map:applied_set(heads)
+  local rows = setmetatable({}, display.array)
+  for _, node in ipairs(map:history(nil, heads)) do
+    table.insert(rows, 1, { revision = node.revision, message = node.message or "",
+                            applied = applied[node.revision] == true })
+  end
+  if s.opts.json then
+    s.out(display.json({ current = setmetatable(heads, display.array), revisions = rows }))
+    return
+  end
+  local pending = 0
+  for _, row in ipairs(rows) do
+    if not row.applied then pending = pending + 1 end
+    s.out(("%-8s %s, %s"):format(row.applied and "applied" or "pending", row.revision, row.message))
+  end
+  s.log(("%d applied, %d pending"):format(#rows - pending, pending))
+end
+
+return M

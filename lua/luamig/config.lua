@@ -1,0 +1,81 @@
+-- Finding and loading luamig.lua, and applying command-line overrides.
+local M = {}
+
+M.DEFAULT_FILE = "luamig.lua"
+
+local known_keys = {
+  script_location = true, url = true, version_table = true, version_table_schema = true,
+  transaction_per_migration = true, version_locations = true, lock_timeout = true,
+  statement_timeout = true, file_template = true, history_table = true,
+}
+
+local defaults = {
+  version_table = "luamig_version",
+  history_table = "luamig_history",
+  transaction_per_migration = true,
+}
+
+function M.dirname(path)
+  local dir = path:match("^(.*)/[^/]*$")
+  if dir == nil then return "." end
+  if dir == "" then return "/" end
+  return dir
+end
+
+-- path relative to dir, unless absolute
+function M.join(dir, path)
+  if path:sub(1, 1) == "/" or dir == "." then return path end
+  return dir .. "/" .. path
+end
+
+-- Runs a Lua file that must return a table; errors name the file.
+function M.load_table_file(path, what)
+  local chunk, err = loadfile(path, "t", setmetatable({}, { __index = _G }))
+  if not chunk then error(("%s: %s"):format(what, err), 0) end
+  local ok, result = pcall(chunk)
+  if not ok then error(("%s: %s"):format(what, tostring(result)), 0) end
+  if type(result) ~= "table" then
+    error(("%s: %s must return a table, got %s"):format(what, path, type(result)), 0)
+  end
+  return result
+end
+
+-- Makes modules in dir loadable by require (env.lua, revisions, models).
+local function add_module_dir(dir)
+  local entry = dir .. "/?.lua;" .. dir .. "/?/init.lua;"
+  if not package.path:find(entry, 1, true) then package.path = entry .. package.path end
+end
+
+-- opts: { config = -c FILE, url = --url, x = { key = value } }; warn(msg)
+-- prints a warning. Returns the configuration table with absolute-or-
+-- relative-to-cwd paths resolved against the config file's directory.
+function M.load(opts, warn)
+  local path = opts.config or os.getenv("LUAMIG_CONFIG") or M.DEFAULT_FILE
+  local f = io.open(path, "r")
+  if f == nil then
+    error(("config file %s not found (create one with 'luamig init DIR', or pass -c FILE)"):format(path), 0)
+  end
+  f:close()
+  local raw = M.load_table_file(path, "config " .. path)
+  local cfg = { path = path, dir = M.dirname(path), x = opts.x or {} }
+  for k, v in pairs(raw) do
+    if known_keys[k] then cfg[k] = v
+    elseif warn then warn(("config %s: unknown key %q ignored"):format(path, tostring(k))) end
+  end
+  for k, v in pairs(defaults) do
+    if cfg[k] == nil then cfg[k] = v end
+  end
+  if type(cfg.script_location) ~= "string" then
+    error(("config %s: script_location must be a string naming the migrations directory"):format(path), 0)
+  end
+  cfg.script_dir = M.join(cfg.dir, cfg.script_location)
+  cfg.version_dirs = { cfg.script_dir .. "/versions" }
+  for _, loc in ipairs(cfg.version_locations or {}) do
+    cfg.version_dirs[#cfg.version_dirs + 1] = M.join(cfg.dir, loc)
+  end
+  cfg.url = opts.url or os.getenv("LUAMIG_URL") or cfg.url
+  add_module_dir(cfg.dir)
+  return cfg
+end
+
+return M

@@ -1,0 +1,87 @@
+-- Errors users see: one line saying what failed and where. Database errors
+-- arrive as structured objects from luamig.core; failures inside a revision
+-- are wrapped with its id, file and line.
+local core = require("luamig.core")
+
+local M = {}
+
+local RevisionError = {}
+RevisionError.__index = RevisionError
+
+local function one_line(s)
+  return (tostring(s):gsub("%s+", " "):gsub("^ ", ""):gsub(" $", ""))
+end
+
+local function shorten(s, max)
+  if #s <= max then return s end
+  return s:sub(1, max - 3) .. "..."
+end
+
+function M.is_db_error(err)
+  return type(err) == "table" and getmetatable(err) == core.pgerror
+end
+
+-- "ERROR 42P01: relation "x" does not exist (detail; hint) in: <statement>"
+function M.describe_db_error(err)
+  local parts = { err.sqlstate and ("ERROR %s: %s"):format(err.sqlstate, one_line(err.message or ""))
+                  or ("ERROR: %s"):format(one_line(err.message or "database error")) }
+  if err.detail then parts[#parts + 1] = "; detail: " .. one_line(err.detail) end
+  if err.hint then parts[#parts + 1] = "; hint: " .. one_line(err.hint) end
+  if err.statement then parts[#parts + 1] = "; statement: " .. shorten(one_line(err.statement), 300) end
+  return table.concat(parts)
+end
+
+function M.describe(err)
+  if M.is_db_error(err) then return M.describe_db_error(err) end
+  if getmetatable(err) == RevisionError then return err:describe() end
+  return one_line(err)
+end
+
+-- A failure inside revision `rev` (a node with revision and path), at
+-- `line` of its file when known.
+function M.revision_error(rev, direction, cause, line)
+  return setmetatable({ revision = rev.revision, path = rev.path, direction = direction,
+                        cause = cause, line = line }, RevisionError)
+end
+
+function M.is_revision_error(err)
+  return getmetatable(err) == RevisionError
+end
+
+function RevisionError:describe()
+  local where = self.path and (self.line and ("%s:%d"):format(self.path, self.line) or self.path) or "?"
+  local msg = M.describe(self.cause)
+  -- a Lua error already carrying "file:line: " says it twice otherwise
+  if type(self.cause) == "string" and self.path then
+    msg = msg:gsub("^" .. self.path:gsub("%p", "%%%0") .. ":%d+: ", "")
+  end
+  return ("%s (%s): %s"):format(self.revision, where, msg)
+end
+
+RevisionError.__tostring = RevisionError.describe
+
+-- Removes a password written in a connection string from a message:
+-- postgresql://user:secret@host and password=secret.
+function M.redact(msg, url)
+  msg = tostring(msg)
+  if type(url) ~= "string" then return msg end
+  local secrets = {}
+  local uri_pw = url:match("^%a+://[^:/@]*:([^@]*)@")
+  if uri_pw and uri_pw ~= "" then secrets[#secrets + 1] = uri_pw end
+  for pw in url:gmatch("password%s*=%s*'([^']*)'") do secrets[#secrets + 1] = pw end
+  for pw in url:gmatch("password%s*=%s*([^%s']+)") do secrets[#secrets + 1] = pw end
+  for pw in url:gmatch("[?&]password=([^&]*)") do secrets[#secrets + 1] = pw end
+  for _, secret in ipairs(secrets) do
+    if secret ~= "" then
+      msg = msg:gsub(secret:gsub("%p", "%%%0"), "****")
+    end
+  end
+  return msg
+end
+
+-- The URL with any password hidden, for display.
+function M.redact_url(url)
+  return M.redact(url, url)
+end
+
+return M

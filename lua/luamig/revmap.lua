@@ -1,0 +1,1241 @@
+-- luamig.revmap — the revision graph.
+--
+-- A faithful port of Alembic 1.8's alembic.script.revision.RevisionMap and of
+-- the version-table bookkeeping of alembic.runtime.migration (HeadMaintainer,
+-- RevisionStep, StampStep), so that luamig resolves targets, orders steps
+-- and keeps one row per head exactly as an Alembic user expects.
+--
+-- Pure: takes tables, returns tables, no I/O, no other luamig module.
+--
+-- Order.  Alembic orders its map by the order in which os.listdir() returned
+-- the files, i.e. by accident.  We order it by revision id instead, so every
+-- list here is deterministic; where Alembic's result depends on that map
+-- order (heads, step order between independent branches) ours is what
+-- Alembic gives when the files are listed in id order.  Where Alembic
+-- iterates a Python set (which row of a merge is UPDATEd and which DELETEd,
+-- the order of several depends_on) we use the declared order.
+--
+-- Errors.  Graph-walking code raises typed error objects (the RevisionError
+-- family of Alembic); the public methods turn them into the one-line
+-- messages Alembic's command layer prints (ScriptDirectory's
+-- _catch_revision_errors), raised with error(msg, 0).
+
+local M = {}
+
+---------------------------------------------------------------------------
+-- Small helpers
+---------------------------------------------------------------------------
+
+local BASE = setmetatable({}, { __tostring = function() return "base" end })
+M.BASE = BASE  -- the "<base>" position a downward walk can end on
+
+local function fail(fmt, ...)
+  error(fmt:format(...), 0)
+end
+
+-- nil | "x" | {"x", "y"} -> a fresh array without repeats
+local function to_list(v)
+  local out, seen = {}, {}
+  if v == nil then return out end
+  if type(v) ~= "table" then v = { v } end
+  for _, x in ipairs(v) do
+    if not seen[x] then seen[x] = true; out[#out + 1] = x end
+  end
+  return out
+end
+
+local function set_of(list)
+  local s = {}
+  for _, x in ipairs(list) do s[x] = true end
+  return s
+end
+
+local function ids_of(nodes)
+  local out = {}
+  for i, n in ipairs(nodes) do out[i] = n.revision end
+  return out
+end
+
+local function by_map_order(a, b) return a._idx < b._idx end
+
+-- set of nodes -> array in map order
+local function sorted_nodes(set)
+  local out = {}
+  for n in pairs(set) do out[#out + 1] = n end
+  table.sort(out, by_map_order)
+  return out
+end
+
+local function is_node(x) return type(x) == "table" and x.revision ~= nil end
+
+---------------------------------------------------------------------------
+-- Typed errors (Alembic's RevisionError family) and their translation
+---------------------------------------------------------------------------
+
+local RevError = {}
+RevError.__index = RevError
+RevError.__tostring = function(e) return e.msg end
+
+local function raise(kind, msg, fields)
+  local e = setmetatable(fields or {}, RevError)
+  e.kind, e.msg = kind, msg
+  error(e, 0)
+end
+
+local function revision_error(msg) raise("revision", msg) end
+
+local function fmt_ids(v)
+  if type(v) == "table" then
+    if is_node(v) then return v.revision end
+    local parts = {}
+    for i, x in ipairs(v) do parts[i] = is_node(x) and x.revision or tostring(x) end
+    return table.concat(parts, ", ")
+  end
+  return v == nil and "base" or tostring(v)
+end
+
+local MULTIPLE_HEADS = "Multiple head revisions are present for given argument "
+  .. "'%s'; please specify a specific target revision, '<branchname>@%s' to "
+  .. "narrow to a specific head, or 'heads' for all heads"
+
+-- ctx: { ancestor = fmt with %{start} %{end}, start, end_, multiple_heads }
+local function translate(err, ctx)
+  if getmetatable(err) ~= RevError then return err end
+  if err.kind == "range" then
+    local start = ctx.start or err.lower
+    local end_ = ctx.end_ or err.upper
+    local tmpl = ctx.ancestor or "Requested range %{start}:%{end} does not refer "
+      .. "to ancestor/descendant revisions along the same branch"
+    return (tmpl:gsub("%%{start}", fmt_ids(start)):gsub("%%{end}", fmt_ids(end_)))
+  elseif err.kind == "multiple_heads" then
+    local present = " (heads: " .. table.concat(err.heads, ", ") .. ")"
+    if ctx.multiple_heads then return ctx.multiple_heads .. present end
+    local arg = ctx.end_ or err.argument
+    return MULTIPLE_HEADS:format(arg, arg) .. present
+  elseif err.kind == "resolution" then
+    -- Alembic prints only the first sentence; we keep the reason when it
+    -- helps (an ambiguous prefix lists its candidates).
+    local msg = ("Can't locate revision identified by '%s'"):format(err.argument)
+    if err.detail then msg = msg .. "; " .. err.detail end
+    return msg
+  end
+  return err.msg
+end
+
+-- run fn(...) and turn a typed error into Alembic's command-level message
+local function guarded(ctx, fn, ...)
+  local res = table.pack(pcall(fn, ...))
+  if res[1] then return table.unpack(res, 2, res.n) end
+  error(translate(res[2], ctx), 0)
+end
+
+---------------------------------------------------------------------------
+-- Building the map
+---------------------------------------------------------------------------
+
+local Map = {}
+Map.__index = Map
+
+local function where(node)
+  return node.path and (" (" .. node.path .. ")") or ""
+end
+
+local function make_node(src, i)
+  if type(src) ~= "table" or type(src.revision) ~= "string" or src.revision == "" then
+    fail("revision #%d%s: 'revision' must be a non-empty string", i,
+      type(src) == "table" and src.path and (" (" .. src.path .. ")") or "")
+  end
+  local id = src.revision
+  local bad = {}
+  for _, c in ipairs { "+", "-", "@" } do
+    if id:find(c, 1, true) then bad[#bad + 1] = c end
+  end
+  if #bad > 0 then
+    fail("Character(s) '%s' not allowed in revision identifier '%s'",
+      table.concat(bad, ", "), id)
+  end
+  local node = {
+    revision = id,
+    down_revisions = to_list(src.down_revision),
+    own_branch_labels = to_list(src.branch_labels),
+    declared_depends_on = to_list(src.depends_on),
+    message = src.message,
+    path = src.path,
+    source = src,
+    children = {},      -- versioned next revisions (Alembic's nextrev)
+    dependents = {},    -- everything naming us as down_revision or depends_on
+  }
+  for _, d in ipairs(node.down_revisions) do
+    if d == id then fail("Self-loop is detected in revisions (%s)", id) end
+  end
+  for _, d in ipairs(node.declared_depends_on) do
+    if d == id then fail("Dependency self-loop is detected in revisions (%s)", id) end
+  end
+  return node
+end
+
+-- Iterative depth-first walk, a port of _iterate_related_revisions: same
+-- stack discipline, so the visiting order (which _add_branches relies on)
+-- matches Alembic's up to the order of sets.  edges(node) -> array of ids.
+-- With check, raises when one target reaches another ("overlaps").
+function Map:_walk_related(targets, edges, check)
+  local nodes = self._nodes
+  local seen, order = {}, {}
+  local target_set = check and set_of(targets) or nil
+  for _, t in ipairs(targets) do
+    if is_node(t) then
+      local stack, per_target = { t }, check and {} or nil
+      while #stack > 0 do
+        local rev = table.remove(stack)
+        if per_target then per_target[rev] = true end
+        if not seen[rev] then
+          seen[rev] = true
+          for _, id in ipairs(edges(rev)) do stack[#stack + 1] = nodes[id] end
+          order[#order + 1] = rev
+        end
+      end
+      if check then
+        local overlaps = {}
+        for n in pairs(per_target) do
+          if n ~= t and target_set[n] then overlaps[n] = true end
+        end
+        if next(overlaps) then
+          revision_error(("Requested revision %s overlaps with other requested revisions %s")
+            :format(t.revision, fmt_ids(ids_of(sorted_nodes(overlaps)))))
+        end
+      end
+    end
+  end
+  return seen, order
+end
+
+local function norm_down(n) return n._norm_down end
+local function versioned_down(n) return n.down_revisions end
+local function all_next(n) return n.dependents end
+local function versioned_next(n) return n.children end
+
+-- ancestors (self included); with deps by default, like Alembic
+function Map:_ancestors(targets, include_deps, check)
+  return self:_walk_related(targets, include_deps == false and versioned_down or norm_down, check)
+end
+
+-- descendants (self included); with deps by default, like Alembic
+function Map:_descendants(targets, include_deps, check)
+  return self:_walk_related(targets, include_deps == false and versioned_next or all_next, check)
+end
+
+local function check_unique_ids(nodes_in)
+  local by_id = {}
+  for _, n in ipairs(nodes_in) do
+    local prev = by_id[n.revision]
+    if prev then
+      fail("duplicate revision id %s in %s and %s", n.revision,
+        prev.path or "?", n.path or "?")
+    end
+    by_id[n.revision] = n
+  end
+  return by_id
+end
+
+-- branch labels share the namespace of revision ids (_map_branch_labels)
+function Map:_map_branch_labels()
+  for _, n in ipairs(self._order) do
+    for _, label in ipairs(n.own_branch_labels) do
+      local other = self._nodes[label] or self._labels[label]
+      if other then
+        fail("Branch name '%s' in revision %s already used by revision %s",
+          label, n.revision, other.revision)
+      end
+      self._labels[label] = n
+    end
+  end
+end
+
+-- link parents to children; depends_on may name a revision or a label
+function Map:_link()
+  local nodes, labels = self._nodes, self._labels
+  for _, n in ipairs(self._order) do
+    n.depends_on = {}
+    for _, dep in ipairs(n.declared_depends_on) do
+      local target = nodes[dep] or labels[dep]
+      if not target then
+        fail("revision %s%s: depends_on names '%s', which is not a revision or branch label",
+          n.revision, where(n), dep)
+      end
+      n.depends_on[#n.depends_on + 1] = target.revision
+    end
+    n.depends_on = to_list(n.depends_on)
+    local all = to_list(n.down_revisions)
+    for _, d in ipairs(n.depends_on) do all[#all + 1] = d end
+    n._all_down = to_list(all)
+    for _, d in ipairs(n.down_revisions) do
+      if not nodes[d] then
+        fail("Revision %s referenced from %s%s is not present", d, n.revision, where(n))
+      end
+    end
+  end
+  -- children lists come out in map order because we walk in map order
+  local versioned = {}
+  for _, n in ipairs(self._order) do
+    local vset = set_of(n.down_revisions)
+    versioned[n] = vset
+    for _, d in ipairs(n._all_down) do
+      local p = nodes[d]
+      p.dependents[#p.dependents + 1] = n.revision
+      if vset[d] then p.children[#p.children + 1] = n.revision end
+    end
+  end
+end
+
+function Map:_find_heads_and_bases()
+  local heads, real_heads, bases, real_bases = {}, {}, {}, {}
+  for _, n in ipairs(self._order) do
+    if #n.children == 0 then heads[#heads + 1] = n.revision end
+    if #n.dependents == 0 then real_heads[#real_heads + 1] = n.revision end
+    if #n.down_revisions == 0 then
+      bases[#bases + 1] = n.revision
+      if #n.declared_depends_on == 0 then real_bases[#real_bases + 1] = n.revision end
+    end
+  end
+  self._heads, self._real_heads = heads, real_heads
+  self._bases, self._real_bases = bases, real_bases
+end
+
+-- _detect_cycles: every revision must lie between a head and a base, first
+-- along down_revision only, then with depends_on too.
+function Map:_detect_cycles()
+  if #self._order == 0 then return end
+  local function check(kind, heads, bases, down, up)
+    if #heads == 0 or #bases == 0 then
+      fail("%s is detected in revisions (%s)", kind, table.concat(ids_of(self._order), ", "))
+    end
+    local from_heads = self:_walk_related(self:_nodes_of(heads), down)
+    local from_bases = self:_walk_related(self:_nodes_of(bases), up)
+    local lost = {}
+    for _, n in ipairs(self._order) do
+      if not (from_heads[n] and from_bases[n]) then lost[#lost + 1] = n.revision end
+    end
+    if #lost > 0 then
+      fail("%s is detected in revisions (%s)", kind, table.concat(lost, ", "))
+    end
+  end
+  check("Cycle", self._heads, self._bases, versioned_down, versioned_next)
+  check("Dependency cycle", self._real_heads, self._real_bases,
+    function(n) return n._all_down end, all_next)
+end
+
+-- _normalize_depends_on: drop a dependency that an ancestor already has, so
+-- the step of a revision does not also "merge" rows its ancestors merged.
+function Map:_normalize_depends_on()
+  for _, n in ipairs(self._order) do
+    local keep = to_list(n.depends_on)
+    if #keep > 0 then
+      local drop = {}
+      local _, ancestors = self:_ancestors({ n }, false)
+      for _, a in ipairs(ancestors) do
+        if a ~= n then
+          for _, d in ipairs(a.depends_on) do drop[d] = true end
+        end
+      end
+      local kept = {}
+      for _, d in ipairs(keep) do
+        if not drop[d] then kept[#kept + 1] = d end
+      end
+      keep = kept
+    end
+    n._norm_deps = keep
+    local down = to_list(n.down_revisions)
+    for _, d in ipairs(keep) do down[#down + 1] = d end
+    n._norm_down = to_list(down)
+  end
+  for _, n in ipairs(self._order) do n._norm_next = {} end
+  for _, n in ipairs(self._order) do
+    for _, d in ipairs(n._norm_down) do
+      local p = self._nodes[d]
+      p._norm_next[#p._norm_next + 1] = n
+    end
+  end
+end
+
+-- _add_branches: a label spreads to every descendant (so a merge inherits
+-- it), and, from the last descendant visited, down the chain of ancestors
+-- until a branch point or merge point.
+function Map:_add_branches()
+  local label_sets = {}
+  for _, n in ipairs(self._order) do label_sets[n] = set_of(n.own_branch_labels) end
+  for _, rev in ipairs(self._order) do
+    if #rev.own_branch_labels > 0 then
+      local _, desc = self:_descendants({ rev }, false)
+      for _, d in ipairs(desc) do
+        for _, l in ipairs(rev.own_branch_labels) do label_sets[d][l] = true end
+      end
+      local parent = desc[#desc]
+      while parent and #parent.dependents <= 1 and #parent.down_revisions <= 1 do
+        for _, l in ipairs(rev.own_branch_labels) do label_sets[parent][l] = true end
+        local down = parent.down_revisions[1]
+        if not down then break end
+        parent = self._nodes[down]
+      end
+    end
+  end
+  for n, s in pairs(label_sets) do
+    local list = {}
+    for l in pairs(s) do list[#list + 1] = l end
+    table.sort(list)
+    n.branch_labels, n._label_set = list, s
+  end
+end
+
+function Map:_set_flags()
+  for _, n in ipairs(self._order) do
+    n.is_head = #n.children == 0
+    n.is_base = #n.down_revisions == 0
+    n.is_branch_point = #n.children > 1
+    n.is_merge_point = #n.down_revisions > 1
+  end
+end
+
+function Map:_nodes_of(ids)
+  local out = {}
+  for i, id in ipairs(ids) do out[i] = self._nodes[id] end
+  return out
+end
+
+--- Build the graph from revision tables as loaded from files.
+function M.new(revisions)
+  assert(type(revisions) == "table", "revmap.new: expected an array of revisions")
+  local list = {}
+  for i, src in ipairs(revisions) do list[i] = make_node(src, i) end
+  local self = setmetatable({ _labels = {}, _anc_cache = setmetatable({}, { __mode = "k" }) }, Map)
+  self._nodes = check_unique_ids(list)
+  table.sort(list, function(a, b) return a.revision < b.revision end)
+  for i, n in ipairs(list) do n._idx = i end
+  self._order = list
+  self:_map_branch_labels()
+  self:_link()
+  self:_find_heads_and_bases()
+  self:_detect_cycles()
+  self:_normalize_depends_on()
+  self:_add_branches()
+  self:_set_flags()
+  return self
+end
+
+---------------------------------------------------------------------------
+-- Resolving identifiers (ports of get_revisions, get_revision,
+-- _resolve_revision_number, _revision_for_ident, filter_for_lineage)
+---------------------------------------------------------------------------
+
+-- Python's int(): optional sign and digits, surrounding blanks allowed
+local function as_int(s)
+  local num = type(s) == "string" and s:match("^%s*([+-]?%d+)%s*$")
+  return num and math.tointeger(tonumber(num)) or nil
+end
+
+-- _relative_destination = r"(?:(.+?)@)?(\w+)?((?:\+|-)\d+)" used with
+-- re.match: anchored at the start only.  Returns label, symbol, relative
+-- text, or nil when the target is not relative.
+local function parse_relative(target)
+  local function rest(r)
+    local symbol, rel = r:match("^([%w_]*)([+-]%d+)")
+    if not rel then return nil end
+    return symbol ~= "" and symbol or nil, rel
+  end
+  local at = 1
+  while true do
+    at = target:find("@", at + 1, true)
+    if not at then break end
+    local symbol, rel = rest(target:sub(at + 1))
+    if rel then return target:sub(1, at - 1), symbol, rel end
+  end
+  local symbol, rel = rest(target)
+  if rel then return nil, symbol, rel end
+  return nil
+end
+
+-- -> ids (array; empty for base), branch label or nil
+function Map:_resolve_revision_number(id)
+  local label
+  if type(id) == "string" and id:find("@", 1, true) then
+    label, id = id:match("^(.-)@(.*)$")
+  end
+  if id == "heads" then
+    if label then return ids_of(self:filter_for_lineage(self:_nodes_of(self._heads), label)), label end
+    return to_list(self._real_heads), label
+  elseif id == "head" then
+    local h = self:get_current_head(label)
+    return h and { h } or {}, label
+  elseif id == "base" or id == nil then
+    return {}, label
+  end
+  return { id }, label
+end
+
+function Map:get_current_head(label)
+  local heads = self._heads
+  if label then heads = ids_of(self:filter_for_lineage(self:_nodes_of(heads), label)) end
+  if #heads > 1 then
+    raise("multiple_heads", "Multiple heads are present", {
+      heads = heads, argument = label and (label .. "@head") or "head" })
+  end
+  return heads[1]
+end
+
+-- exact id, branch label, or unique partial id (of an id longer than 3)
+function Map:_lookup_key(key)
+  return self._nodes[key] or self._labels[key]
+end
+
+function Map:_revision_for_ident(resolved_id, check_branch)
+  local branch_rev = check_branch and self:_resolve_branch(check_branch) or nil
+  if resolved_id == nil then return false end
+  local revision = self:_lookup_key(resolved_id)
+  if not revision then
+    revision = self:_partial_lookup(resolved_id, branch_rev and check_branch)
+  end
+  if check_branch and not self:_shares_lineage(revision, { branch_rev }) then
+    raise("resolution", ("Revision %s is not a member of branch '%s'")
+      :format(revision.revision, check_branch), {
+        argument = resolved_id,
+        detail = ("revision %s is not a member of branch '%s'"):format(revision.revision, check_branch) })
+  end
+  return revision
+end
+
+-- Alembic matches a prefix of any key longer than three characters (ids and
+-- branch labels alike); the prefix itself may be as short as one character.
+function Map:_partial_lookup(prefix, branch)
+  local keys = {}
+  local function consider(key)
+    if #key > 3 and key:sub(1, #prefix) == prefix then keys[#keys + 1] = key end
+  end
+  for _, n in ipairs(self._order) do consider(n.revision) end
+  for _, n in ipairs(self._order) do
+    for _, l in ipairs(n.own_branch_labels) do consider(l) end
+  end
+  if branch then
+    local kept = {}
+    for _, k in ipairs(keys) do
+      if self:_shares_lineage(self:_lookup_key(k), { branch }) then kept[#kept + 1] = k end
+    end
+    keys = kept
+  end
+  if #keys == 0 then
+    raise("resolution", ("No such revision or branch '%s'"):format(prefix), { argument = prefix })
+  elseif #keys > 1 then
+    local shown = {}
+    for i = 1, math.min(3, #keys) do shown[i] = "'" .. keys[i] .. "'" end
+    local detail = ("multiple revisions start with '%s': %s%s"):format(
+      prefix, table.concat(shown, ", "), #keys > 3 and ", ..." or "")
+    raise("resolution", detail, { argument = prefix, detail = detail })
+  end
+  return self:_lookup_key(keys[1])
+end
+
+function Map:_resolve_branch(label)
+  local rev = self:_lookup_key(label)
+  if rev then return rev end
+  local ok, res = pcall(self._revision_for_ident, self, label)
+  if ok then return res end
+  if getmetatable(res) == RevError and res.kind == "resolution" then
+    raise("resolution", ("No such branch: '%s'"):format(label), { argument = label })
+  end
+  error(res, 0)
+end
+
+-- one identifier or a list -> array of nodes (may hold false for "no
+-- revision" and BASE, as Alembic's tuples hold None and "base")
+function Map:get_revisions(id)
+  if type(id) == "table" and not is_node(id) then
+    local out = {}
+    for _, elem in ipairs(id) do
+      for _, r in ipairs(self:get_revisions(elem)) do out[#out + 1] = r end
+    end
+    return out
+  end
+  if is_node(id) then return { id } end
+  local resolved, label = self:_resolve_revision_number(id)
+  if #resolved == 1 then
+    local rint = as_int(resolved[1])
+    if rint and rint < 0 then
+      -- "-n" alone: walk down from every head (of the branch)
+      local out = {}
+      for _, head in ipairs(self:get_revisions("heads")) do
+        if not label or head._label_set[label] then
+          out[#out + 1] = self:_walk(head, rint)
+        end
+      end
+      return out
+    end
+  end
+  local out = {}
+  for i, rid in ipairs(resolved) do out[i] = self:_revision_for_ident(rid, label) end
+  return out
+end
+
+function Map:get_revision(id)
+  if is_node(id) then return id end
+  local resolved, label = self:_resolve_revision_number(id)
+  if #resolved > 1 then
+    raise("multiple_heads", "Multiple heads are present", { heads = resolved, argument = id })
+  end
+  return self:_revision_for_ident(resolved[1], label)
+end
+
+-- true when one of `against` (nodes, ids or labels) is an ancestor or a
+-- descendant of target (or target itself)
+function Map:_shares_lineage(target, against, include_deps)
+  if #against == 0 then return true end
+  if not is_node(target) then target = self:_revision_for_ident(target) end
+  local wanted = {}
+  for _, a in ipairs(against) do
+    wanted[is_node(a) and a or self:_revision_for_ident(a)] = true
+  end
+  local down, up = self:_ancestors({ target }, include_deps), self:_descendants({ target }, include_deps)
+  for n in pairs(wanted) do
+    if down[n] or up[n] then return true end
+  end
+  return false
+end
+
+function Map:filter_for_lineage(targets, check_against, include_deps)
+  local ids, label = self:_resolve_revision_number(check_against)
+  local shares = {}
+  if label then shares[1] = label end
+  for _, id in ipairs(ids) do shares[#shares + 1] = id end
+  local out = {}
+  for _, t in ipairs(targets) do
+    if self:_shares_lineage(t, shares, include_deps or false) then out[#out + 1] = t end
+  end
+  return out
+end
+
+---------------------------------------------------------------------------
+-- Relative targets (_walk, _parse_upgrade_target, _parse_downgrade_target)
+---------------------------------------------------------------------------
+
+-- Walk |steps| up (steps > 0) or down.  Returns a node, BASE, or false when
+-- the walk runs off the graph and no_overwalk (the default) holds.
+function Map:_walk(start, steps, branch_label, no_overwalk)
+  if no_overwalk == nil then no_overwalk = true end
+  local initial = start
+  if type(start) == "string" then initial = self:get_revision(start) end
+  for _ = 1, math.abs(steps) do
+    local children
+    if steps > 0 then
+      local up = self:get_revisions(initial and initial.children or self._bases)
+      children = branch_label and self:filter_for_lineage(up, branch_label) or up
+    elseif initial == BASE then
+      children = {}
+    else
+      children = self:get_revisions(initial and initial.down_revisions or self._heads)
+      if #children == 0 then children = { BASE } end
+    end
+    if #children == 0 then
+      if no_overwalk then return false end
+      return initial
+    elseif #children > 1 then
+      revision_error("Ambiguous walk")
+    end
+    initial = children[1]
+  end
+  return initial
+end
+
+local function didnt_produce(rel)
+  revision_error(("Relative revision %s didn't produce %d migrations"):format(rel, math.abs(tonumber(rel))))
+end
+
+function Map:_parse_upgrade_target(current, target, assert_len)
+  local label, symbol, rel_s
+  if type(target) == "string" then label, symbol, rel_s = parse_relative(target) end
+  if not rel_s then return self:get_revisions(target) end
+  local rel = math.tointeger(tonumber(rel_s))
+  if rel <= 0 then
+    if not symbol then didnt_produce(tostring(rel)) end
+    local start = label and self:get_revision(label .. "@" .. symbol) or self:get_revision(symbol)
+    return { self:_walk(start, rel, nil, assert_len) }
+  end
+  if symbol then
+    -- relative to a given revision; running off the graph is an error here
+    local rev = self:_walk(self:get_revision(symbol), rel, label, assert_len)
+    if rev == false then revision_error("Walked too far") end
+    return { rev }
+  end
+  local start_revs = to_list(current)
+  if #start_revs == 0 then start_revs = { false } end
+  if label then
+    start_revs = self:_upgrade_start_on_branch(start_revs, label)
+  end
+  if #start_revs > 1 then revision_error("Ambiguous upgrade from multiple current revisions") end
+  local rev = self:_walk(start_revs[1] or false, rel, label, assert_len)
+  if rev == false then didnt_produce(rel_s) end
+  return { rev }
+end
+
+-- label@+n: start from the current head on that branch, else from the tip
+-- of what is applied on it, else from base
+function Map:_upgrade_start_on_branch(current, label)
+  local real = {}
+  for _, c in ipairs(current) do if c then real[#real + 1] = c end end
+  local starts = self:filter_for_lineage(self:get_revisions(real), label)
+  if #starts > 0 then return starts end
+  local _, applied = self:_ancestors(self:get_revisions(real))
+  local on_branch = self:filter_for_lineage(applied, label)
+  local below = {}
+  for _, r in ipairs(on_branch) do
+    for _, d in ipairs(r._norm_down) do below[d] = true end
+  end
+  local tips = {}
+  for _, r in ipairs(on_branch) do
+    if not below[r.revision] then tips[#tips + 1] = r end
+  end
+  table.sort(tips, by_map_order)
+  if #tips == 0 then return { false } end
+  return tips
+end
+
+function Map:_parse_downgrade_target(current, target, assert_len)
+  if target == nil then return nil, false end
+  local label, symbol, rel_s = parse_relative(target)
+  if rel_s then
+    local rel = math.tointeger(tonumber(rel_s))
+    if rel >= 0 then
+      if not symbol then didnt_produce(rel_s) end
+      local rev = self:_walk(symbol, rel, label, assert_len)
+      if rev == false then revision_error("Walked too far") end
+      return label, rev
+    end
+    local relative_to_current = symbol == nil
+    if relative_to_current then
+      local cr = to_list(current)
+      if label then
+        symbol = self:_current_on_branch(cr, label, rel_s)
+      else
+        if #cr == 0 then didnt_produce(rel_s) end
+        -- Alembic takes the first row of the version table (and warns when
+        -- there are several) and restricts the walk to its branch
+        symbol = cr[1]
+        label = symbol
+      end
+    end
+    local start = label and self:get_revision(label .. "@" .. symbol) or self:get_revision(symbol)
+    local rev = self:_walk(start, rel, nil, assert_len)
+    if rev == false then
+      if relative_to_current then didnt_produce(rel_s) end
+      revision_error("Walked too far")
+    end
+    return label, rev
+  end
+  local lbl, sym = target:match("^(.*)@(.-)$")
+  if not lbl then lbl, sym = nil, target end
+  if lbl == "" then lbl = nil end
+  return lbl, self:get_revision(sym)
+end
+
+-- label@-n: the one current revision on that branch (or, when another
+-- branch's head depends on it, the applied tip of the branch)
+function Map:_current_on_branch(cr, label, rel_s)
+  local list = self:filter_for_lineage(cr, label)
+  if #list == 0 then
+    list = ids_of(self:filter_for_lineage(sorted_nodes(self:_get_all_current(cr)), label))
+  end
+  if #list ~= 1 then
+    if #list == 0 then didnt_produce(rel_s) end
+    revision_error(("Relative revision %s is ambiguous on branch '%s': %s")
+      :format(rel_s, label, table.concat(list, ", ")))
+  end
+  return list[1]
+end
+
+function Map:_get_all_current(ids)
+  local top = {}
+  for _, r in ipairs(self:get_revisions(ids)) do if r then top[r] = true end end
+  local all = self:_ancestors(sorted_nodes(top))
+  -- _filter_into_branch_heads: keep those with no child in the set
+  local out = {}
+  for n in pairs(all) do
+    local covered = false
+    for _, c in ipairs(n.children) do
+      if all[self._nodes[c]] then covered = true; break end
+    end
+    if not covered then out[n] = true end
+  end
+  return out
+end
+
+---------------------------------------------------------------------------
+-- Collecting and ordering revisions (iterate_revisions)
+---------------------------------------------------------------------------
+
+local function real_nodes(list)
+  local out = {}
+  for _, r in ipairs(list) do if is_node(r) then out[#out + 1] = r end end
+  return out
+end
+
+function Map:_collect_upgrade(upper, lower, inclusive, implicit_base, assert_len)
+  local targets = real_nodes(self:_parse_upgrade_target(lower, upper, assert_len))
+  -- "label@rev:..." as the lower end keeps only targets on that branch
+  if type(lower) == "string" and lower:find("@", 1, true) then
+    local branch = lower:match("^(.-)@")
+    local branch_rev = self:get_revision(branch)
+    if branch_rev and branch_rev.revision == branch then branch = branch_rev.branch_labels[1] end
+    local kept = {}
+    for _, t in ipairs(targets) do if t._label_set[branch] then kept[#kept + 1] = t end end
+    targets = kept
+  end
+  local required = self:_ancestors(targets, true, true)
+  local current = self:get_revisions(lower)
+  if not implicit_base then
+    for _, c in ipairs(current) do
+      if c and not required[c] then
+        raise("range", "not an ancestor", { lower = lower, upper = upper })
+      end
+    end
+  end
+  if current[1] == false then
+    -- a relative lower end ("-3:") that walked off the graph
+    local _, rev = self:_parse_downgrade_target(upper, lower, assert_len)
+    if rev == BASE then current, lower = {}, nil else current, lower = { rev }, rev.revision end
+  end
+  current = real_nodes(current)
+  local applied = self:_ancestors(current, true, true)
+  local needs = {}
+  for n in pairs(required) do if not applied[n] then needs[n] = true end end
+  if inclusive then
+    for _, r in ipairs(self:get_revisions(lower)) do if is_node(r) then needs[r] = true end end
+  end
+  if #current > 0 and not implicit_base then
+    local below = self:_descendants(current, false, true)
+    for n in pairs(needs) do if not below[n] then needs[n] = nil end end
+  end
+  return needs, targets
+end
+
+function Map:_collect_downgrade(upper, target, inclusive, implicit_base, assert_len)
+  local label, target_rev = self:_parse_downgrade_target(upper, target, assert_len)
+  if target_rev == BASE then target_rev = false end
+  local roots
+  if not target_rev then
+    roots = {}
+    for _, n in ipairs(self._order) do
+      if #n.down_revisions == 0 then roots[#roots + 1] = n end
+    end
+  elseif inclusive then
+    roots = { target_rev }
+  else
+    roots = self:get_revisions(target_rev.children)
+  end
+  if label and #roots > 1 then
+    local on_branch = self:_ancestors({ self:_resolve_branch(label) }, false)
+    local kept = {}
+    for _, r in ipairs(roots) do if on_branch[r] then kept[#kept + 1] = r end end
+    roots = kept
+    if #roots == 0 then revision_error("Not a valid downgrade target from current heads") end
+  end
+  local heads = real_nodes(self:get_revisions(upper))
+  -- everything above the roots that is applied goes, dependents included
+  local drop = self:_descendants(roots, true)
+  local active = self:_ancestors(heads, true)
+  for n in pairs(drop) do if not active[n] then drop[n] = nil end end
+  if implicit_base then
+    local keep = self:_ancestors(roots)
+    for n in pairs(active) do if not keep[n] then drop[n] = true end end
+  end
+  if target_rev and not next(drop) and not set_of(heads)[target_rev] then
+    raise("range", "Nothing to drop", { lower = "Nothing to drop", upper = upper })
+  end
+  return drop, heads
+end
+
+-- _topological_sort: Alembic walks down from the heads, one "walker" per
+-- head, and lets a walker emit a revision only when no other walker still
+-- has it below; when blocked it switches to the first walker that has.
+-- Alembic recomputes ancestor sets for that test; we keep a count of
+-- not-yet-emitted children instead (same answer, linear), and only search
+-- upwards for *which* walker blocks when one does.
+function Map:_topological_sort(todo, heads)
+  local walkers, walking = {}, {}
+  for _, h in ipairs(heads) do
+    if todo[h] and not walking[h] then walkers[#walkers + 1] = h; walking[h] = true end
+  end
+  table.sort(walkers, by_map_order)
+  local pending = {}
+  for n in pairs(todo) do pending[n] = pending[n] or 0
+    for _, d in ipairs(n._norm_down) do
+      local p = self._nodes[d]
+      if todo[p] then pending[p] = (pending[p] or 0) + 1 end
+    end
+  end
+  local out, idx = {}, 1
+  while #walkers > 0 do
+    local candidate = walkers[idx]
+    local blocker = pending[candidate] > 0 and self:_first_blocker(candidate, walkers, todo)
+    if blocker then
+      idx = blocker
+    else
+      out[#out + 1] = candidate
+      todo[candidate] = nil
+      local add = {}
+      for _, d in ipairs(candidate._norm_down) do
+        local p = self._nodes[d]
+        if todo[p] then
+          pending[p] = pending[p] - 1
+          if not walking[p] then add[#add + 1] = p end
+        end
+      end
+      walking[candidate] = nil
+      if #add == 0 then
+        table.remove(walkers, idx)
+        idx = math.max(idx - 1, 1)
+      else
+        walkers[idx] = add[1]
+        walking[add[1]] = true
+        for i = 2, #add do walkers[#walkers + 1] = add[i]; walking[add[i]] = true end
+      end
+    end
+  end
+  return out
+end
+
+-- index of the first walker whose head lies above `candidate`, found by
+-- searching upwards through revisions not yet emitted
+function Map:_first_blocker(candidate, walkers, todo)
+  local above, stack = {}, { candidate }
+  while #stack > 0 do
+    local n = table.remove(stack)
+    for _, c in ipairs(n._norm_next) do
+      if todo[c] and not above[c] then above[c] = true; stack[#stack + 1] = c end
+    end
+  end
+  for j, w in ipairs(walkers) do
+    if w ~= candidate and above[w] then return j end
+  end
+  return nil
+end
+
+---------------------------------------------------------------------------
+-- The version table (HeadMaintainer with RevisionStep / StampStep)
+---------------------------------------------------------------------------
+
+-- ancestor set of one revision, cached (the map is immutable)
+function Map:_ancestor_set(node)
+  local s = self._anc_cache[node]
+  if not s then s = self:_ancestors({ node }); self._anc_cache[node] = s end
+  return s
+end
+
+-- ids in `list` that are not ancestors of any of `heads` (ids)
+function Map:_not_below(list, heads)
+  local out = {}
+  for _, id in ipairs(list) do
+    local n, below = self._nodes[id], false
+    for _, h in ipairs(heads) do
+      if self:_ancestor_set(self._nodes[h])[n] then below = true; break end
+    end
+    if not below then out[#out + 1] = id end
+  end
+  return out
+end
+
+-- a tiny model of the version table: a set of ids plus the ops applied
+local Rows = {}
+Rows.__index = Rows
+
+local function new_rows(ids)
+  local r = setmetatable({ set = {}, ops = {} }, Rows)
+  for _, id in ipairs(ids) do r.set[id] = true end
+  return r
+end
+
+function Rows:list()
+  local out = {}
+  for id in pairs(self.set) do out[#out + 1] = id end
+  table.sort(out)
+  return out
+end
+
+function Rows:others(except)
+  local ex = set_of(except)
+  local out = {}
+  for _, id in ipairs(self:list()) do if not ex[id] then out[#out + 1] = id end end
+  return out
+end
+
+function Rows:insert(id)
+  if self.set[id] then fail("version table already has a row for %s", id) end
+  self.set[id] = true
+  self.ops[#self.ops + 1] = { op = "insert", id = id }
+end
+
+function Rows:delete(id)
+  if not self.set[id] then fail("version table has no row for %s to delete", id) end
+  self.set[id] = nil
+  self.ops[#self.ops + 1] = { op = "delete", id = id }
+end
+
+function Rows:update(from, to)
+  if self.set[to] then fail("version table already has a row for %s", to) end
+  if not self.set[from] then fail("version table has no row for %s to update", from) end
+  self.set[from], self.set[to] = nil, true
+  self.ops[#self.ops + 1] = { op = "update", from = from, to = to }
+end
+
+function Rows:intersect(list)
+  local out = {}
+  for _, id in ipairs(list) do if self.set[id] then out[#out + 1] = id end end
+  return out
+end
+
+-- HeadMaintainer.update_to_step for an upgrade RevisionStep
+function Map:_apply_upgrade(rows, node)
+  local downs, id = node._norm_down, node.revision
+  local present = rows:intersect(downs)
+  if #downs == 0 or #present == 0 then
+    rows:insert(id)                       -- a new branch (or a base)
+  elseif #downs > 1 and #present > 1 then
+    -- a merge: keep one row, delete the others
+    local from = downs
+    local others = rows:others(downs)
+    if #others > 0 then from = self:_not_below(downs, others) end
+    for i = 1, #from - 1 do rows:delete(from[i]) end
+    rows:update(from[#from], id)
+  else
+    if #present ~= 1 then fail("Can't do an UPDATE because downrevision is ambiguous") end
+    rows:update(#downs == 1 and downs[1] or present[1], id)
+  end
+end
+
+-- HeadMaintainer.update_to_step for a downgrade RevisionStep
+function Map:_apply_downgrade(rows, node)
+  local downs, id = node._norm_down, node.revision
+  local function unmerge_to()
+    local others = rows:others({ id })
+    if #others == 0 then return downs end
+    return self:_not_below(downs, others)
+  end
+  if rows.set[id] and (#downs == 0 or #unmerge_to() == 0) then
+    rows:delete(id)                       -- the branch ends here
+  elseif rows.set[id] and #downs > 1 then
+    local to = unmerge_to()               -- a merge comes apart
+    for i = 1, #to - 1 do rows:insert(to[i]) end
+    rows:update(id, to[#to])
+  else
+    local down = downs[1]
+    if #downs ~= 1 then
+      local present = rows:intersect(downs)
+      if #present ~= 1 then fail("Can't do an UPDATE because downrevision is ambiguous") end
+      down = present[1]
+    end
+    rows:update(id, down)
+  end
+end
+
+local function make_step(node, up, ops)
+  local from, to
+  if up then from, to = to_list(node.down_revisions), { node.revision }
+  else from, to = { node.revision }, to_list(node.down_revisions) end
+  return { node = node, direction = up and "up" or "down", from = from, to = to, version_ops = ops }
+end
+
+-- turn an ordered list of nodes into steps, simulating the version table
+function Map:_steps(current, order, up)
+  local rows = new_rows(current)
+  local steps = {}
+  for i, node in ipairs(order) do
+    local before = #rows.ops
+    if up then self:_apply_upgrade(rows, node) else self:_apply_downgrade(rows, node) end
+    steps[i] = make_step(node, up, table.move(rows.ops, before + 1, #rows.ops, 1, {}))
+  end
+  return steps
+end
+
+---------------------------------------------------------------------------
+-- Public API
+---------------------------------------------------------------------------
+
+--- The node with exactly this revision id, or nil.
+function Map:get(id) return self._nodes[id] end
+
+--- All revisions, in map order (by revision id).
+function Map:revisions() return table.move(self._order, 1, #self._order, 1, {}) end
+
+--- Heads (no revision names them as down_revision), as `alembic heads`.
+function Map:heads() return to_list(self._heads) end
+
+--- Bases (no down_revision).
+function Map:bases() return to_list(self._bases) end
+
+--- Nodes with more than one child, as `alembic branches`.
+function Map:branch_points()
+  local out = {}
+  for _, n in ipairs(self._order) do if n.is_branch_point then out[#out + 1] = n end end
+  return out
+end
+
+local function check_current(current)
+  if current == nil then return {} end
+  if type(current) == "string" then return { current } end
+  return current
+end
+
+local function resolve(self, target, current)
+  if target == "current" then
+    return ids_of(real_nodes(self:get_revisions(current)))
+  end
+  local label, _, rel_s = nil, nil, nil
+  if type(target) == "string" then label, _, rel_s = parse_relative(target) end
+  if rel_s and rel_s:sub(1, 1) == "-" then
+    local _, rev = self:_parse_downgrade_target(current, target, true)
+    return is_node(rev) and { rev.revision } or {}
+  end
+  return ids_of(real_nodes(self:_parse_upgrade_target(current, target, true)))
+end
+
+--- Ids a target names: head, heads, base, id, prefix, label, label@head,
+--- label@rev, +N, -N, REV+N, REV-N, label@+N, label@-N, current.
+function Map:resolve(target, current_heads)
+  local current = check_current(current_heads)
+  return guarded({ end_ = target }, resolve, self, target, current)
+end
+
+local function upgrade_order(self, current, target)
+  local needs, targets = self:_collect_upgrade(target, current, false, true, true)
+  local order = self:_topological_sort(needs, targets)
+  local reversed = {}
+  for i = #order, 1, -1 do reversed[#reversed + 1] = order[i] end
+  return reversed
+end
+
+--- The steps `upgrade TARGET` runs from current_heads, in Alembic's order.
+function Map:upgrade_steps(current_heads, target)
+  local current = check_current(current_heads)
+  local order = guarded({
+    ancestor = "Destination %{end} is not a valid upgrade target from current head(s)",
+    end_ = target }, upgrade_order, self, current, target)
+  return self:_steps(current, order, true)
+end
+
+local function downgrade_order(self, current, target)
+  local drop, heads = self:_collect_downgrade(current, target, false, false, true)
+  return self:_topological_sort(drop, heads)
+end
+
+--- The steps `downgrade TARGET` runs from current_heads, in Alembic's order.
+function Map:downgrade_steps(current_heads, target)
+  local current = check_current(current_heads)
+  local order = guarded({
+    ancestor = "Destination %{end} is not a valid downgrade target from current head(s)",
+    end_ = target }, downgrade_order, self, current, target)
+  return self:_steps(current, order, false)
+end
+
+-- walk_revisions(base, head): iterate_revisions(head, base, inclusive)
+local function walk_revisions(self, base, head)
+  local needs, targets = self:_collect_upgrade(head, base, true, false, false)
+  return self:_topological_sort(needs, targets)
+end
+
+--- Nodes newest first, as `alembic history -r RANGE` lists them.
+function Map:history(range, current_heads)
+  local current = check_current(current_heads)
+  local base, head
+  if range ~= nil then
+    base, head = range:match("^%s*(.-):(.-)%s*$")
+    if not base then
+      fail("History range requires [start]:[end], [start]:, or :[end]")
+    end
+  end
+  if base == "current" then base = current end
+  if head == "current" then head = current end
+  if base == "" or (type(base) == "table" and #base == 0) then base = nil end
+  if head == "" or (type(head) == "table" and #head == 0) then head = nil end
+  base, head = base or "base", head or "heads"
+  return guarded({ start = base, end_ = head }, walk_revisions, self, base, head)
+end
+
+local function stamp_steps(self, current, revision)
+  local head_revs = self:get_revisions(current)
+  if #revision == 0 then revision = { "base" } end
+  local filtered, seen = {}, {}
+  for _, rev in ipairs(revision) do
+    for _, h in ipairs(self:filter_for_lineage(head_revs, rev, true)) do
+      if not seen[h] then seen[h] = true; filtered[#filtered + 1] = h end
+    end
+  end
+  local dests = self:get_revisions(revision)
+  if #dests == 0 then dests = { false } end
+  local steps = {}
+  for _, dest in ipairs(dests) do
+    if not is_node(dest) then
+      for _, h in ipairs(filtered) do
+        steps[#steps + 1] = { from = { h.revision }, to = {}, up = false, branch_move = true }
+      end
+    elseif not seen[dest] then
+      local above, below = self:_descendants({ dest }), self:_ancestors({ dest })
+      local touches_above, touches_below = false, false
+      for _, h in ipairs(filtered) do
+        touches_above = touches_above or above[h] or false
+        touches_below = touches_below or below[h] or false
+      end
+      local from = ids_of(filtered)
+      if touches_above then
+        steps[#steps + 1] = { from = from, to = { dest.revision }, up = false, branch_move = false }
+      elseif touches_below then
+        steps[#steps + 1] = { from = from, to = { dest.revision }, up = true, branch_move = false }
+      else
+        steps[#steps + 1] = { from = {}, to = { dest.revision }, up = true, branch_move = true }
+      end
+    end
+  end
+  return steps
+end
+
+-- HeadMaintainer.update_to_step for a StampStep
+local function apply_stamp(rows, s)
+  local missing_from = #rows:others({}) >= 0 and #s.from > #rows:intersect(s.from)
+  if not s.up and s.branch_move then
+    rows:delete(s.from[1])
+  elseif s.up and (s.branch_move or missing_from) and #rows:intersect(s.to) < #s.to then
+    rows:insert(s.to[1])
+  elseif #s.from > 1 then
+    for i = 1, #s.from - 1 do rows:delete(s.from[i]) end
+    rows:update(s.from[#s.from], s.to[1])
+  elseif #s.to > 1 then
+    for i = 1, #s.to - 1 do rows:insert(s.to[i]) end
+    rows:update(s.from[1], s.to[#s.to])
+  else
+    rows:update(s.from[1], s.to[1])
+  end
+end
+
+--- version_ops that `stamp TARGETS` performs (targets: one or a list of
+--- target strings).  purge: empty the table first, then stamp.
+function Map:stamp_ops(current_heads, targets, purge)
+  local current = check_current(current_heads)
+  if type(targets) ~= "table" then targets = { targets } end
+  local rows = new_rows(current)
+  if purge then
+    for _, id in ipairs(rows:list()) do rows:delete(id) end
+    current = {}
+  end
+  local steps = guarded({ multiple_heads = "Multiple heads are present; please specify a single target revision" },
+    stamp_steps, self, current, targets)
+  for _, s in ipairs(steps) do apply_stamp(rows, s) end
+  return rows.ops
+end
+
+--- Apply version_ops to a list of rows; returns the new rows, sorted.
+function M.apply_version_ops(rows, ops)
+  local r = new_rows(rows)
+  for _, o in ipairs(ops) do
+    if o.op == "insert" then r:insert(o.id)
+    elseif o.op == "delete" then r:delete(o.id)
+    elseif o.op == "update" then r:update(o.from, o.to)
+    else fail("unknown version op '%s'", tostring(o.op)) end
+  end
+  return r:list()
+end
+
+return M

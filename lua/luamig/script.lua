@@ -1,0 +1,217 @@
+-- The script directory: scanning versions/, loading revision files, and
+-- writing new ones (and new projects) from templates.
+local core = require("luamig.core")
+local config = require("luamig.config")
+
+local M = {}
+
+------------------------------------------------------------------ loading
+
+local function as_list(v)
+  if v == nil then return {} end
+  if type(v) == "table" then return v end
+  return { v }
+end
+
+local function validate(rev, path)
+  local function bad(msg) error(("revision file %s: %s"):format(path, msg), 0) end
+  if type(rev.revision) ~= "string" or rev.revision == "" then
+    bad("'revision' must be a non-empty string")
+  end
+  if not rev.revision:match("^[%w_%-]+$") then bad(("revision id %q may hold only letters, digits, - and _"):format(rev.revision)) end
+  for _, field in ipairs({ "down_revision", "branch_labels", "depends_on" }) do
+    for _, v in ipairs(as_list(rev[field])) do
+      if type(v) ~= "string" then bad(("'%s' must be nil, a string or a list of strings"):format(field)) end
+    end
+  end
+  for _, fn in ipairs({ "upgrade", "downgrade" }) do
+    if type(rev[fn]) ~= "function" then bad(("'%s' must be a function, got %s"):format(fn, type(rev[fn]))) end
+  end
+  if rev.transaction ~= nil and type(rev.transaction) ~= "boolean" then
+    bad("'transaction' must be true or false")
+  end
+end
+
+-- Loads one revision file: it runs in its own environment (globals it sets
+-- stay its own) and must return a table.
+function M.load_revision(path)
+  local rev = config.load_table_file(path, "revision file " .. path)
+  validate(rev, path)
+  rev.path = path
+  return rev
+end
+
+-- All revisions of the configured version directories, sorted by path.
+function M.load_all(cfg)
+  local revisions = {}
+  for _, dir in ipairs(cfg.version_dirs) do
+    local names, err = core.listdir(dir)
+    if names == nil then error(("cannot read versions directory %s"):format(err), 0) end
+    table.sort(names)
+    for _, name in ipairs(names) do
+      if name:match("%.lua$") then
+        revisions[#revisions + 1] = M.load_revision(dir .. "/" .. name)
+      end
+    end
+  end
+  return revisions
+end
+
+------------------------------------------------------------------ writing
+
+local function read_file(path)
+  local f, err = io.open(path, "rb")
+  if not f then error(("cannot read %s"):format(err), 0) end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+local function write_file(path, text)
+  local f, err = io.open(path, "wb")
+  if not f then error(("cannot write %s"):format(err), 0) end
+  f:write(text)
+  f:close()
+end
+
+M.read_file = read_file
+
+-- A Lua literal for nil, a string or a list of strings.
+function M.lua_value(v)
+  if v == nil then return "nil" end
+  if type(v) == "table" then
+    if #v == 1 then return ("%q"):format(v[1]) end
+    local parts = {}
+    for i, s in ipairs(v) do parts[i] = ("%q"):format(s) end
+    return "{ " .. table.concat(parts, ", ") .. " }"
+  end
+  return ("%q"):format(v)
+end
+
+local function indent(body)
+  return (body:gsub("\n", "\n    "))
+end
+
+function M.new_rev_id()
+  local digits = {}
+  for i = 1, 12 do digits[i] = ("%x"):format(math.random(0, 15)) end
+  return table.concat(digits)
+end
+
+-- "Add Email to users!" -> "add_email_to_users"
+function M.slug(message)
+  local s = message:lower():gsub("[^%w]+", "_"):gsub("^_+", ""):gsub("_+$", "")
+  return s:sub(1, 40):gsub("_+$", "")
+end
+
+-- Renders the template with ${name} fields and writes the file.
+-- rev: { id, message, down_revision, branch_labels, depends_on, upgrades, downgrades }
+function M.write_revision(cfg, rev, version_dir)
+  local template = read_file(cfg.script_dir .. "/script.lua.tmpl")
+  local down = rev.down_revision
+  local fields = {
+    message = rev.message or "",
+    message_literal = ("%q"):format(rev.message or ""),
+    revision = rev.id,
+    down_revision = M.lua_value(down),
+    down_revision_comment = down == nil and "<base>" or (type(down) == "table" and table.concat(down, ", ") or down),
+    branch_labels = M.lua_value(rev.branch_labels),
+    depends_on = M.lua_value(rev.depends_on),
+    create_date = os.date("%Y-%m-%d %H:%M:%S"),
+    upgrades = indent(rev.upgrades or "-- your migration here"),
+    downgrades = indent(rev.downgrades or "-- the reverse of upgrade"),
+  }
+  local text = template:gsub("%${([%w_]+)}", function(name)
+    if fields[name] == nil then error(("template %s/script.lua.tmpl: unknown field ${%s}"):format(cfg.script_dir, name), 0) end
+    return fields[name]
+  end)
+  local slug = M.slug(rev.message or "")
+  local dir = version_dir or cfg.version_dirs[1]
+  local path = ("%s/%s%s.lua"):format(dir, rev.id, slug ~= "" and "_" .. slug or "")
+  write_file(path, text)
+  return path
+end
+
+------------------------------------------------------------------ init
+
+M.CONFIG_TEMPLATE = [[
+return {
+  -- the migrations directory, relative to this file
+  script_location = "${script_location}",
+  -- handed to libpq untouched: a URI or "key=value" string; PG* variables
+  -- and ~/.pgpass apply. Overridden by --url and LUAMIG_URL.
+  url = os.getenv("DATABASE_URL") or "postgresql://postgres@localhost:5432/postgres",
+  version_table = "luamig_version",
+  -- version_table_schema = "public",
+  -- false: the whole run in one transaction
+  transaction_per_migration = true,
+}
+]]
+
+M.ENV_TEMPLATE = [[
+-- Hooks run by every command that touches the database.
+return {
+  -- target_metadata = require("models"),   -- for revision --autogenerate and check
+  -- on_connect = function(db) db:execute("SET search_path TO app, public") end,
+  -- include_object = function(obj) return obj.name ~= "spatial_ref_sys" end,
+}
+]]
+
+M.SCRIPT_TEMPLATE = [[
+-- ${message}
+--
+-- Revision ID: ${revision}
+-- Revises: ${down_revision_comment}
+-- Create Date: ${create_date}
+
+return {
+  revision = "${revision}",
+  down_revision = ${down_revision},
+  branch_labels = ${branch_labels},
+  depends_on = ${depends_on},
+  message = ${message_literal},
+
+  upgrade = function(op)
+    ${upgrades}
+  end,
+
+  downgrade = function(op)
+    ${downgrades}
+  end,
+}
+]]
+
+local function is_empty_dir(path)
+  local names = core.listdir(path)
+  return names ~= nil and #names == 0
+end
+
+-- Creates luamig.lua (in the current directory) and DIR with env.lua,
+-- script.lua.tmpl and versions/. Refuses a non-empty DIR.
+function M.init(dir, config_path)
+  if core.isdir(dir) and not is_empty_dir(dir) then
+    error(("directory %s already exists and is not empty"):format(dir), 0)
+  end
+  if io.open(config_path, "r") then
+    error(("config file %s already exists"):format(config_path), 0)
+  end
+  local created = {}
+  local function mkdir(path)
+    if core.isdir(path) then return end
+    local ok, err = core.mkdir(path)
+    if not ok then error(("cannot create directory %s"):format(err), 0) end
+    created[#created + 1] = path
+  end
+  local function write(path, text)
+    write_file(path, text)
+    created[#created + 1] = path
+  end
+  mkdir(dir)
+  mkdir(dir .. "/versions")
+  write(dir .. "/env.lua", M.ENV_TEMPLATE)
+  write(dir .. "/script.lua.tmpl", M.SCRIPT_TEMPLATE)
+  write(config_path, (M.CONFIG_TEMPLATE:gsub("%${script_location}", dir)))
+  return created
+end
+
+return M

@@ -1,0 +1,24 @@
+/* luamig.core: the whole surface the C host offers to Lua, in one table. */
+#include "lauxlib.h"
+#include "core.h"
+
+static const luaL_Reg core_functions[] = {
+  {"connect", pg_connect},
+  {"listdir", sys_listdir},
+  {"mkdir", sys_mkdir},
+  {"isdir", sys_isdir},
+  {"isatty", sys_isatty},
+  {"clock", sys_clock},
+  {"sleep", sys_sleep},
+  {"trap_signals", sys_trap_signals},
+  {"interrupted", sys_interrupted},
+  {NULL, NULL}
+};
+
+int luaopen_luamig_core(lua_State *L) {
+  luaL_newlib(L, core_functions);
+  luamig_open_pg(L);
+  lua_pushliteral(L, LUAMIG_VERSION);
+  lua_setfield(L, -2, "version");
+  return 1;
+}

@@ -1,0 +1,25 @@
+/* luamig.core: what the C host gives the Lua side. */
+#ifndef LUAMIG_CORE_H
+#define LUAMIG_CORE_H
+
+#include "lua.h"
+
+int luaopen_luamig_core(lua_State *L);
+
+/* pg.c: the libpq binding */
+int pg_connect(lua_State *L);
+void luamig_open_pg(lua_State *L);
+void luamig_pg_cancel_active(void);  /* async-signal-safe */
+int sys_interrupted_flag(void);       /* a SIGINT/SIGTERM was received */
+
+/* sys.c: the process and the file system */
+int sys_listdir(lua_State *L);
+int sys_mkdir(lua_State *L);
+int sys_isdir(lua_State *L);
+int sys_isatty(lua_State *L);
+int sys_clock(lua_State *L);
+int sys_sleep(lua_State *L);
+int sys_trap_signals(lua_State *L);
+int sys_interrupted(lua_State *L);
+
+#endif

@@ -1,0 +1,124 @@
+/* The process and the file system: what plain Lua lacks (directories,
+ * a monotonic clock, sleeping, terminals, signals). */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lauxlib.h"
+#include "core.h"
+
+static int push_errno(lua_State *L, const char *path) {
+  lua_pushnil(L);
+  lua_pushfstring(L, "%s: %s", path, strerror(errno));
+  return 2;
+}
+
+/* listdir(path) -> { names } (without . and ..) | nil, message */
+int sys_listdir(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  DIR *dir = opendir(path);
+  if (dir == NULL) return push_errno(L, path);
+  lua_newtable(L);
+  lua_Integer n = 0;
+  struct dirent *e;
+  while ((e = readdir(dir)) != NULL) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    lua_pushstring(L, e->d_name);  /* cannot fail but for memory: then dir leaks once */
+    lua_rawseti(L, -2, ++n);
+  }
+  closedir(dir);
+  return 1;
+}
+
+/* mkdir(path) -> true | nil, message */
+int sys_mkdir(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  if (mkdir(path, 0777) != 0) return push_errno(L, path);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* isdir(path) -> boolean */
+int sys_isdir(lua_State *L) {
+  struct stat st;
+  lua_pushboolean(L, stat(luaL_checkstring(L, 1), &st) == 0 && S_ISDIR(st.st_mode));
+  return 1;
+}
+
+/* isatty(fd) -> boolean */
+int sys_isatty(lua_State *L) {
+  lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
+  return 1;
+}
+
+/* clock() -> seconds on a monotonic clock */
+int sys_clock(lua_State *L) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+  return 1;
+}
+
+/* sleep(seconds) */
+int sys_sleep(lua_State *L) {
+  lua_Number s = luaL_checknumber(L, 1);
+  luaL_argcheck(L, s >= 0, 1, "negative duration");
+  struct timespec ts = {(time_t)s, (long)((s - (lua_Number)(time_t)s) * 1e9)};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !sys_interrupted_flag()) {}
+  return 0;
+}
+
+/* --------------------------------------------------------------- signals */
+
+/* SIGINT/SIGTERM: cancel the running statement on the server, and stop the
+ * Lua code at its next instruction (as lua.c does), so the runner rolls
+ * back and reports. A second signal gets the default action. */
+
+static volatile sig_atomic_t received_signal = 0;
+static lua_State *signalled_state = NULL;
+
+int sys_interrupted_flag(void) {
+  return received_signal;
+}
+
+static void interrupt_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  lua_sethook(L, NULL, 0, 0);
+  luaL_error(L, "interrupted by %s", received_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+static void on_signal(int sig) {
+  signal(sig, SIG_DFL);
+  received_signal = sig;
+  luamig_pg_cancel_active();
+  if (signalled_state != NULL)
+    lua_sethook(signalled_state, interrupt_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+/* trap_signals(): installs the handlers for this (main) Lua state. */
+int sys_trap_signals(lua_State *L) {
+  lua_State *main_state;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+  main_state = lua_tothread(L, -1);
+  lua_pop(L, 1);
+  signalled_state = main_state;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  return 0;
+}
+
+/* interrupted() -> "SIGINT" | "SIGTERM" | nil */
+int sys_interrupted(lua_State *L) {
+  if (received_signal == 0) return 0;
+  lua_pushstring(L, received_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  return 1;
+}

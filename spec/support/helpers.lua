@@ -1,0 +1,164 @@
+-- Shared setup for the specs: fresh databases on the private cluster that
+-- scripts/test started, temporary projects, and running the built binary.
+local core = require("luamig.core")
+
+local M = {}
+
+local function env(name)
+  local v = os.getenv(name)
+  if v == nil or v == "" then
+    error(("%s is not set: run the specs through scripts/test, which starts PostgreSQL"):format(name), 0)
+  end
+  return v
+end
+
+M.base_url = function() return env("LUAMIG_TEST_URL") end
+M.pghost = function() return env("LUAMIG_TEST_PGHOST") end
+M.bin = function() return env("LUAMIG_BIN") end
+
+function M.shell_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local admin
+local function admin_conn()
+  if admin == nil or not admin:is_ok() then
+    admin = assert(core.connect(M.base_url()))
+    admin:set_notices(false)
+  end
+  return admin
+end
+
+local counter = 0
+
+-- Creates an empty database; returns its URL and a connection to it.
+function M.fresh_db()
+  counter = counter + 1
+  local name = ("luamig_t_%d_%d_%d"):format(os.time() % 100000, counter, math.random(1, 1e6))
+  admin_conn():exec(('CREATE DATABASE "%s"'):format(name))
+  local url = ("host=%s port=5432 user=postgres dbname=%s"):format(M.pghost(), name)
+  local conn = assert(core.connect(url))
+  conn:set_notices(false)
+  return url, conn, name
+end
+
+-------------------------------------------------------------------- files
+
+function M.write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+function M.read(path)
+  local f = assert(io.open(path, "rb"))
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+function M.tmpdir()
+  local p = io.popen("mktemp -d /tmp/luamig-spec.XXXXXX")
+  local dir = p:read("l")
+  p:close()
+  return dir
+end
+
+-- A revision file's text: r = { id, down = nil|"id"|{...}, up = "lua body",
+-- down_body = "lua body", labels, depends_on, message, transaction }
+function M.revision_source(r)
+  local function lit(v)
+    if v == nil then return "nil" end
+    if type(v) == "table" then
+      local parts = {}
+      for i, s in ipairs(v) do parts[i] = ("%q"):format(s) end
+      return "{ " .. table.concat(parts, ", ") .. " }"
+    end
+    return ("%q"):format(v)
+  end
+  return ([[
+return {
+  revision = %q,
+  down_revision = %s,
+  branch_labels = %s,
+  depends_on = %s,
+  message = %q,
+  transaction = %s,
+  upgrade = function(op)
+%s
+  end,
+  downgrade = function(op)
+%s
+  end,
+}
+]]):format(r.id, lit(r.down), lit(r.labels), lit(r.depends_on), r.message or ("revision " .. r.id),
+    r.transaction == false and "false" or "true", r.up or "", r.down_body or "")
+end
+
+-- A project directory: luamig.lua pointing at url, migrations/ with the
+-- template, env.lua and the given revisions ({ id=..., ... } as above, or
+-- { file = "name.lua", source = "..." } for raw files).
+function M.project(spec)
+  local dir = M.tmpdir()
+  os.execute(("cd %s && %s init migrations >/dev/null 2>&1"):format(M.shell_quote(dir), M.shell_quote(M.bin())))
+  M.write(dir .. "/luamig.lua", spec.config or ([[
+return {
+  script_location = "migrations",
+  url = %q,
+  transaction_per_migration = %s,
+}
+]]):format(spec.url or "", spec.transaction_per_migration == false and "false" or "true"))
+  for _, r in ipairs(spec.revisions or {}) do
+    local name = r.file or (r.id .. "_" .. (r.slug or "rev") .. ".lua")
+    M.write(dir .. "/migrations/versions/" .. name, r.source or M.revision_source(r))
+  end
+  return dir
+end
+
+------------------------------------------------------------------ running
+
+-- Runs the binary in dir with args (a string, shell-quoted by the caller
+-- where needed); returns exit code, stdout, stderr.
+function M.run(dir, args, opts)
+  opts = opts or {}
+  local out, err = os.tmpname(), os.tmpname()
+  local envs = ""
+  local asan = os.getenv("LUAMIG_CHILD_ASAN_OPTIONS")
+  if asan then envs = "ASAN_OPTIONS=" .. M.shell_quote(asan) .. " " end
+  for k, v in pairs(opts.env or {}) do envs = envs .. k .. "=" .. M.shell_quote(v) .. " " end
+  local cmd = ("cd %s && %senv -u LUAMIG_URL -u LUAMIG_CONFIG %s %s >%s 2>%s"):format(
+    M.shell_quote(dir), opts.stdin and ("printf %%s " .. M.shell_quote(opts.stdin) .. " | ") or "",
+    envs, M.shell_quote(M.bin()) .. " " .. args, out, err)
+  local _, _, code = os.execute(cmd)
+  local stdout, stderr = M.read(out), M.read(err)
+  os.remove(out)
+  os.remove(err)
+  return code, stdout, stderr
+end
+
+------------------------------------------------------------------ catalog
+
+function M.tables(conn, schema)
+  local rows = conn:query("SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1", { schema or "public" })
+  local names = {}
+  for i, r in ipairs(rows) do names[i] = r.tablename end
+  return names
+end
+
+function M.versions(conn, table_name)
+  local rows = conn:exec(("SELECT version_num FROM %s ORDER BY 1"):format(table_name or "luamig_version"))
+  local ids = {}
+  for i, r in ipairs(rows) do ids[i] = r.version_num end
+  return ids
+end
+
+function M.columns(conn, table_name, schema)
+  local rows = conn:query([[SELECT column_name, data_type, is_nullable, column_default
+    FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position]],
+    { schema or "public", table_name })
+  local cols = {}
+  for _, r in ipairs(rows) do cols[r.column_name] = r end
+  return cols
+end
+
+return M
