@@ -153,7 +153,7 @@ end
 
 local function option_lines(options, out)
   for _, o in ipairs(options) do
-    local names = table.concat({ o[1], o[2] }, ", ")
+    local names = o[1] and o[2] and (o[1] .. ", " .. o[2]) or (o[1] or o[2])
     if o.value then names = names .. " " .. o.value end
     out[#out + 1] = ("  %-28s %s"):format(names, o.help)
   end
@@ -216,9 +216,13 @@ function M.main(argv)
     io.stdout:write("luamig ", VERSION, "\n")
     return 0
   end
-  if opts.help or cmd == nil then
+  if opts.help then
     io.stdout:write(M.usage(cmd), "\n")
-    return (opts.help and 0) or 2
+    return 0
+  end
+  if cmd == nil then
+    io.stderr:write(M.usage(), "\n")
+    return 2
   end
   core.trap_signals()
   local s = session(opts, args)

@@ -62,7 +62,7 @@ end
 ------------------------------------------------------------------ init
 
 function M.init(s)
-  local dir = s.args[1]
+  local dir = s.args.dir
   local cfg_path = s.opts.config or config.DEFAULT_FILE
   for _, path in ipairs(script.init(dir, cfg_path)) do
     s.log("Creating " .. path)
@@ -72,6 +72,18 @@ end
 
 ------------------------------------------------------------------ revision
 
+-- The parents of a new revision, as Alembic picks them: --head (default
+-- "head"; "base" starts a new base) must name heads unless --splice.
+local function new_revision_parents(map, head, splice)
+  local ids = map:resolve(head, {})
+  for _, id in ipairs(ids) do
+    if not map:get(id).is_head and not splice then
+      error(("Revision %s is not a head revision; please specify --splice to create a new branch from this revision"):format(id), 0)
+    end
+  end
+  return ids
+end
+
 function M.revision(s)
   local a = s.args
   local cfg, map = load_project(s)
@@ -80,9 +92,11 @@ function M.revision(s)
     error(("--rev-id %q may hold only letters, digits, - and _"):format(a.rev_id), 0)
   end
   if map:get(id) then error(("revision %s already exists"):format(id), 0) end
-  local parents = map:new_revision_parents(a.head or "head", a.splice, a.branch_label)
+  local parents = new_revision_parents(map, a.head or "head", a.splice)
+  local down_revision = parents
+  if #parents <= 1 then down_revision = parents[1] end
   local path = script.write_revision(cfg, {
-    id = id, message = a.message, down_revision = #parents == 0 and nil or (#parents == 1 and parents[1] or parents),
+    id = id, message = a.message, down_revision = down_revision,
     branch_labels = a.branch_label, depends_on = a.depends_on,
   }, a.version_path and config.join(cfg.dir, a.version_path))
   s.out(path)

@@ -33,13 +33,20 @@ local function fail(fmt, ...)
   error(fmt:format(...), 0)
 end
 
--- nil | "x" | {"x", "y"} -> a fresh array without repeats
+local function contains(list, x)
+  for i = 1, #list do if list[i] == x then return true end end
+  return false
+end
+
+-- nil | "x" | {"x", "y"} -> a fresh array without repeats (lists here are
+-- short: parents, labels; so a linear scan beats a set)
 local function to_list(v)
-  local out, seen = {}, {}
-  if v == nil then return out end
-  if type(v) ~= "table" then v = { v } end
-  for _, x in ipairs(v) do
-    if not seen[x] then seen[x] = true; out[#out + 1] = x end
+  if v == nil then return {} end
+  if type(v) ~= "table" then return { v } end
+  local out, n = {}, 0
+  for i = 1, #v do
+    local x = v[i]
+    if not contains(out, x) then n = n + 1; out[n] = x end
   end
   return out
 end
@@ -154,6 +161,8 @@ local function make_node(src, i)
     fail("Character(s) '%s' not allowed in revision identifier '%s'",
       table.concat(bad, ", "), id)
   end
+  -- every field is named here so the table is sized once (adding keys
+  -- later would rehash each of 10,000 nodes several times)
   local node = {
     revision = id,
     down_revisions = to_list(src.down_revision),
@@ -164,6 +173,10 @@ local function make_node(src, i)
     source = src,
     children = {},      -- versioned next revisions (Alembic's nextrev)
     dependents = {},    -- everything naming us as down_revision or depends_on
+    depends_on = false, branch_labels = false,
+    is_head = false, is_base = false, is_branch_point = false, is_merge_point = false,
+    _idx = 0, _all_down = false, _norm_deps = false, _norm_down = false,
+    _norm_next = false, _label_set = false,
   }
   for _, d in ipairs(node.down_revisions) do
     if d == id then fail("Self-loop is detected in revisions (%s)", id) end
@@ -265,9 +278,14 @@ function Map:_link()
       n.depends_on[#n.depends_on + 1] = target.revision
     end
     n.depends_on = to_list(n.depends_on)
-    local all = to_list(n.down_revisions)
-    for _, d in ipairs(n.depends_on) do all[#all + 1] = d end
-    n._all_down = to_list(all)
+    if #n.depends_on == 0 then
+      n._all_down = n.down_revisions       -- internal, never mutated
+    else
+      self._has_deps = true
+      local all = to_list(n.down_revisions)
+      for _, d in ipairs(n.depends_on) do all[#all + 1] = d end
+      n._all_down = to_list(all)
+    end
     for _, d in ipairs(n.down_revisions) do
       if not nodes[d] then
         fail("Revision %s referenced from %s%s is not present", d, n.revision, where(n))
@@ -275,14 +293,11 @@ function Map:_link()
     end
   end
   -- children lists come out in map order because we walk in map order
-  local versioned = {}
   for _, n in ipairs(self._order) do
-    local vset = set_of(n.down_revisions)
-    versioned[n] = vset
     for _, d in ipairs(n._all_down) do
       local p = nodes[d]
       p.dependents[#p.dependents + 1] = n.revision
-      if vset[d] then p.children[#p.children + 1] = n.revision end
+      if contains(n.down_revisions, d) then p.children[#p.children + 1] = n.revision end
     end
   end
 end
@@ -320,6 +335,7 @@ function Map:_detect_cycles()
     end
   end
   check("Cycle", self._heads, self._bases, versioned_down, versioned_next)
+  if not self._has_deps then return end  -- same graph, same answer
   check("Dependency cycle", self._real_heads, self._real_bases,
     function(n) return n._all_down end, all_next)
 end
@@ -328,7 +344,7 @@ end
 -- the step of a revision does not also "merge" rows its ancestors merged.
 function Map:_normalize_depends_on()
   for _, n in ipairs(self._order) do
-    local keep = to_list(n.depends_on)
+    local keep = n.depends_on
     if #keep > 0 then
       local drop = {}
       local _, ancestors = self:_ancestors({ n }, false)
@@ -344,9 +360,13 @@ function Map:_normalize_depends_on()
       keep = kept
     end
     n._norm_deps = keep
-    local down = to_list(n.down_revisions)
-    for _, d in ipairs(keep) do down[#down + 1] = d end
-    n._norm_down = to_list(down)
+    if #keep == 0 then
+      n._norm_down = n.down_revisions      -- internal, never mutated
+    else
+      local down = to_list(n.down_revisions)
+      for _, d in ipairs(keep) do down[#down + 1] = d end
+      n._norm_down = to_list(down)
+    end
   end
   for _, n in ipairs(self._order) do n._norm_next = {} end
   for _, n in ipairs(self._order) do
@@ -361,25 +381,34 @@ end
 -- it), and, from the last descendant visited, down the chain of ancestors
 -- until a branch point or merge point.
 function Map:_add_branches()
-  local label_sets = {}
-  for _, n in ipairs(self._order) do label_sets[n] = set_of(n.own_branch_labels) end
+  -- sets only for revisions that carry a label at all
+  local label_sets = setmetatable({}, { __index = function(t, n)
+    local s = {}; t[n] = s; return s end })
+  for _, n in ipairs(self._order) do
+    for _, l in ipairs(n.own_branch_labels) do label_sets[n][l] = true end
+  end
   for _, rev in ipairs(self._order) do
     if #rev.own_branch_labels > 0 then
+      -- like Alembic, spread the labels the revision has by now
+      local labels = {}
+      for l in pairs(label_sets[rev]) do labels[#labels + 1] = l end
       local _, desc = self:_descendants({ rev }, false)
       for _, d in ipairs(desc) do
-        for _, l in ipairs(rev.own_branch_labels) do label_sets[d][l] = true end
+        for _, l in ipairs(labels) do label_sets[d][l] = true end
       end
+      -- Alembic walks down from the *last* descendant its loop visited
       local parent = desc[#desc]
       while parent and #parent.dependents <= 1 and #parent.down_revisions <= 1 do
-        for _, l in ipairs(rev.own_branch_labels) do label_sets[parent][l] = true end
+        for _, l in ipairs(labels) do label_sets[parent][l] = true end
         local down = parent.down_revisions[1]
         if not down then break end
         parent = self._nodes[down]
       end
     end
   end
-  for n, s in pairs(label_sets) do
-    local list = {}
+  local none = {}
+  for _, n in ipairs(self._order) do
+    local s, list = rawget(label_sets, n) or none, {}
     for l in pairs(s) do list[#list + 1] = l end
     table.sort(list)
     n.branch_labels, n._label_set = list, s
@@ -408,7 +437,11 @@ function M.new(revisions)
   for i, src in ipairs(revisions) do list[i] = make_node(src, i) end
   local self = setmetatable({ _labels = {}, _anc_cache = setmetatable({}, { __mode = "k" }) }, Map)
   self._nodes = check_unique_ids(list)
-  table.sort(list, function(a, b) return a.revision < b.revision end)
+  local sorted = true
+  for i = 2, #list do
+    if list[i - 1].revision > list[i].revision then sorted = false; break end
+  end
+  if not sorted then table.sort(list, function(a, b) return a.revision < b.revision end) end
   for i, n in ipairs(list) do n._idx = i end
   self._order = list
   self:_map_branch_labels()
@@ -458,6 +491,7 @@ function Map:_resolve_revision_number(id)
   local label
   if type(id) == "string" and id:find("@", 1, true) then
     label, id = id:match("^(.-)@(.*)$")
+    if label == "" then label = nil end  -- Python: an empty label is falsy
   end
   if id == "heads" then
     if label then return ids_of(self:filter_for_lineage(self:_nodes_of(self._heads), label)), label end
@@ -583,8 +617,9 @@ function Map:get_revision(id)
 end
 
 -- true when one of `against` (nodes, ids or labels) is an ancestor or a
--- descendant of target (or target itself)
+-- descendant of target (or target itself); depends_on only when asked
 function Map:_shares_lineage(target, against, include_deps)
+  include_deps = include_deps or false
   if #against == 0 then return true end
   if not is_node(target) then target = self:_revision_for_ident(target) end
   local wanted = {}
@@ -654,7 +689,10 @@ function Map:_parse_upgrade_target(current, target, assert_len)
   if rel <= 0 then
     if not symbol then didnt_produce(tostring(rel)) end
     local start = label and self:get_revision(label .. "@" .. symbol) or self:get_revision(symbol)
-    return { self:_walk(start, rel, nil, assert_len) }
+    local rev = self:_walk(start, rel, nil, assert_len)
+    -- Alembic trips an assertion here; we say what happened
+    if rev == false then revision_error("Walked too far") end
+    return { rev }
   end
   if symbol then
     -- relative to a given revision; running off the graph is an error here
@@ -852,10 +890,13 @@ end
 -- _topological_sort: Alembic walks down from the heads, one "walker" per
 -- head, and lets a walker emit a revision only when no other walker still
 -- has it below; when blocked it switches to the first walker that has.
--- Alembic recomputes ancestor sets for that test; we keep a count of
--- not-yet-emitted children instead (same answer, linear), and only search
--- upwards for *which* walker blocks when one does.
-function Map:_topological_sort(todo, heads)
+-- Alembic recomputes ancestor sets for that test.  When the set to sort is
+-- closed under paths (upgrade, downgrade: every revision between two
+-- members is a member) a count of not-yet-emitted children answers it in
+-- O(1), and we search upwards only to find *which* walker blocks.  Other
+-- sets (history with a lower bound) get the full upward search, and only
+-- while several walkers are active.
+function Map:_topological_sort(todo, heads, closed)
   local walkers, walking = {}, {}
   for _, h in ipairs(heads) do
     if todo[h] and not walking[h] then walkers[#walkers + 1] = h; walking[h] = true end
@@ -871,7 +912,8 @@ function Map:_topological_sort(todo, heads)
   local out, idx = {}, 1
   while #walkers > 0 do
     local candidate = walkers[idx]
-    local blocker = pending[candidate] > 0 and self:_first_blocker(candidate, walkers, todo)
+    local blocker = #walkers > 1 and (pending[candidate] > 0 or not closed)
+      and self:_first_blocker(candidate, walkers, closed and todo or nil)
     if blocker then
       idx = blocker
     else
@@ -900,13 +942,13 @@ function Map:_topological_sort(todo, heads)
 end
 
 -- index of the first walker whose head lies above `candidate`, found by
--- searching upwards through revisions not yet emitted
-function Map:_first_blocker(candidate, walkers, todo)
+-- searching upwards (through `within` only, when given)
+function Map:_first_blocker(candidate, walkers, within)
   local above, stack = {}, { candidate }
   while #stack > 0 do
     local n = table.remove(stack)
     for _, c in ipairs(n._norm_next) do
-      if todo[c] and not above[c] then above[c] = true; stack[#stack + 1] = c end
+      if (not within or within[c]) and not above[c] then above[c] = true; stack[#stack + 1] = c end
     end
   end
   for j, w in ipairs(walkers) do
@@ -1032,10 +1074,12 @@ function Map:_apply_downgrade(rows, node)
   end
 end
 
+local function copy(list) return table.move(list, 1, #list, 1, {}) end
+
 local function make_step(node, up, ops)
   local from, to
-  if up then from, to = to_list(node.down_revisions), { node.revision }
-  else from, to = { node.revision }, to_list(node.down_revisions) end
+  if up then from, to = copy(node.down_revisions), { node.revision }
+  else from, to = { node.revision }, copy(node.down_revisions) end
   return { node = node, direction = up and "up" or "down", from = from, to = to, version_ops = ops }
 end
 
@@ -1102,7 +1146,7 @@ end
 
 local function upgrade_order(self, current, target)
   local needs, targets = self:_collect_upgrade(target, current, false, true, true)
-  local order = self:_topological_sort(needs, targets)
+  local order = self:_topological_sort(needs, targets, true)
   local reversed = {}
   for i = #order, 1, -1 do reversed[#reversed + 1] = order[i] end
   return reversed
@@ -1119,7 +1163,7 @@ end
 
 local function downgrade_order(self, current, target)
   local drop, heads = self:_collect_downgrade(current, target, false, false, true)
-  return self:_topological_sort(drop, heads)
+  return self:_topological_sort(drop, heads, true)
 end
 
 --- The steps `downgrade TARGET` runs from current_heads, in Alembic's order.
@@ -1134,7 +1178,7 @@ end
 -- walk_revisions(base, head): iterate_revisions(head, base, inclusive)
 local function walk_revisions(self, base, head)
   local needs, targets = self:_collect_upgrade(head, base, true, false, false)
-  return self:_topological_sort(needs, targets)
+  return self:_topological_sort(needs, targets, false)
 end
 
 --- Nodes newest first, as `alembic history -r RANGE` lists them.
@@ -1194,7 +1238,7 @@ end
 
 -- HeadMaintainer.update_to_step for a StampStep
 local function apply_stamp(rows, s)
-  local missing_from = #rows:others({}) >= 0 and #s.from > #rows:intersect(s.from)
+  local missing_from = #rows:intersect(s.from) < #s.from
   if not s.up and s.branch_move then
     rows:delete(s.from[1])
   elseif s.up and (s.branch_move or missing_from) and #rows:intersect(s.to) < #s.to then

@@ -42,7 +42,30 @@ function Online:query(sql, params)
 end
 
 function Online:in_transaction()
-  return self.conn:transaction_status() ~= "idle"
+  return self.transaction_open == true
+end
+
+-- An iterator over the rows of a query, read one at a time.
+function Online:stream(sql, params)
+  local conn = self.conn
+  conn:stream(sql, params)
+  return function() return conn:fetch() end
+end
+
+-- COPY ... FROM STDIN fed by chunks(), an iterator of strings; an error
+-- while producing them aborts the COPY.
+function Online:copy_in(sql, chunks)
+  local conn = self.conn
+  conn:copy_in(sql)
+  local ok, err = pcall(function()
+    for chunk in chunks do conn:put_copy_data(chunk) end
+  end)
+  if not ok then
+    pcall(conn.put_copy_end, conn, "aborted by luamig")
+    error(err, 0)
+  end
+  local _, info = conn:put_copy_end()
+  return info
 end
 
 -- Offline: statements are written to out as a script for psql.
@@ -61,6 +84,28 @@ function Offline:in_transaction()
   return self.transaction_open
 end
 
+function Offline:stream()
+  error("op.rows needs a database connection; it cannot run in --sql mode", 0)
+end
+
+function Offline:copy_in(sql, chunks)
+  self.out:write(sql, ";\n")
+  for chunk in chunks do self.out:write(chunk) end
+  self.out:write("\\.\n\n")
+end
+
+-- Runs fn() outside the revision's transaction: commit what is open, run,
+-- and open a new one (for CREATE INDEX CONCURRENTLY and the like).
+local function autocommit(target, fn)
+  local m = target.migrator
+  local was_open = target.transaction_open
+  if was_open then m:commit() end
+  fn()
+  if was_open then m:begin() end
+end
+Online.autocommit = autocommit
+Offline.autocommit = autocommit
+
 ------------------------------------------------------------ the migrator
 
 local Migrator = {}
@@ -75,6 +120,7 @@ function M.new(opts)
   else
     self.target = setmetatable({ out = opts.out or io.stdout, transaction_open = false }, Offline)
   end
+  self.target.migrator = self
   self.conn = opts.conn
   return self
 end
@@ -182,11 +228,21 @@ end
 
 -- Runs fn(op) for one step with op bound; any error becomes a revision
 -- error naming the step's revision, file and line.
+local function direction_name(step)
+  return step.direction == "down" and "downgrade" or "upgrade"
+end
+
+-- The revision file's table behind a graph node.
+local function source_of(node)
+  return node.source or node
+end
+
 function Migrator:call_revision(step)
   local node = step.node
-  local fn = node[step.direction]
+  local direction = direction_name(step)
+  local fn = source_of(node)[direction]
   local line
-  luamig.set_context({ x = self.cfg.x or {}, revision = node.revision, direction = step.direction,
+  luamig.set_context({ x = self.cfg.x or {}, revision = node.revision, direction = direction,
                        db = self.conn, offline = self.target.offline == true })
   op.bind(self.target)
   local ok, err = xpcall(fn, function(e)
@@ -198,7 +254,7 @@ function Migrator:call_revision(step)
     if core.interrupted() then
       err = ("interrupted by %s; the revision was rolled back"):format(core.interrupted())
     end
-    error(errors.revision_error(node, step.direction, err, line), 0)
+    error(errors.revision_error(node, direction, err, line), 0)
   end
 end
 
@@ -206,7 +262,7 @@ local function describe_step(step)
   local from = table.concat(step.from or {}, ", ")
   local to = table.concat(step.to or {}, ", ")
   local msg = step.node.message
-  return ("Running %s %s -> %s%s"):format(step.direction, from, to,
+  return ("Running %s %s -> %s%s"):format(direction_name(step), from, to,
     (msg and msg ~= "") and (", " .. msg) or "")
 end
 
@@ -218,7 +274,7 @@ function Migrator:run(steps)
   local per_step = self.cfg.transaction_per_migration ~= false
   local target = self.target
   local function run_step(step)
-    local transactional = step.node.transaction ~= false
+    local transactional = source_of(step.node).transaction ~= false
     if not transactional and target.transaction_open then self:commit() end
     if transactional and not target.transaction_open then self:begin() end
     self:call_revision(step)

@@ -92,10 +92,13 @@ local function indent(body)
   return (body:gsub("\n", "\n    "))
 end
 
+-- 12 hex digits from /dev/urandom: math.random's seed can repeat between
+-- two runs started in the same second.
 function M.new_rev_id()
-  local digits = {}
-  for i = 1, 12 do digits[i] = ("%x"):format(math.random(0, 15)) end
-  return table.concat(digits)
+  local f = assert(io.open("/dev/urandom", "rb"))
+  local bytes = f:read(6)
+  f:close()
+  return (bytes:gsub(".", function(c) return ("%02x"):format(c:byte()) end))
 end
 
 -- "Add Email to users!" -> "add_email_to_users"

@@ -136,6 +136,17 @@ function M.run(dir, args, opts)
   return code, stdout, stderr
 end
 
+-- Runs fn(op) as the upgrade of one revision through the real runtime, on
+-- conn (or offline into `out` when conn is nil).
+function M.apply(conn, fn, cfg_overrides)
+  local runtime = require("luamig.runtime")
+  local cfg = { version_table = "luamig_version", transaction_per_migration = true, x = {} }
+  for k, v in pairs(cfg_overrides or {}) do cfg[k] = v end
+  local node = { revision = "spec00000001", path = "spec", upgrade = fn, message = "spec" }
+  local m = runtime.new({ cfg = cfg, conn = conn, out = cfg.out })
+  m:run({ { node = node, direction = "up", from = {}, to = { node.revision }, version_ops = {} } })
+end
+
 ------------------------------------------------------------------ catalog
 
 function M.tables(conn, schema)

@@ -1,0 +1,107 @@
+local helpers = require("support.helpers")
+
+local run, project = helpers.run, helpers.project
+
+local good = { id = "aaaa00000001", message = "create a",
+               up = [[op.create_table("a", { { "id", "int" } })]], down_body = [[op.drop_table("a")]] }
+
+describe("luamig errors", function()
+  local url, conn
+  before_each(function() url, conn = helpers.fresh_db() end)
+  after_each(function() conn:close() end)
+
+  it("a Lua error in a revision names the revision, file and line, exits 1 and rolls it back", function()
+    local dir = project { url = url, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "boom",
+        up = [[
+    op.create_table("b", { { "id", "int" } })
+    error("boom")]] } } }
+    local code, out, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.equal("", out)
+    local file = "migrations/versions/bbbb00000002_boom.lua"
+    assert.matches("luamig: bbbb00000002 %(" .. file:gsub("%p", "%%%0") .. ":10%): boom\n$", err)
+    assert.not_matches("traceback", err)
+    -- the earlier revision stays, the failed one is rolled back
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("an SQL error prints SQLSTATE, message and statement, exits 1 and rolls the revision back", function()
+    local dir = project { url = url, revisions = {
+      { id = "aaaa00000001", slug = "bad", up = [[
+    op.create_table("a", { { "id", "int" } })
+    op.execute("INSERT INTO nope VALUES (1)")]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches([[luamig: aaaa00000001 %(migrations/versions/aaaa00000001_bad%.lua:10%): ERROR 42P01: relation "nope" does not exist; statement: INSERT INTO nope VALUES %(1%)]], err)
+    assert.same({ "luamig_version" }, helpers.tables(conn))
+    assert.same({}, helpers.versions(conn))
+  end)
+
+  it("a bad op argument names the function and the revision line", function()
+    local dir = project { url = url, revisions = {
+      { id = "aaaa00000001", slug = "badop", up = [[
+    op.create_table("a", { { "id" } })]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches('aaaa00000001 %(migrations/versions/aaaa00000001_badop%.lua:9%): op%.create_table: column "id": nil is not a PostgreSQL type name', err)
+  end)
+
+  it("a connection failure prints libpq's message without the password", function()
+    local dir = project { url = url, revisions = { good } }
+    local bad = ("postgresql://postgres:hunter2@/nosuchdb?host=%s&port=5432"):format(helpers.pghost())
+    local code, out, err = run(dir, "--url " .. helpers.shell_quote(bad) .. " upgrade head")
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.matches('^luamig: cannot connect to the database: .*database "nosuchdb" does not exist\n$', err)
+    assert.not_matches("hunter2", err)
+  end)
+
+  it("an unknown target says so and exits 1", function()
+    local dir = project { url = url, revisions = { good } }
+    local code, _, err = run(dir, "upgrade zzz")
+    assert.equal(1, code)
+    assert.equal("luamig: Can't locate revision identified by 'zzz'\n", err)
+  end)
+
+  it("a revision file with a syntax error names the file and line", function()
+    local dir = project { url = url, revisions = { { file = "aaaa_broken.lua", source = "return {\n  revision = 'x',,\n}\n" } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^luamig: revision file migrations/versions/aaaa_broken%.lua: migrations/versions/aaaa_broken%.lua:2: unexpected symbol near ','\n$", err)
+  end)
+
+  it("a missing config file says how to make one", function()
+    local code, _, err = run(helpers.tmpdir(), "current")
+    assert.equal(1, code)
+    assert.equal("luamig: config file luamig.lua not found (create one with 'luamig init DIR', or pass -c FILE)\n", err)
+  end)
+end)
+
+describe("luamig usage errors", function()
+  it("an unknown command prints usage and exits 2", function()
+    local code, _, err = run(helpers.tmpdir(), "frobnicate")
+    assert.equal(2, code)
+    assert.matches('unknown command "frobnicate"', err)
+    assert.matches("luamig %-%-help", err)
+  end)
+
+  it("an unknown option prints usage and exits 2", function()
+    local code, _, err = run(helpers.tmpdir(), "upgrade --frob head")
+    assert.equal(2, code)
+    assert.matches("unknown option %-%-frob for upgrade", err)
+  end)
+
+  it("a missing argument exits 2", function()
+    local code, _, err = run(helpers.tmpdir(), "upgrade")
+    assert.equal(2, code)
+    assert.matches("upgrade needs TARGET", err)
+  end)
+
+  it("no command prints usage and exits 2", function()
+    local code, _, err = run(helpers.tmpdir(), "")
+    assert.equal(2, code)
+    assert.matches("^usage: luamig", err)
+  end)
+end)
