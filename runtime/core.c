@@ -9,6 +9,7 @@ static const luaL_Reg core_functions[] = {
   {"isdir", sys_isdir},
   {"isatty", sys_isatty},
   {"clock", sys_clock},
+  {"checksum", sys_checksum},
   {"sleep", sys_sleep},
   {"trap_signals", sys_trap_signals},
   {"interrupted", sys_interrupted},

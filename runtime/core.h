@@ -18,6 +18,7 @@ int sys_mkdir(lua_State *L);
 int sys_isdir(lua_State *L);
 int sys_isatty(lua_State *L);
 int sys_clock(lua_State *L);
+int sys_checksum(lua_State *L);
 int sys_sleep(lua_State *L);
 int sys_trap_signals(lua_State *L);
 int sys_interrupted(lua_State *L);

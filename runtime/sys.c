@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -71,6 +72,22 @@ int sys_sleep(lua_State *L) {
   struct timespec ts = {(time_t)s, (long)((s - (lua_Number)(time_t)s) * 1e9)};
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !sys_interrupted_flag()) {}
   return 0;
+}
+
+/* checksum(bytes) -> 16 hex digits: FNV-1a, 64 bits. For noticing that a
+ * revision file changed since it ran, not for security. */
+int sys_checksum(lua_State *L) {
+  size_t len;
+  const unsigned char *p = (const unsigned char *)luaL_checklstring(L, 1, &len);
+  unsigned long long h = 14695981039346656037ULL;
+  for (size_t i = 0; i < len; i++) {
+    h ^= p[i];
+    h *= 1099511628211ULL;
+  }
+  char hex[17];
+  snprintf(hex, sizeof hex, "%016llx", h);
+  lua_pushstring(L, hex);
+  return 1;
 }
 
 /* --------------------------------------------------------------- signals */

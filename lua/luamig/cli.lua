@@ -197,8 +197,16 @@ local function session(opts, args)
     opts = opts,
     args = args,
     out = function(line) io.stdout:write(line, "\n") end,
-    log = function(line) if not quiet then io.stderr:write(line, "\n") end end,
-    warn = function(line) io.stderr:write("luamig: warning: ", line, "\n") end,
+    -- stdout is flushed first so that results and progress interleave in order
+    log = function(line)
+      if quiet then return end
+      io.stdout:flush()
+      io.stderr:write(line, "\n")
+    end,
+    warn = function(line)
+      io.stdout:flush()
+      io.stderr:write("luamig: warning: ", line, "\n")
+    end,
   }
 end
 

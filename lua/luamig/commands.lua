@@ -28,7 +28,7 @@ local function load_env(cfg)
   local f = io.open(path, "r")
   if f == nil then return {} end
   f:close()
-  return config.load_table_file(path, "env " .. path)
+  return config.load_table_file(path, "env")
 end
 
 -- Connects, runs env.lua's on_connect, takes the migration lock, calls
@@ -51,6 +51,13 @@ local function with_migrator(s, cfg, fn, opts)
   conn:close()
   if not ok then error(err, 0) end
   return err
+end
+
+-- Warns of applied revisions whose file changed since they ran.
+local function warn_drift(s, m, map, heads)
+  for _, d in ipairs(m:drift(map, map:applied(heads))) do
+    s.warn(("revision %s (%s) has changed since it was applied"):format(d.revision, d.path))
+  end
 end
 
 local function set_of(list)
@@ -123,6 +130,7 @@ local function migrate(s, direction)
   end
   with_migrator(s, cfg, function(m)
     local heads = offline and map:resolve(from or "base", {}) or m:current_heads()
+    if direction == "upgrade" then warn_drift(s, m, map, heads) end
     local steps
     if direction == "upgrade" then
       steps = map:upgrade_steps(heads, target)
@@ -252,8 +260,12 @@ end
 
 function M.status(s)
   local cfg, map = load_project(s)
-  local heads = with_migrator(s, cfg, function(m) return m:current_heads() end)
-  local applied = map:applied_set(heads)
+  local heads = with_migrator(s, cfg, function(m)
+    local heads = m:current_heads()
+    warn_drift(s, m, map, heads)
+    return heads
+  end)
+  local applied = map:applied(heads)
   local rows = setmetatable({}, display.array)
   for _, node in ipairs(map:history(nil, heads)) do
     table.insert(rows, 1, { revision = node.revision, message = node.message or "",

@@ -28,16 +28,24 @@ function M.join(dir, path)
   return dir .. "/" .. path
 end
 
--- Runs a Lua file that must return a table; errors name the file.
-function M.load_table_file(path, what)
-  local chunk, err = loadfile(path, "t", setmetatable({}, { __index = _G }))
-  if not chunk then error(("%s: %s"):format(what, err), 0) end
-  local ok, result = pcall(chunk)
-  if not ok then error(("%s: %s"):format(what, tostring(result)), 0) end
-  if type(result) ~= "table" then
-    error(("%s: %s must return a table, got %s"):format(what, path, type(result)), 0)
+-- Runs a Lua file that must return a table. Errors read
+-- "<kind> <path>:<line>: <message>"; returns the table and the file's bytes.
+function M.load_table_file(path, kind)
+  local function fail(msg)
+    msg = tostring(msg)
+    if msg:sub(1, #path + 1) == path .. ":" then error(kind .. " " .. msg, 0) end
+    error(("%s %s: %s"):format(kind, path, msg), 0)
   end
-  return result
+  local f, open_err = io.open(path, "rb")
+  if not f then error(("%s: cannot read %s"):format(kind, open_err), 0) end
+  local text = f:read("a")
+  f:close()
+  local chunk, err = load(text, "@" .. path, "t", setmetatable({}, { __index = _G }))
+  if not chunk then fail(err) end
+  local ok, result = pcall(chunk)
+  if not ok then fail(result) end
+  if type(result) ~= "table" then fail(("must return a table, got %s"):format(type(result))) end
+  return result, text
 end
 
 -- Makes modules in dir loadable by require (env.lua, revisions, models).
@@ -56,7 +64,7 @@ function M.load(opts, warn)
     error(("config file %s not found (create one with 'luamig init DIR', or pass -c FILE)"):format(path), 0)
   end
   f:close()
-  local raw = M.load_table_file(path, "config " .. path)
+  local raw = M.load_table_file(path, "config")
   local cfg = { path = path, dir = M.dirname(path), x = opts.x or {} }
   for k, v in pairs(raw) do
     if known_keys[k] then cfg[k] = v

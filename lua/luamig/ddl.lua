@@ -1,12 +1,24 @@
 -- The PostgreSQL dialect: the only place SQL text is built. Identifiers go
 -- through M.ident, values become $n parameters or M.literal; type names and
--- SQL expressions (defaults, checks) are the user's SQL by design and are
--- checked for statement breaks.
+-- SQL expressions (defaults, checks, index expressions and predicates) are
+-- the user's SQL by design and are checked for statement breaks.
+--
+-- Builders take `what` (the "op.fn" prefix for messages) where they validate,
+-- and return an array of statements.
 local M = {}
 
 local function fail(what, msg)
   error(("%s: %s"):format(what, msg), 0)
 end
+
+-- SQL NULL where a Lua nil cannot stand: in a positional row or params list
+-- with holes, and as `default = op.NULL` (drop the default) or
+-- `comment = op.NULL` (drop the comment) in alter_column.
+M.NULL = setmetatable({}, {
+  __name = "luamig.NULL",
+  __tostring = function() return "op.NULL" end,
+  __newindex = function() error("op.NULL is read-only", 2) end,
+})
 
 --------------------------------------------------------------- quoting
 
@@ -25,22 +37,34 @@ function M.qualified(name, schema)
   return M.ident(schema) .. "." .. M.ident(name)
 end
 
+local function float_text(value, nan, inf, ninf)
+  if value ~= value then return nan end
+  if value == math.huge then return inf end
+  if value == -math.huge then return ninf end
+  -- the shortest text that reads back as the same double: 0.1, not 0.10000000000000001
+  for digits = 15, 16 do
+    local text = ("%." .. digits .. "g"):format(value)
+    if tonumber(text) == value then return text end
+  end
+  return ("%.17g"):format(value)
+end
+
 -- A value as an SQL literal, for offline mode and COMMENT (which cannot
--- take parameters).
+-- take parameters). A string holding a backslash becomes an E'' literal,
+-- so its meaning does not depend on standard_conforming_strings.
 function M.literal(value)
   local t = type(value)
-  if value == nil then return "NULL" end
+  if value == nil or value == M.NULL then return "NULL" end
   if t == "boolean" then return value and "true" or "false" end
   if t == "number" then
     if math.type(value) == "integer" then return tostring(value) end
-    if value ~= value or value == math.huge or value == -math.huge then
-      return ("'%s'::float8"):format(value ~= value and "NaN" or (value > 0 and "Infinity" or "-Infinity"))
-    end
-    return ("%.17g"):format(value)
+    return float_text(value, "'NaN'::float8", "'Infinity'::float8", "'-Infinity'::float8")
   end
   if t == "string" then
     if value:find("\0", 1, true) then error("a string value contains a NUL byte", 0) end
-    return "'" .. value:gsub("'", "''") .. "'"
+    local quoted = "'" .. value:gsub("'", "''") .. "'"
+    if value:find("\\", 1, true) then return "E" .. quoted:gsub("\\", "\\\\") end
+    return quoted
   end
   error(("cannot write a %s as an SQL literal"):format(t), 0)
 end
@@ -74,8 +98,9 @@ function M.inline_params(sql, params)
   return table.concat(out)
 end
 
--- SQL fragments written by the user (types, defaults, checks) may be any
--- expression, but never a second statement.
+-- SQL fragments written by the user (types, defaults, checks, index
+-- expressions and predicates) may be any expression, but never a second
+-- statement: no ';' and no comment that could hide the rest of ours.
 local function fragment(what, sql)
   if type(sql) ~= "string" or sql:match("^%s*$") then
     fail(what, "must be a non-empty string of SQL")
@@ -93,39 +118,84 @@ local function type_name(what, t)
   return t
 end
 
-local function ident_list(cols)
+-- One of a fixed set of keywords, in any case; returns it upper-cased.
+local function keyword(what, label, value, allowed)
+  local word = type(value) == "string" and (value:upper():gsub("%s+", " ")) or nil
+  for _, a in ipairs(allowed) do
+    if word == a then return a end
+  end
+  fail(what, ("unknown %s %q (%s)"):format(label, tostring(value), table.concat(allowed, ", ")))
+end
+
+-- A list of column names (a single name is a list of one).
+local function ident_list(what, label, cols)
+  if type(cols) == "string" then cols = { cols } end
+  if type(cols) ~= "table" or #cols == 0 then
+    fail(what, ("%s must be a non-empty list of column names"):format(label))
+  end
   local out = {}
-  for i, c in ipairs(cols) do out[i] = M.ident(c) end
+  for i, c in ipairs(cols) do
+    if type(c) ~= "string" or c == "" then
+      fail(what, ("%s must be a non-empty list of column names, item %d is %s"):format(label, i,
+        c == "" and "an empty string" or type(c)))
+    end
+    out[i] = M.ident(c)
+  end
   return table.concat(out, ", ")
+end
+
+local function set(list)
+  local s = {}
+  for _, k in ipairs(list) do s[k] = true end
+  return s
+end
+
+local function check_keys(what, label, t, known)
+  for k in pairs(t) do
+    if type(k) ~= "number" and not known[k] then
+      fail(what, ("unknown %s %q"):format(label, tostring(k)))
+    end
+  end
+end
+
+local function comment_on(kind, target, comment)
+  return ("COMMENT ON %s %s IS %s"):format(kind, target, M.literal(comment))
 end
 
 ------------------------------------------------------------ constraints
 
-local referential_actions = {
-  ["CASCADE"] = true, ["RESTRICT"] = true, ["SET NULL"] = true,
-  ["SET DEFAULT"] = true, ["NO ACTION"] = true,
-}
+local referential_actions = { "CASCADE", "RESTRICT", "SET NULL", "SET DEFAULT", "NO ACTION" }
 
-local function referential_action(what, action)
-  local a = tostring(action):upper()
-  if not referential_actions[a] then
-    fail(what, ("unknown referential action %q (CASCADE, RESTRICT, SET NULL, SET DEFAULT, NO ACTION)"):format(tostring(action)))
+-- DEFERRABLE (true), NOT DEFERRABLE (false), INITIALLY DEFERRED|IMMEDIATE:
+-- Alembic's deferrable/initially pair.
+local function deferral(what, deferrable, initially)
+  local sql = ""
+  if deferrable ~= nil then sql = deferrable and " DEFERRABLE" or " NOT DEFERRABLE" end
+  if initially ~= nil then
+    sql = sql .. " INITIALLY " .. keyword(what, "initially", initially, { "DEFERRED", "IMMEDIATE" })
   end
-  return a
+  return sql
 end
 
--- "table.column", "schema.table.column" or { table, column, schema=, ondelete=, onupdate= }
+local reference_keys = set { "table", "column", "columns", "schema", "ondelete", "onupdate",
+                             "deferrable", "initially" }
+
+-- "table.column", "schema.table.column", or { table, column, schema=,
+-- ondelete=, onupdate=, deferrable=, initially= } (columns = {...} for a
+-- composite key). Names holding a dot need the table form.
 function M.parse_reference(what, ref)
   if type(ref) == "string" then
     local parts = {}
     for p in ref:gmatch("[^.]+") do parts[#parts + 1] = p end
-    if #parts == 2 then return { table = parts[1], column = parts[2] } end
-    if #parts == 3 then return { schema = parts[1], table = parts[2], column = parts[3] } end
-    fail(what, ("references %q must be \"table.column\""):format(ref))
+    if #parts == 2 then return { table = parts[1], columns = { parts[2] } } end
+    if #parts == 3 then return { schema = parts[1], table = parts[2], columns = { parts[3] } } end
+    fail(what, ("references %q must be \"table.column\" or \"schema.table.column\""):format(ref))
   elseif type(ref) == "table" then
-    local r = { table = ref.table or ref[1], column = ref.column or ref[2], schema = ref.schema,
-                ondelete = ref.ondelete, onupdate = ref.onupdate, deferrable = ref.deferrable }
-    if type(r.table) ~= "string" or type(r.column) ~= "string" then
+    check_keys(what, "references option", ref, reference_keys)
+    local r = { table = ref.table or ref[1], columns = ref.columns or ref.column or ref[2], schema = ref.schema,
+                ondelete = ref.ondelete, onupdate = ref.onupdate,
+                deferrable = ref.deferrable, initially = ref.initially }
+    if type(r.table) ~= "string" or r.columns == nil then
       fail(what, "references needs a table and a column")
     end
     return r
@@ -134,56 +204,97 @@ function M.parse_reference(what, ref)
 end
 
 local function references_clause(what, r)
-  local cols = type(r.column) == "table" and r.column or { r.column }
-  local sql = ("REFERENCES %s (%s)"):format(M.qualified(r.table, r.schema), ident_list(cols))
-  if r.ondelete then sql = sql .. " ON DELETE " .. referential_action(what, r.ondelete) end
-  if r.onupdate then sql = sql .. " ON UPDATE " .. referential_action(what, r.onupdate) end
-  if r.deferrable then sql = sql .. " DEFERRABLE INITIALLY DEFERRED" end
-  return sql
+  if type(r.table) ~= "string" then fail(what, "a foreign key needs the referenced table") end
+  local sql = ("REFERENCES %s (%s)"):format(M.qualified(r.table, r.schema),
+    ident_list(what, "referenced columns", r.columns))
+  if r.ondelete ~= nil then
+    sql = sql .. " ON DELETE " .. keyword(what, "referential action", r.ondelete, referential_actions)
+  end
+  if r.onupdate ~= nil then
+    sql = sql .. " ON UPDATE " .. keyword(what, "referential action", r.onupdate, referential_actions)
+  end
+  return sql .. deferral(what, r.deferrable, r.initially)
 end
 
--- A table-level constraint: { type = "primary_key"|"unique"|"check"|"foreign_key", name=, ... }
-function M.table_constraint(what, c)
-  local sql = c.name and ("CONSTRAINT %s "):format(M.ident(c.name)) or ""
-  local kind = c.type
-  if kind == "primary_key" then
-    return sql .. ("PRIMARY KEY (%s)"):format(ident_list(c.columns))
-  elseif kind == "unique" then
-    return sql .. ("UNIQUE (%s)"):format(ident_list(c.columns))
-  elseif kind == "check" then
-    return sql .. ("CHECK (%s)"):format(fragment(what .. " check", c.expr))
-  elseif kind == "foreign_key" then
-    local r = { table = c.referent or c.references and c.references.table, schema = c.referent_schema,
-                column = c.remote_columns or c.references and c.references.columns,
-                ondelete = c.ondelete, onupdate = c.onupdate, deferrable = c.deferrable }
-    return sql .. ("FOREIGN KEY (%s) %s"):format(ident_list(c.columns), references_clause(what, r))
+local constraint_keys = {
+  primary_key = set { "type", "name", "columns" },
+  unique = set { "type", "name", "columns", "deferrable", "initially" },
+  check = set { "type", "name", "expr" },
+  foreign_key = set { "type", "name", "columns", "references", "referent", "referent_schema",
+                      "remote_columns", "ondelete", "onupdate", "deferrable", "initially" },
+}
+
+local function foreign_key_target(what, c)
+  local r = c.references ~= nil and M.parse_reference(what, c.references)
+    or { table = c.referent, schema = c.referent_schema, columns = c.remote_columns }
+  for _, k in ipairs({ "ondelete", "onupdate", "deferrable", "initially" }) do
+    if c[k] ~= nil then r[k] = c[k] end
   end
-  fail(what, ("unknown constraint type %q (primary_key, unique, check, foreign_key)"):format(tostring(kind)))
+  return r
+end
+
+-- A table-level constraint:
+--   { type = "primary_key", name =, columns = {...} }
+--   { type = "unique", name =, columns = {...}, deferrable =, initially = }
+--   { type = "check", name =, expr = "<SQL>" }
+--   { type = "foreign_key", name =, columns = {...}, referent = "t", remote_columns = {...},
+--     referent_schema =, ondelete =, onupdate =, deferrable =, initially = }
+--     (or references = "t.col" | { table, columns, schema } instead of referent...)
+-- name is optional: the server picks one.
+function M.table_constraint(what, c)
+  if type(c) ~= "table" then fail(what, "a constraint must be a table { type = ..., ... }") end
+  local known = constraint_keys[c.type]
+  if known == nil then
+    fail(what, ("unknown constraint type %q (primary_key, unique, check, foreign_key)"):format(tostring(c.type)))
+  end
+  check_keys(what, c.type .. " constraint option", c, known)
+  local sql = c.name ~= nil and ("CONSTRAINT %s "):format(M.ident(c.name)) or ""
+  if c.type == "primary_key" then
+    return sql .. ("PRIMARY KEY (%s)"):format(ident_list(what, "primary key columns", c.columns))
+  elseif c.type == "unique" then
+    return sql .. ("UNIQUE (%s)"):format(ident_list(what, "unique columns", c.columns))
+      .. deferral(what, c.deferrable, c.initially)
+  elseif c.type == "check" then
+    return sql .. ("CHECK (%s)"):format(fragment(what .. " check", c.expr))
+  end
+  return sql .. ("FOREIGN KEY (%s) %s"):format(ident_list(what, "foreign key columns", c.columns),
+    references_clause(what, foreign_key_target(what, c)))
+end
+
+-- ALTER TABLE ... ADD <constraint>; not_valid skips checking existing rows
+-- (foreign keys and checks only, as PostgreSQL allows).
+function M.add_constraint(what, table_name, c, opts)
+  return { ("ALTER TABLE %s ADD %s%s"):format(M.qualified(table_name, opts.schema),
+    M.table_constraint(what, c), opts.not_valid and " NOT VALID" or "") }
+end
+
+function M.drop_constraint(name, table_name, opts)
+  return { ("ALTER TABLE %s DROP CONSTRAINT %s%s%s"):format(M.qualified(table_name, opts.schema),
+    opts.if_exists and "IF EXISTS " or "", M.ident(name), opts.cascade and " CASCADE" or "") }
 end
 
 ---------------------------------------------------------------- columns
 
-local column_keys = {
-  nullable = true, default = true, primary_key = true, unique = true,
-  references = true, check = true, comment = true,
-}
+local column_keys = set { "name", "type", "nullable", "default", "primary_key", "unique",
+                          "references", "check", "comment" }
 
--- Validates a column spec { name, type, ... } and returns the normalised one.
+-- Validates a column spec { name, type, ... } and returns the normalised
+-- one. default is SQL text (a number or boolean is written as itself);
+-- default = op.NULL is the same as no default.
 function M.column(what, spec)
   if type(spec) ~= "table" then fail(what, "a column must be a table { name, type, ... }") end
-  for k in pairs(spec) do
-    if type(k) ~= "number" and not column_keys[k] then
-      fail(what, ("unknown column option %q"):format(tostring(k)))
-    end
-  end
+  check_keys(what, "column option", spec, column_keys)
   local name = spec[1] or spec.name
   if type(name) ~= "string" or name == "" then fail(what, "a column needs a name") end
   local col_what = ("%s: column %q"):format(what, name)
+  local default = spec.default
+  if default == M.NULL then default = nil end
+  if spec.comment ~= nil and type(spec.comment) ~= "string" then fail(col_what, "comment must be a string") end
   return {
     name = name,
     type = type_name(col_what, spec[2] or spec.type),
     nullable = spec.nullable,
-    default = spec.default ~= nil and fragment(col_what .. " default", tostring(spec.default)) or nil,
+    default = default ~= nil and fragment(col_what .. " default", tostring(default)) or nil,
     primary_key = spec.primary_key,
     unique = spec.unique,
     references = spec.references ~= nil and M.parse_reference(col_what, spec.references) or nil,
@@ -203,30 +314,42 @@ local function column_definition(what, col)
   return table.concat(parts, " ")
 end
 
-local function column_comment(table_sql, col)
-  return ("COMMENT ON COLUMN %s.%s IS %s"):format(table_sql, M.ident(col.name), M.literal(col.comment))
+local function column_comments(stmts, table_sql, columns)
+  for _, col in ipairs(columns) do
+    if col.comment ~= nil then
+      stmts[#stmts + 1] = comment_on("COLUMN", table_sql .. "." .. M.ident(col.name), col.comment)
+    end
+  end
+  return stmts
+end
+
+-- Several columns marked primary_key make one composite key, as in
+-- SQLAlchemy: a column-level PRIMARY KEY on each would be an error.
+local function composite_primary_key(columns)
+  local names = {}
+  for _, col in ipairs(columns) do
+    if col.primary_key then names[#names + 1] = col.name end
+  end
+  if #names < 2 then return nil end
+  for _, col in ipairs(columns) do col.primary_key = nil end
+  return { type = "primary_key", columns = names }
 end
 
 ------------------------------------------------------------------ tables
 
--- Each builder returns an array of statements.
-
 function M.create_table(what, name, columns, opts)
   local tbl = M.qualified(name, opts.schema)
   local lines = {}
+  local pk = composite_primary_key(columns)
   for i, col in ipairs(columns) do lines[i] = "    " .. column_definition(what, col) end
+  if pk then lines[#lines + 1] = "    " .. M.table_constraint(what, pk) end
   for _, c in ipairs(opts.constraints or {}) do
     lines[#lines + 1] = "    " .. M.table_constraint(what, c)
   end
   local stmts = { ("CREATE TABLE %s%s (\n%s\n)"):format(
     opts.if_not_exists and "IF NOT EXISTS " or "", tbl, table.concat(lines, ",\n")) }
-  if opts.comment ~= nil then
-    stmts[#stmts + 1] = ("COMMENT ON TABLE %s IS %s"):format(tbl, M.literal(opts.comment))
-  end
-  for _, col in ipairs(columns) do
-    if col.comment ~= nil then stmts[#stmts + 1] = column_comment(tbl, col) end
-  end
-  return stmts
+  if opts.comment ~= nil then stmts[#stmts + 1] = comment_on("TABLE", tbl, opts.comment) end
+  return column_comments(stmts, tbl, columns)
 end
 
 function M.drop_table(name, opts)
@@ -234,12 +357,21 @@ function M.drop_table(name, opts)
     M.qualified(name, opts.schema), opts.cascade and " CASCADE" or "") }
 end
 
+function M.rename_table(old, new, opts)
+  return { ("ALTER TABLE %s%s RENAME TO %s"):format(opts.if_exists and "IF EXISTS " or "",
+    M.qualified(old, opts.schema), M.ident(new)) }
+end
+
+-- comment nil or op.NULL removes the comment.
+function M.table_comment(name, comment, opts)
+  return { comment_on("TABLE", M.qualified(name, opts.schema), comment) }
+end
+
 function M.add_column(what, table_name, col, opts)
   local tbl = M.qualified(table_name, opts.schema)
   local stmts = { ("ALTER TABLE %s ADD COLUMN %s%s"):format(tbl,
     opts.if_not_exists and "IF NOT EXISTS " or "", column_definition(what, col)) }
-  if col.comment ~= nil then stmts[2] = column_comment(tbl, col) end
-  return stmts
+  return column_comments(stmts, tbl, { col })
 end
 
 function M.drop_column(table_name, name, opts)
@@ -247,11 +379,162 @@ function M.drop_column(table_name, name, opts)
     opts.if_exists and "IF EXISTS " or "", M.ident(name), opts.cascade and " CASCADE" or "") }
 end
 
------------------------------------------------------------ version table
+-- changes: { type, using, nullable, default, new_name, comment, schema }.
+-- The type, nullability and default changes share one ALTER TABLE (one
+-- lock, one rewrite at most); the comment is set and the column renamed
+-- after. default = op.NULL drops the default (default = false sets the
+-- SQL default false, as in a column spec); comment = op.NULL drops the
+-- comment.
+function M.alter_column(what, table_name, name, ch)
+  local tbl, col = M.qualified(table_name, ch.schema), M.ident(name)
+  local actions = {}
+  local function action(text) actions[#actions + 1] = ("ALTER COLUMN %s %s"):format(col, text) end
+  if ch.type ~= nil then
+    action("TYPE " .. type_name(what, ch.type)
+      .. (ch.using ~= nil and (" USING " .. fragment(what .. " using", ch.using)) or ""))
+  elseif ch.using ~= nil then
+    fail(what, "using needs type: it says how to convert the column to the new type")
+  end
+  if ch.nullable ~= nil then action(ch.nullable and "DROP NOT NULL" or "SET NOT NULL") end
+  if ch.default == M.NULL then
+    action("DROP DEFAULT")
+  elseif ch.default ~= nil then
+    action("SET DEFAULT " .. fragment(what .. " default", tostring(ch.default)))
+  end
+  local stmts = {}
+  if #actions > 0 then stmts[1] = ("ALTER TABLE %s %s"):format(tbl, table.concat(actions, ", ")) end
+  if ch.comment ~= nil then stmts[#stmts + 1] = comment_on("COLUMN", tbl .. "." .. col, ch.comment) end
+  if ch.new_name ~= nil then
+    stmts[#stmts + 1] = ("ALTER TABLE %s RENAME COLUMN %s TO %s"):format(tbl, col, M.ident(ch.new_name))
+  end
+  if #stmts == 0 then fail(what, "nothing to change: give type, nullable, default, comment or new_name") end
+  return stmts
+end
+
+----------------------------------------------------------------- indexes
+
+local index_element_keys = set { "name", "expr", "desc", "opclass" }
+
+-- An index column: a plain string is a column name (quoted); a table is
+-- { "name" } or { expr = "<SQL>" } (a raw expression, checked like a
+-- default and wrapped in parentheses), with optional desc = true and
+-- opclass = "text_pattern_ops".
+local function index_element(what, col)
+  if type(col) == "string" then return M.ident(col) end
+  if type(col) ~= "table" then
+    fail(what, ("an index column must be a name or a table { name | expr = ..., desc =, opclass = }, got %s")
+      :format(type(col)))
+  end
+  check_keys(what, "index column option", col, index_element_keys)
+  local name, expr = col[1] or col.name, col.expr
+  if (name == nil) == (expr == nil) then fail(what, "an index column needs exactly one of a name or expr") end
+  local sql = name ~= nil and M.ident(name) or ("(%s)"):format(fragment(what .. " index expression", expr))
+  if col.opclass ~= nil then sql = sql .. " " .. M.ident(col.opclass) end
+  if col.desc then sql = sql .. " DESC" end
+  return sql
+end
+
+-- An access method (btree, hash, gin, gist, brin, ...): a bare word.
+local function access_method(what, using)
+  if type(using) ~= "string" or not using:match("^[%a_][%w_]*$") then
+    fail(what, ("using %s is not an index access method name"):format(
+      type(using) == "string" and ("%q"):format(using) or type(using)))
+  end
+  return " USING " .. using:lower()
+end
+
+function M.create_index(what, name, table_name, columns, opts)
+  if type(columns) == "string" then columns = { columns } end
+  if type(columns) ~= "table" or #columns == 0 then fail(what, "columns must be a non-empty list") end
+  local elems = {}
+  for i, col in ipairs(columns) do elems[i] = index_element(what, col) end
+  local sql = ("CREATE %sINDEX %s%s%s ON %s%s (%s)"):format(
+    opts.unique and "UNIQUE " or "", opts.concurrently and "CONCURRENTLY " or "",
+    opts.if_not_exists and "IF NOT EXISTS " or "", M.ident(name), M.qualified(table_name, opts.schema),
+    opts.using ~= nil and access_method(what, opts.using) or "", table.concat(elems, ", "))
+  if opts.where ~= nil then sql = sql .. " WHERE " .. fragment(what .. " where", opts.where) end
+  return { sql }
+end
+
+function M.drop_index(name, opts)
+  return { ("DROP INDEX %s%s%s%s"):format(opts.concurrently and "CONCURRENTLY " or "",
+    opts.if_exists and "IF EXISTS " or "", M.qualified(name, opts.schema), opts.cascade and " CASCADE" or "") }
+end
+
+----------------------------------------------------------------- schemas
+
+function M.create_schema(name, opts)
+  return { ("CREATE SCHEMA %s%s"):format(opts.if_not_exists and "IF NOT EXISTS " or "", M.ident(name)) }
+end
+
+function M.drop_schema(name, opts)
+  return { ("DROP SCHEMA %s%s%s"):format(opts.if_exists and "IF EXISTS " or "", M.ident(name),
+    opts.cascade and " CASCADE" or "") }
+end
+
+-------------------------------------------------------------------- COPY
+
+function M.copy_from_stdin(what, table_name, columns, schema)
+  local cols = columns ~= nil and (" (" .. ident_list(what, "columns", columns) .. ")") or ""
+  return ("COPY %s%s FROM STDIN"):format(M.qualified(table_name, schema), cols)
+end
+
+local copy_escapes = { ["\\"] = "\\\\", ["\t"] = "\\t", ["\n"] = "\\n", ["\r"] = "\\r" }
+
+-- One field in COPY's text format, or nil and a message. \N is NULL; a
+-- backslash, tab, newline or carriage return is escaped, so a value can
+-- never end its field, its row or the data (a "\." line).
+function M.copy_field(v)
+  local t = type(v)
+  if t == "string" then
+    if not v:find("[\0\\\t\n\r]") then return v end
+    if v:find("\0", 1, true) then return nil, "a string value contains a NUL byte" end
+    return (v:gsub("[\\\t\n\r]", copy_escapes))
+  elseif v == nil or v == M.NULL then
+    return "\\N"
+  elseif t == "number" then
+    if math.type(v) == "integer" then return tostring(v) end
+    return float_text(v, "NaN", "Infinity", "-Infinity")
+  elseif t == "boolean" then
+    return v and "t" or "f"
+  end
+  return nil, ("cannot write a %s in a COPY row"):format(t)
+end
+
+--------------------------------------------- bookkeeping and the session
+
+M.BEGIN, M.COMMIT, M.ROLLBACK = "BEGIN", "COMMIT", "ROLLBACK"
 
 function M.create_version_table(name, schema)
   return ("CREATE TABLE IF NOT EXISTS %s (\n    version_num varchar(32) NOT NULL,\n    CONSTRAINT %s PRIMARY KEY (version_num)\n)")
     :format(M.qualified(name, schema), M.ident(name .. "_pkc"))
+end
+
+-- One row per applied step: the audit trail beyond Alembic.
+function M.create_history_table(name, schema)
+  return ([[CREATE TABLE IF NOT EXISTS %s (
+    id bigserial PRIMARY KEY,
+    revision varchar(32) NOT NULL,
+    direction varchar(9) NOT NULL,
+    started_at timestamptz NOT NULL,
+    duration_ms double precision NOT NULL,
+    checksum varchar(64),
+    db_user text NOT NULL DEFAULT current_user,
+    message text
+)]]):format(M.qualified(name, schema))
+end
+
+-- params: revision, direction, duration_ms, checksum, message
+function M.history_insert(name, schema, params)
+  return ("INSERT INTO %s (revision, direction, started_at, duration_ms, checksum, message) "
+    .. "VALUES ($1, $2, clock_timestamp() - $3::float8 * interval '1 millisecond', $3::float8, $4, $5)")
+    :format(M.qualified(name, schema)), params
+end
+
+-- The newest history row of each revision.
+function M.latest_history_query(name, schema)
+  return ("SELECT DISTINCT ON (revision) revision, direction, checksum FROM %s ORDER BY revision, id DESC")
+    :format(M.qualified(name, schema))
 end
 
 function M.select_versions(name, schema)
@@ -276,9 +559,29 @@ function M.delete_all_versions(name, schema)
   return ("DELETE FROM %s"):format(M.qualified(name, schema))
 end
 
--- Whether the table exists: to_regclass takes the qualified name as text.
-function M.table_exists_query(name, schema)
-  return "SELECT to_regclass($1) IS NOT NULL AS present", { M.qualified(name, schema) }
+-- Whether two tables ({name, schema} each) exist: columns t1, t2.
+function M.tables_exist_query(a, b)
+  return "SELECT to_regclass($1) IS NOT NULL AS t1, to_regclass($2) IS NOT NULL AS t2",
+    { M.qualified(a[1], a[2]), M.qualified(b[1], b[2]) }
+end
+
+-- The migration lock: a session advisory lock keyed by the version table's
+-- qualified name; pid tells whether the session stays the same.
+function M.try_lock_query(class, name)
+  return "SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked, pg_backend_pid() AS pid", { class, name }
+end
+
+function M.unlock_query(class, name)
+  return "SELECT pg_advisory_unlock($1::int, hashtext($2))", { class, name }
+end
+
+-- settings: { {name, value} }: session-wide SETs.
+function M.set_settings(settings)
+  local parts = {}
+  for i, kv in ipairs(settings) do
+    parts[i] = ("SET %s = %s"):format(M.ident(kv[1]), M.literal(kv[2]))
+  end
+  return table.concat(parts, "; ")
 end
 
 return M

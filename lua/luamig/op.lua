@@ -6,6 +6,11 @@ local ddl = require("luamig.ddl")
 
 local M = {}
 
+-- SQL NULL where a Lua nil cannot stand: a hole in a params list or in a
+-- positional bulk_insert row, `default = op.NULL` (drop the default) and
+-- `comment = op.NULL` (drop the comment) in alter_column.
+M.NULL = ddl.NULL
+
 local context = nil
 
 -- Called by the runtime around a run; ctx provides execute(sql, params),
@@ -27,25 +32,35 @@ local function check(fname, cond, msg, ...)
   if not cond then error(("op.%s: " .. msg):format(fname, ...), 0) end
 end
 
+local function type_of(v)
+  return v == ddl.NULL and "op.NULL" or type(v)
+end
+
 local function check_name(fname, argname, value)
   check(fname, type(value) == "string" and value ~= "", "%s must be a non-empty string, got %s",
-    argname, type(value) == "string" and "an empty string" or type(value))
+    argname, type(value) == "string" and "an empty string" or type_of(value))
 end
 
--- Checks that opts is nil or a table holding only known keys.
+-- A constraint name may be nil: the server then picks one.
+local function check_optional_name(fname, argname, value)
+  if value ~= nil then check_name(fname, argname, value) end
+end
+
+-- Checks that opts is nil or a table holding only known keys, each of an
+-- accepted type: known maps a key to "string", "boolean", "table",
+-- "string|table", "string|op.NULL"...
 local function options(fname, opts, known)
   if opts == nil then return {} end
-  check(fname, type(opts) == "table", "options must be a table, got %s", type(opts))
-  for k in pairs(opts) do
-    check(fname, known[k], "unknown option %q", tostring(k))
+  check(fname, type(opts) == "table", "options must be a table, got %s", type_of(opts))
+  for k, v in pairs(opts) do
+    local want = known[k]
+    check(fname, want ~= nil, "unknown option %q", tostring(k))
+    local got = type_of(v)
+    local ok = false
+    for alt in want:gmatch("[^|]+") do ok = ok or alt == got end
+    check(fname, ok, "option %s must be a %s, got %s", k, (want:gsub("|", " or ")), got)
   end
   return opts
-end
-
-local function keys(...)
-  local set = {}
-  for _, k in ipairs({ ... }) do set[k] = true end
-  return set
 end
 
 local function run_all(c, stmts)
@@ -63,27 +78,177 @@ local function build(fname, builder, ...)
   return result
 end
 
+-- Builds the statements with ddl[fname] and runs them: the shape of most
+-- DDL operations once their arguments are checked.
+local function ddl_op(fname, ...)
+  run_all(ctx(fname), build(fname, ddl[fname], ...))
+end
+
 ----------------------------------------------------------------- SQL
 
-local function check_params(fname, params)
-  check(fname, params == nil or type(params) == "table", "params must be a table, got %s", type(params))
+local function check_sql(fname, sql)
+  check(fname, type(sql) == "string" and sql:find("%S") ~= nil, "sql must be a non-empty string")
+end
+
+-- params: nil or a list bound to $1..$n (n = params.n or #params);
+-- op.NULL stands for NULL where a nil would leave a hole.
+local function bind_params(fname, params)
+  if params == nil then return nil end
+  check(fname, type(params) == "table", "params must be a table, got %s", type_of(params))
+  local n = params.n or #params
+  local out = { n = n }
+  for i = 1, n do
+    local v = params[i]
+    if v ~= ddl.NULL then out[i] = v end
+  end
+  return out
 end
 
 function M.execute(sql, params)
-  check("execute", type(sql) == "string" and sql:find("%S"), "sql must be a non-empty string")
-  check_params("execute", params)
-  return ctx("execute"):execute(sql, params)
+  check_sql("execute", sql)
+  return ctx("execute"):execute(sql, bind_params("execute", params))
 end
 
+-- Rows as tables keyed by column name. The C binding converts by type:
+-- int2/int4/int8/oid to integers, float4/float8 to floats, bool to
+-- booleans, everything else (numeric included, to keep its digits) to
+-- strings; a NULL field is absent from its row (nil).
 function M.query(sql, params)
-  check("query", type(sql) == "string" and sql:find("%S"), "sql must be a non-empty string")
-  check_params("query", params)
-  return (ctx("query"):query(sql, params))
+  check_sql("query", sql)
+  return (ctx("query"):query(sql, bind_params("query", params)))
+end
+
+-- An iterator over a large result, read row by row (libpq single-row
+-- mode), so memory stays bounded whatever the size of the result:
+--   for row in op.rows("SELECT ...") do ... end
+-- With batch = n it yields lists of up to n rows instead.
+-- The connection is busy until the loop ends, so the loop body cannot run
+-- other op calls; leaving the loop early (break, error) reads and drops
+-- the rest of the result (a cancel would abort the revision's transaction).
+function M.rows(sql, params, batch)
+  check_sql("rows", sql)
+  check("rows", batch == nil or (math.type(batch) == "integer" and batch > 0),
+    "batch must be a positive integer, got %s", tostring(batch))
+  local fetch = ctx("rows"):stream(sql, bind_params("rows", params))
+  local finished = false
+  local function next_row()
+    if finished then return nil end
+    finished = true -- stays true if fetch raises: the binding has drained already
+    local row = fetch()
+    if row ~= nil then finished = false end
+    return row
+  end
+  local closer = setmetatable({}, { __close = function()
+    while next_row() ~= nil do end
+  end })
+  if batch == nil then return next_row, nil, nil, closer end
+  local function next_batch()
+    local rows = {}
+    for i = 1, batch do
+      local row = next_row()
+      if row == nil then break end
+      rows[i] = row
+    end
+    if rows[1] ~= nil then return rows end
+    return nil
+  end
+  return next_batch, nil, nil, closer
+end
+
+------------------------------------------------------------ bulk insert
+
+local CHUNK_SIZE = 64 * 1024
+
+-- Pulls rows from a list or an iterator function, one at a time.
+local function row_source(rows)
+  if type(rows) == "function" then return rows end
+  local i = 0
+  return function()
+    i = i + 1
+    return rows[i]
+  end
+end
+
+local function is_keyed(row)
+  for k in pairs(row) do
+    if type(k) == "string" and k ~= "n" then return true end
+  end
+  return false
+end
+
+-- A function that turns one row into one COPY line. Keyed rows are read
+-- by the column names and must not hold other keys (a typo would
+-- otherwise silently insert NULL); positional rows are read by index,
+-- width #columns, or row.n / #row when no columns are given.
+local function row_encoder(columns, keyed)
+  local known = {}
+  for _, name in ipairs(columns or {}) do known[name] = true end
+  local fields = {}
+  return function(row, index)
+    check("bulk_insert", type(row) == "table", "row %d must be a table, got %s", index, type_of(row))
+    local n = columns and #columns or (row.n or #row)
+    if keyed then
+      for k in pairs(row) do check("bulk_insert", known[k], "row %d has a key %q that is not in columns", index, tostring(k)) end
+    else
+      check("bulk_insert", columns == nil or #row <= n, "row %d has %d values for %d columns", index, #row, n)
+    end
+    for i = 1, n do
+      local v = row[keyed and columns[i] or i]
+      local field, err = ddl.copy_field(v)
+      check("bulk_insert", field, "row %d, column %s: %s", index, columns and columns[i] or tostring(i), err)
+      fields[i] = field
+    end
+    return table.concat(fields, "\t", 1, n) .. "\n"
+  end
+end
+
+-- COPY data as ~64 KiB chunks built lazily, so a million rows never sit in
+-- memory as one payload. first is the row already read from next_row.
+local function copy_chunks(first, next_row, encode)
+  local pending, count = first, 0
+  return function()
+    if pending == nil then return nil end
+    local buf, size = {}, 0
+    while pending ~= nil and size < CHUNK_SIZE do
+      count = count + 1
+      local line = encode(pending, count)
+      buf[#buf + 1] = line
+      size = size + #line
+      pending = next_row()
+    end
+    return table.concat(buf)
+  end, function() return count end
+end
+
+local bulk_insert_options = { columns = "table", schema = "string" }
+
+-- Inserts many rows with COPY ... FROM STDIN. rows is a list of rows or an
+-- iterator function returning one row per call (nil at the end). A row is
+-- either positional { v1, v2, ... } (in opts.columns order, or in the
+-- table's column order when opts.columns is absent) or keyed by column
+-- name { id = 1, email = "..." }; keyed rows need opts.columns, because the
+-- keys of a row cannot tell the column order nor a NULL (an absent key)
+-- from a column left out. nil or op.NULL is NULL. Returns the row count.
+function M.bulk_insert(table_name, rows, opts)
+  check_name("bulk_insert", "table name", table_name)
+  check("bulk_insert", type(rows) == "table" or type(rows) == "function",
+    "rows must be a list of rows or an iterator function, got %s", type_of(rows))
+  opts = options("bulk_insert", opts, bulk_insert_options)
+  local c = ctx("bulk_insert")
+  local next_row = row_source(rows)
+  local first = next_row()
+  if first == nil then return 0 end
+  check("bulk_insert", type(first) == "table", "row 1 must be a table, got %s", type_of(first))
+  local keyed = is_keyed(first)
+  check("bulk_insert", not keyed or opts.columns ~= nil,
+    "rows keyed by column name need opts.columns (the column order)")
+  local sql = build("bulk_insert", ddl.copy_from_stdin, "op.bulk_insert", table_name, opts.columns, opts.schema)
+  local chunks, count = copy_chunks(first, next_row, row_encoder(opts.columns, keyed))
+  local info = c:copy_in(sql, chunks)
+  return info and info.affected or count()
 end
 
 ------------------------------------------------------------------ tables
-
-local create_table_options = keys("schema", "if_not_exists", "constraints", "comment")
 
 local function columns_of(fname, columns)
   check(fname, type(columns) == "table" and #columns > 0, "columns must be a non-empty list of column specs")
@@ -94,37 +259,181 @@ local function columns_of(fname, columns)
   return out
 end
 
+local create_table_options = { schema = "string", if_not_exists = "boolean", constraints = "table",
+                               comment = "string" }
+
+-- Column specs and table options: DESIGN.md §7. Several columns with
+-- primary_key = true make one composite primary key.
 function M.create_table(name, columns, opts)
   check_name("create_table", "table name", name)
   opts = options("create_table", opts, create_table_options)
   local cols = columns_of("create_table", columns)
-  run_all(ctx("create_table"), build("create_table", ddl.create_table, "op.create_table", name, cols, opts))
+  ddl_op("create_table", "op.create_table", name, cols, opts)
 end
-
-local drop_table_options = keys("schema", "if_exists", "cascade")
 
 function M.drop_table(name, opts)
   check_name("drop_table", "table name", name)
-  opts = options("drop_table", opts, drop_table_options)
-  run_all(ctx("drop_table"), build("drop_table", ddl.drop_table, name, opts))
+  ddl_op("drop_table", name, options("drop_table", opts, { schema = "string", if_exists = "boolean",
+                                                           cascade = "boolean" }))
 end
 
-local add_column_options = keys("schema", "if_not_exists")
+function M.rename_table(old, new, opts)
+  check_name("rename_table", "old table name", old)
+  check_name("rename_table", "new table name", new)
+  ddl_op("rename_table", old, new, options("rename_table", opts, { schema = "string", if_exists = "boolean" }))
+end
+
+-- A nil comment (or op.NULL) removes the table's comment.
+function M.create_table_comment(table_name, comment, opts)
+  check_name("create_table_comment", "table name", table_name)
+  check("create_table_comment", comment == nil or comment == ddl.NULL or type(comment) == "string",
+    "comment must be a string or nil, got %s", type_of(comment))
+  opts = options("create_table_comment", opts, { schema = "string" })
+  run_all(ctx("create_table_comment"), build("create_table_comment", ddl.table_comment, table_name, comment, opts))
+end
+
+function M.drop_table_comment(table_name, opts)
+  check_name("drop_table_comment", "table name", table_name)
+  opts = options("drop_table_comment", opts, { schema = "string" })
+  run_all(ctx("drop_table_comment"), ddl.table_comment(table_name, nil, opts))
+end
+
+----------------------------------------------------------------- columns
 
 function M.add_column(table_name, column, opts)
   check_name("add_column", "table name", table_name)
-  opts = options("add_column", opts, add_column_options)
+  opts = options("add_column", opts, { schema = "string", if_not_exists = "boolean" })
   local col = build("add_column", ddl.column, "op.add_column", column)
-  run_all(ctx("add_column"), build("add_column", ddl.add_column, "op.add_column", table_name, col, opts))
+  ddl_op("add_column", "op.add_column", table_name, col, opts)
 end
-
-local drop_column_options = keys("schema", "if_exists", "cascade")
 
 function M.drop_column(table_name, name, opts)
   check_name("drop_column", "table name", table_name)
   check_name("drop_column", "column name", name)
-  opts = options("drop_column", opts, drop_column_options)
-  run_all(ctx("drop_column"), build("drop_column", ddl.drop_column, table_name, name, opts))
+  ddl_op("drop_column", table_name, name, options("drop_column", opts, { schema = "string",
+                                                                        if_exists = "boolean", cascade = "boolean" }))
+end
+
+local alter_column_options = {
+  type = "string", using = "string", nullable = "boolean", new_name = "string", schema = "string",
+  default = "string|number|boolean|op.NULL", comment = "string|op.NULL",
+}
+
+-- changes: { type, using, nullable, default, new_name, comment, schema }.
+-- default is SQL text; default = op.NULL drops the default (false is the
+-- SQL value false, as everywhere else); comment = op.NULL drops the
+-- comment; new_name renames the column last.
+function M.alter_column(table_name, name, changes)
+  check_name("alter_column", "table name", table_name)
+  check_name("alter_column", "column name", name)
+  changes = options("alter_column", changes, alter_column_options)
+  ddl_op("alter_column", "op.alter_column", table_name, name, changes)
+end
+
+----------------------------------------------------------------- indexes
+
+-- A concurrent index build cannot run inside a transaction block.
+local function check_not_in_transaction(fname, c, opts)
+  check(fname, not (opts.concurrently and c:in_transaction()),
+    "concurrently = true cannot run inside a transaction: set transaction = false on the revision, "
+    .. "or wrap the call in op.autocommit(function() ... end)")
+end
+
+local create_index_options = { unique = "boolean", where = "string", using = "string", concurrently = "boolean",
+                               if_not_exists = "boolean", schema = "string" }
+
+-- columns: a list whose items are column names (quoted as identifiers) or
+-- tables { "name" | expr = "<SQL expression>", desc = true, opclass = "..." };
+-- an expression is the user's SQL, checked for statement breaks like a
+-- default and wrapped in parentheses. A single name may stand for the list.
+function M.create_index(name, table_name, columns, opts)
+  check_name("create_index", "index name", name)
+  check_name("create_index", "table name", table_name)
+  opts = options("create_index", opts, create_index_options)
+  check_not_in_transaction("create_index", ctx("create_index"), opts)
+  ddl_op("create_index", "op.create_index", name, table_name, columns, opts)
+end
+
+-- opts.schema names the index's schema (an index lives in its table's);
+-- opts.table is accepted for Alembic compatibility and not needed.
+function M.drop_index(name, opts)
+  check_name("drop_index", "index name", name)
+  opts = options("drop_index", opts, { schema = "string", if_exists = "boolean", concurrently = "boolean",
+                                       cascade = "boolean", table = "string" })
+  check_not_in_transaction("drop_index", ctx("drop_index"), opts)
+  ddl_op("drop_index", name, opts)
+end
+
+------------------------------------------------------------- constraints
+
+-- Adds constraint c to a table; the constraint builders below only differ
+-- in the constraint they describe.
+local function add_constraint(fname, table_name, c, opts)
+  check_optional_name(fname, "constraint name", c.name)
+  check_name(fname, "table name", table_name)
+  run_all(ctx(fname), build(fname, ddl.add_constraint, "op." .. fname, table_name, c, opts))
+end
+
+local foreign_key_options = { ondelete = "string", onupdate = "string", deferrable = "boolean",
+                              initially = "string", not_valid = "boolean", source_schema = "string",
+                              referent_schema = "string" }
+
+function M.create_foreign_key(name, source, referent, local_cols, remote_cols, opts)
+  check_name("create_foreign_key", "referent table name", referent)
+  opts = options("create_foreign_key", opts, foreign_key_options)
+  add_constraint("create_foreign_key", source, {
+    type = "foreign_key", name = name, columns = local_cols, referent = referent,
+    referent_schema = opts.referent_schema, remote_columns = remote_cols, ondelete = opts.ondelete,
+    onupdate = opts.onupdate, deferrable = opts.deferrable, initially = opts.initially,
+  }, { schema = opts.source_schema, not_valid = opts.not_valid })
+end
+
+function M.create_unique_constraint(name, table_name, columns, opts)
+  opts = options("create_unique_constraint", opts, { schema = "string", deferrable = "boolean",
+                                                     initially = "string" })
+  add_constraint("create_unique_constraint", table_name, { type = "unique", name = name, columns = columns,
+    deferrable = opts.deferrable, initially = opts.initially }, opts)
+end
+
+function M.create_check_constraint(name, table_name, expr, opts)
+  opts = options("create_check_constraint", opts, { schema = "string", not_valid = "boolean" })
+  add_constraint("create_check_constraint", table_name, { type = "check", name = name, expr = expr }, opts)
+end
+
+function M.create_primary_key(name, table_name, columns, opts)
+  opts = options("create_primary_key", opts, { schema = "string" })
+  add_constraint("create_primary_key", table_name, { type = "primary_key", name = name, columns = columns }, opts)
+end
+
+-- opts.type ("foreignkey", "unique", ...) is accepted for Alembic
+-- compatibility and ignored: PostgreSQL drops any constraint by name.
+function M.drop_constraint(name, table_name, opts)
+  check_name("drop_constraint", "constraint name", name)
+  check_name("drop_constraint", "table name", table_name)
+  ddl_op("drop_constraint", name, table_name, options("drop_constraint", opts, {
+    schema = "string", type = "string", if_exists = "boolean", cascade = "boolean" }))
+end
+
+----------------------------------------------------------------- schemas
+
+function M.create_schema(name, opts)
+  check_name("create_schema", "schema name", name)
+  ddl_op("create_schema", name, options("create_schema", opts, { if_not_exists = "boolean" }))
+end
+
+function M.drop_schema(name, opts)
+  check_name("drop_schema", "schema name", name)
+  ddl_op("drop_schema", name, options("drop_schema", opts, { if_exists = "boolean", cascade = "boolean" }))
+end
+
+------------------------------------------------------------ transactions
+
+-- Runs fn() outside the revision's transaction (committing what came
+-- before, opening a new transaction after), for CREATE INDEX CONCURRENTLY
+-- and other statements PostgreSQL refuses inside a transaction block.
+function M.autocommit(fn)
+  check("autocommit", type(fn) == "function", "fn must be a function, got %s", type_of(fn))
+  ctx("autocommit"):autocommit(fn)
 end
 
 return M

@@ -1111,6 +1111,18 @@ function Map:heads() return to_list(self._heads) end
 --- Bases (no down_revision).
 function Map:bases() return to_list(self._bases) end
 
+--- The set (id -> true) of revisions applied when the version table
+--- holds current_heads: the heads and everything they build on.
+function Map:applied(current_heads)
+  local nodes = {}
+  for _, id in ipairs(current_heads) do
+    if self._nodes[id] then nodes[#nodes + 1] = self._nodes[id] end
+  end
+  local applied = {}
+  for node in pairs((self:_ancestors(nodes, true))) do applied[node.revision] = true end
+  return applied
+end
+
 --- Nodes with more than one child, as `alembic branches`.
 function Map:branch_points()
   local out = {}

@@ -12,6 +12,15 @@ local M = {}
 -- A fixed first key for pg_try_advisory_lock(int, int): "lmig".
 local LOCK_CLASS = 0x6c6d6967
 
+local function direction_name(step)
+  return step.direction == "down" and "downgrade" or "upgrade"
+end
+
+-- The revision file's table behind a graph node.
+local function source_of(node)
+  return node.source or node
+end
+
 ------------------------------------------------------------- connecting
 
 -- Opens the connection named by cfg.url; the error never shows a password.
@@ -133,15 +142,42 @@ function Migrator:version_table()
   return self.cfg.version_table, self.cfg.version_table_schema
 end
 
+function Migrator:history_table()
+  return self.cfg.history_table, self.cfg.version_table_schema
+end
+
+-- Session settings for the whole run (PostgreSQL's lock_timeout and
+-- statement_timeout), so that no statement queues behind a long
+-- transaction and blocks production traffic.
+function Migrator:apply_settings()
+  local settings = {}
+  for _, name in ipairs({ "lock_timeout", "statement_timeout" }) do
+    local v = self.cfg[name]
+    if v ~= nil then
+      if math.type(v) == "integer" then v = tostring(v) .. "ms" end
+      settings[#settings + 1] = { name, tostring(v) }
+    end
+  end
+  if #settings > 0 then self:exec(ddl.set_settings(settings)) end
+end
+
 -- Waits for the session advisory lock by polling pg_try_advisory_lock from
 -- outside any transaction: a runner blocked in pg_advisory_lock would hold
 -- a snapshot and deadlock another runner's CREATE INDEX CONCURRENTLY.
 function Migrator:lock(timeout)
   if self.target.offline then return end
   local name = ddl.qualified(self:version_table())
-  local sql = "SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked"
   local started, delay, said = core.clock(), 0.02, false
-  while not self.conn:query(sql, { LOCK_CLASS, name })[1].locked do
+  while true do
+    local sql, params = ddl.try_lock_query(LOCK_CLASS, name)
+    local row = self.conn:query(sql, params)[1]
+    -- behind a transaction-pooling proxy each statement may reach another
+    -- server session, and a session lock protects nothing
+    if row.pid ~= self.conn:backend_pid() then
+      error("the connection goes through a transaction-pooling proxy (the server session changed between statements): "
+        .. "session advisory locks do not work there; connect to PostgreSQL directly for migrations", 0)
+    end
+    if row.locked then break end
     if not said then
       self.log("waiting for another luamig run to release its lock on " .. name)
       said = true
@@ -158,16 +194,24 @@ end
 
 function Migrator:unlock()
   if self.locked and self.conn:is_ok() then
-    self.conn:query("SELECT pg_advisory_unlock($1::int, hashtext($2))", { LOCK_CLASS, self.locked })
+    self.conn:query(ddl.unlock_query(LOCK_CLASS, self.locked))
   end
   self.locked = nil
 end
 
+-- Which of the version and history tables exist (one query, remembered).
+function Migrator:bookkeeping_present()
+  if self.present == nil then
+    local sql, params = ddl.tables_exist_query({ self:version_table() }, { self:history_table() })
+    local row = self.conn:query(sql, params)[1]
+    self.present = { version = row.t1, history = row.t2 }
+  end
+  return self.present
+end
+
 -- The version rows, or {} when the table does not exist yet.
 function Migrator:current_heads()
-  if self.target.offline then return {} end
-  local sql, params = ddl.table_exists_query(self:version_table())
-  if not self.conn:query(sql, params)[1].present then return {} end
+  if self.target.offline or not self:bookkeeping_present().version then return {} end
   local heads = {}
   for i, row in ipairs(self.conn:exec(ddl.select_versions(self:version_table()))) do
     heads[i] = row.version_num
@@ -176,30 +220,50 @@ function Migrator:current_heads()
   return heads
 end
 
-function Migrator:ensure_version_table()
-  if self.version_table_ready then return end
-  if self.target.offline or #self:current_heads() == 0 then
-    self:exec(ddl.create_version_table(self:version_table()))
-  end
-  self.version_table_ready = true
+function Migrator:ensure_bookkeeping()
+  local present = self.target.offline and {} or self:bookkeeping_present()
+  if not present.version then self:exec(ddl.create_version_table(self:version_table())) end
+  if not present.history then self:exec(ddl.create_history_table(self:history_table())) end
+  self.present = { version = true, history = true }
 end
 
-function Migrator:apply_version_ops(ops)
+-- The version-table changes of a step and its history row.
+function Migrator:record(step, direction, seconds)
   local name, schema = self:version_table()
-  for _, change in ipairs(ops) do
+  for _, change in ipairs(step.version_ops) do
     self:exec(ddl.version_change(name, schema, change))
   end
+  local node = step.node
+  if node.revision == nil then return end
+  local history, history_schema = self:history_table()
+  self:exec(ddl.history_insert(history, history_schema, {
+    node.revision, direction, seconds * 1000, source_of(node).checksum, node.message, n = 5 }))
+end
+
+-- Applied revisions whose file changed since they last ran: { {revision, path} }.
+function Migrator:drift(map, applied)
+  if self.target.offline or not self:bookkeeping_present().history then return {} end
+  local changed = {}
+  for _, row in ipairs(self.conn:exec(ddl.latest_history_query(self:history_table()))) do
+    local node = applied[row.revision] and map:get(row.revision)
+    local checksum = node and source_of(node).checksum
+    if checksum and row.direction == "upgrade" and row.checksum and row.checksum ~= checksum then
+      changed[#changed + 1] = { revision = row.revision, path = node.path }
+    end
+  end
+  table.sort(changed, function(a, b) return a.revision < b.revision end)
+  return changed
 end
 
 -------------------------------------------------------------- transactions
 
 function Migrator:begin()
-  self:exec("BEGIN")
+  self:exec(ddl.BEGIN)
   self.target.transaction_open = true
 end
 
 function Migrator:commit()
-  self:exec("COMMIT")
+  self:exec(ddl.COMMIT)
   self.target.transaction_open = false
 end
 
@@ -208,7 +272,7 @@ end
 function Migrator:rollback()
   self.target.transaction_open = false
   if self.conn and self.conn:is_ok() and self.conn:transaction_status() ~= "idle" then
-    pcall(self.conn.exec, self.conn, "ROLLBACK")
+    pcall(self.conn.exec, self.conn, ddl.ROLLBACK)
   end
 end
 
@@ -228,15 +292,6 @@ end
 
 -- Runs fn(op) for one step with op bound; any error becomes a revision
 -- error naming the step's revision, file and line.
-local function direction_name(step)
-  return step.direction == "down" and "downgrade" or "upgrade"
-end
-
--- The revision file's table behind a graph node.
-local function source_of(node)
-  return node.source or node
-end
-
 function Migrator:call_revision(step)
   local node = step.node
   local direction = direction_name(step)
@@ -270,33 +325,41 @@ end
 -- share one transaction (or the whole run shares one when
 -- transaction_per_migration is false); a revision with transaction = false
 -- runs outside any. A failure rolls back what is uncommitted and raises.
+-- Runs fn(); on failure rolls back what is uncommitted and re-raises.
+function Migrator:guarded(fn)
+  local ok, err = pcall(fn)
+  if not ok then
+    self:rollback()
+    error(err, 0)
+  end
+end
+
 function Migrator:run(steps)
   local per_step = self.cfg.transaction_per_migration ~= false
   local target = self.target
   local function run_step(step)
     local transactional = source_of(step.node).transaction ~= false
+    local started = core.clock()
     if not transactional and target.transaction_open then self:commit() end
     if transactional and not target.transaction_open then self:begin() end
     self:call_revision(step)
     if not target.transaction_open then self:begin() end
-    self:apply_version_ops(step.version_ops)
+    local seconds = core.clock() - started
+    self:record(step, direction_name(step), seconds)
     if per_step then self:commit() end
+    return seconds
   end
-  local ok, err = pcall(function()
+  self:guarded(function()
+    self:apply_settings()
     if not per_step and #steps > 0 then self:begin() end
-    self:ensure_version_table()
+    self:ensure_bookkeeping()
     for _, step in ipairs(steps) do
-      local started = core.clock()
       target:write_comment(describe_step(step))
-      run_step(step)
-      self.log(("%s (%.0f ms)"):format(describe_step(step), (core.clock() - started) * 1000))
+      local seconds = run_step(step)
+      self.log(("%s (%.0f ms)"):format(describe_step(step), seconds * 1000))
     end
     if target.transaction_open then self:commit() end
   end)
-  if not ok then
-    self:rollback()
-    error(err, 0)
-  end
 end
 
 function Online.write_comment() end
@@ -307,17 +370,13 @@ end
 
 -- Replaces the version rows (stamp): ops from revmap, in one transaction.
 function Migrator:stamp(ops, purge)
-  local ok, err = pcall(function()
+  self:guarded(function()
     self:begin()
-    self:ensure_version_table()
+    self:ensure_bookkeeping()
     if purge then self:exec(ddl.delete_all_versions(self:version_table())) end
-    self:apply_version_ops(ops)
+    self:record({ version_ops = ops, node = {} }, "stamp", 0)  -- no history row: nothing ran
     self:commit()
   end)
-  if not ok then
-    self:rollback()
-    error(err, 0)
-  end
 end
 
 return M

@@ -35,9 +35,10 @@ end
 -- Loads one revision file: it runs in its own environment (globals it sets
 -- stay its own) and must return a table.
 function M.load_revision(path)
-  local rev = config.load_table_file(path, "revision file " .. path)
+  local rev, text = config.load_table_file(path, "revision file")
   validate(rev, path)
   rev.path = path
+  rev.checksum = core.checksum(text)
   return rev
 end
 

@@ -69,7 +69,7 @@ describe("luamig errors", function()
     local dir = project { url = url, revisions = { { file = "aaaa_broken.lua", source = "return {\n  revision = 'x',,\n}\n" } } }
     local code, _, err = run(dir, "upgrade head")
     assert.equal(1, code)
-    assert.matches("^luamig: revision file migrations/versions/aaaa_broken%.lua: migrations/versions/aaaa_broken%.lua:2: unexpected symbol near ','\n$", err)
+    assert.matches("^luamig: revision file migrations/versions/aaaa_broken%.lua:2: unexpected symbol near ','\n$", err)
   end)
 
   it("a missing config file says how to make one", function()

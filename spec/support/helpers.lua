@@ -140,7 +140,7 @@ end
 -- conn (or offline into `out` when conn is nil).
 function M.apply(conn, fn, cfg_overrides)
   local runtime = require("luamig.runtime")
-  local cfg = { version_table = "luamig_version", transaction_per_migration = true, x = {} }
+  local cfg = { version_table = "luamig_version", history_table = "luamig_history", transaction_per_migration = true, x = {} }
   for k, v in pairs(cfg_overrides or {}) do cfg[k] = v end
   local node = { revision = "spec00000001", path = "spec", upgrade = fn, message = "spec" }
   local m = runtime.new({ cfg = cfg, conn = conn, out = cfg.out })
@@ -149,8 +149,11 @@ end
 
 ------------------------------------------------------------------ catalog
 
+-- The tables of a schema, the version table included and the history
+-- table (luamig_history, checked by its own specs) left out.
 function M.tables(conn, schema)
-  local rows = conn:query("SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1", { schema or "public" })
+  local rows = conn:query("SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> 'luamig_history' ORDER BY 1",
+    { schema or "public" })
   local names = {}
   for i, r in ipairs(rows) do names[i] = r.tablename end
   return names

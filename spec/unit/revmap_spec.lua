@@ -1,12 +1,15 @@
 -- Unit specs of luamig.revmap, the revision graph.
 --
--- Expectations are Alembic 1.8.1's behaviour.  They were checked against
--- Alembic itself: the ALEMBIC-OUTPUT.md graph against a real `alembic`
--- run on PostgreSQL 15 (see /work/shared/ALEMBIC-OUTPUT.md: upgrade head
--- from empty runs a1, c3, b2, d4 with INSERT, UPDATE, INSERT, then the
--- merge), and every graph shape here, plus some 40,000 randomly generated
--- graph/target cases, against Alembic's own RevisionMap, ScriptDirectory
--- and HeadMaintainer classes driven from Python.
+-- Expectations are Alembic 1.8.1's behaviour, and were checked against it:
+-- * the ALEMBIC-OUTPUT.md graph with the real `alembic` command (Debian's
+--   1.8.1): `upgrade head --sql` and `downgrade ddd0000000d4:base --sql`
+--   emit exactly the steps and version_ops asserted below (INSERT a1,
+--   UPDATE a1->c3, INSERT b2, DELETE b2 + UPDATE c3->d4; then INSERT b2 +
+--   UPDATE d4->c3, DELETE b2, UPDATE c3->a1, DELETE a1), and the recorded
+--   PostgreSQL 15 run in that file (upgrade bbb, feature@head, -1, zzz);
+-- * every other graph here, and ~40,000 random graph/target cases, against
+--   Alembic's own RevisionMap, ScriptDirectory._upgrade_revs/_downgrade_revs/
+--   _stamp_revs/walk_revisions and HeadMaintainer, driven from Python.
 
 local revmap = require("luamig.revmap")
 

@@ -1,0 +1,267 @@
+-- The model DSL for autogenerate: a metadata is a list of tables, each with
+-- columns in exactly the §7 column spec, indexes and table-level
+-- constraints. Everything is validated when the model is built, so a typo
+-- in models.lua fails with one line naming the table and column instead of
+-- turning into a surprising migration later.
+--
+--   schema.metadata { schema.table(name, columns, opts), ... }
+--   opts = { schema = "app", comment = "...",
+--            indexes = { { "ix_name", { "col", { expr = "lower(x)" }, { "y", desc = true } },
+--                          unique = true, where = "...", using = "gin" } },
+--            constraints = {
+--              { type = "unique", name = "uq", columns = { "a", "b" } },
+--              { type = "check", name = "ck", expr = "a > 0" },
+--              { type = "foreign_key", name = "fk", columns = { "team_id" },
+--                referent = "teams", remote_columns = { "id" }, referent_schema = nil,
+--                ondelete = "CASCADE", onupdate = nil },
+--              { type = "primary_key", name = "pk", columns = { "a", "b" } },
+--            } }
+--
+-- A foreign key may also say references = { table = "teams", columns = { "id" }, schema = nil }.
+local ddl = require("luamig.ddl")
+
+local M = {}
+
+-- Tables built by M.table carry this metatable, so metadata can tell them
+-- from a stray table literal.
+local Table = {}
+Table.__index = Table
+
+local function fail(what, msg, ...)
+  error(("%s: " .. msg):format(what, ...), 0)
+end
+
+local function set_of(list)
+  local set = {}
+  for _, v in ipairs(list) do set[v] = true end
+  return set
+end
+
+-- Checks that t holds only keys in `known` (positional keys up to npos).
+local function known_keys(what, t, known, npos)
+  for k in pairs(t) do
+    local positional = math.type(k) == "integer" and k >= 1 and k <= npos
+    if not positional and not known[k] then
+      fail(what, "unknown option %q", tostring(k))
+    end
+  end
+end
+
+local function name_list(what, list, argname)
+  if type(list) == "string" then list = { list } end
+  if type(list) ~= "table" or #list == 0 then fail(what, "%s must be a non-empty list of names", argname) end
+  for i, v in ipairs(list) do
+    if type(v) ~= "string" or v == "" then fail(what, "%s[%d] must be a non-empty string", argname, i) end
+  end
+  return list
+end
+
+local function columns_exist(what, cols, by_name)
+  for _, c in ipairs(cols) do
+    if not by_name[c] then fail(what, "unknown column %q", c) end
+  end
+end
+
+------------------------------------------------------------------ columns
+
+local function columns_of(what, columns)
+  if type(columns) ~= "table" or #columns == 0 then
+    fail(what, "columns must be a non-empty list of column specs")
+  end
+  local out, by_name = {}, {}
+  for i, spec in ipairs(columns) do
+    local col = ddl.column(what, spec)
+    if by_name[col.name] then fail(what, "column %q is defined twice", col.name) end
+    out[i], by_name[col.name] = col, col
+  end
+  return out, by_name
+end
+
+------------------------------------------------------------------ indexes
+
+local index_keys = set_of { "name", "columns", "unique", "where", "using" }
+
+-- An index column is a column name, or { "name" | expr = "<SQL>", desc =,
+-- opclass = } as op.create_index takes it; a name must be one of the
+-- table's columns.
+local element_keys = set_of { "name", "expr", "desc", "opclass" }
+
+local function index_element(iwhat, col, by_name)
+  if type(col) == "string" then
+    if not by_name[col] then fail(iwhat, "unknown column %q", col) end
+    return col
+  end
+  if type(col) ~= "table" then fail(iwhat, "an index column must be a name or a table { name | expr = ... }") end
+  known_keys(iwhat, col, element_keys, 1)
+  local name, expr = col[1] or col.name, col.expr
+  if (name == nil) == (expr == nil) then fail(iwhat, "an index column needs exactly one of a name or expr") end
+  if name ~= nil and not by_name[name] then fail(iwhat, "unknown column %q", tostring(name)) end
+  if expr ~= nil and (type(expr) ~= "string" or expr == "") then fail(iwhat, "expr must be a string of SQL") end
+  return { name = name, expr = expr, desc = col.desc == true or nil, opclass = col.opclass }
+end
+
+local function index_of(what, idx, by_name)
+  if type(idx) ~= "table" then fail(what, "an index must be a table { name, columns, ... }") end
+  local name = idx[1] or idx.name
+  if type(name) ~= "string" or name == "" then fail(what, "an index needs a name") end
+  local iwhat = ("%s: index %q"):format(what, name)
+  known_keys(iwhat, idx, index_keys, 2)
+  local cols = idx[2] or idx.columns
+  if type(cols) == "string" then cols = { cols } end
+  if type(cols) ~= "table" or #cols == 0 then fail(iwhat, "columns must be a non-empty list") end
+  local out = {}
+  for i, c in ipairs(cols) do out[i] = index_element(iwhat, c, by_name) end
+  if idx.unique ~= nil and type(idx.unique) ~= "boolean" then fail(iwhat, "unique must be a boolean") end
+  for _, k in ipairs { "where", "using" } do
+    if idx[k] ~= nil and (type(idx[k]) ~= "string" or idx[k] == "") then
+      fail(iwhat, "%s must be a non-empty string", k)
+    end
+  end
+  -- the dialect checks expressions, predicate and access method
+  ddl.create_index(iwhat, name, "t", out, { where = idx.where, using = idx.using })
+  return { name = name, columns = out, unique = idx.unique == true, where = idx.where, using = idx.using }
+end
+
+-------------------------------------------------------------- constraints
+
+local constraint_keys = {
+  unique = set_of { "type", "name", "columns" },
+  primary_key = set_of { "type", "name", "columns" },
+  check = set_of { "type", "name", "expr" },
+  foreign_key = set_of { "type", "name", "columns", "referent", "remote_columns", "referent_schema",
+                         "references", "ondelete", "onupdate" },
+}
+
+local function foreign_key_of(cwhat, c, out)
+  local ref = c.references or {}
+  if type(ref) ~= "table" then fail(cwhat, "references must be a table { table = ..., columns = {...} }") end
+  out.referent = c.referent or ref.table
+  out.referent_schema = c.referent_schema or ref.schema
+  out.remote_columns = name_list(cwhat, c.remote_columns or ref.columns or ref.column, "remote_columns")
+  out.ondelete, out.onupdate = c.ondelete, c.onupdate
+  if type(out.referent) ~= "string" or out.referent == "" then fail(cwhat, "a foreign key needs a referent table") end
+  if #out.remote_columns ~= #out.columns then
+    fail(cwhat, "%d local columns but %d remote columns", #out.columns, #out.remote_columns)
+  end
+end
+
+local function constraint_of(what, c, by_name)
+  if type(c) ~= "table" then fail(what, "a constraint must be a table { type = ..., ... }") end
+  local keys = constraint_keys[c.type]
+  if not keys then
+    fail(what, "unknown constraint type %q (unique, check, foreign_key, primary_key)", tostring(c.type))
+  end
+  if c.name ~= nil and (type(c.name) ~= "string" or c.name == "") then
+    fail(what, "a constraint name must be a non-empty string")
+  end
+  local cwhat = ("%s: %s constraint %s"):format(what, c.type, c.name and ("%q"):format(c.name) or "(unnamed)")
+  known_keys(cwhat, c, keys, 0)
+  local out = { type = c.type, name = c.name }
+  if c.type == "check" then
+    -- the server invents the name of an unnamed table check from its
+    -- expression, which autogenerate cannot predict
+    if c.name == nil then fail(cwhat, "a check constraint needs a name") end
+    if type(c.expr) ~= "string" then fail(cwhat, "expr must be a string of SQL") end
+    out.expr = c.expr
+    return out
+  end
+  out.columns = name_list(cwhat, c.columns, "columns")
+  columns_exist(cwhat, out.columns, by_name)
+  if c.type == "foreign_key" then foreign_key_of(cwhat, c, out) end
+  return out
+end
+
+-- Several columns marked primary_key make one composite key (as in
+-- op.create_table); a primary_key constraint besides them would be a second.
+local function primary_keys(what, columns, constraints)
+  local marked, count = false, 0
+  for _, col in ipairs(columns) do marked = marked or col.primary_key == true end
+  for _, c in ipairs(constraints) do if c.type == "primary_key" then count = count + 1 end end
+  if count + (marked and 1 or 0) > 1 then
+    fail(what, "more than one primary key (mark the columns primary_key or use one primary_key constraint)")
+  end
+end
+
+------------------------------------------------------------------- tables
+
+local table_keys = set_of { "schema", "indexes", "constraints", "comment" }
+
+local function list_of(what, v, argname)
+  if v == nil then return {} end
+  if type(v) ~= "table" then fail(what, "%s must be a list", argname) end
+  return v
+end
+
+function M.table(name, columns, opts)
+  if type(name) ~= "string" or name == "" then error("schema.table: a table needs a non-empty name", 0) end
+  opts = opts or {}
+  local what = ("table %q"):format(name)
+  if type(opts) ~= "table" then fail(what, "options must be a table") end
+  known_keys(what, opts, table_keys, 0)
+  if opts.schema ~= nil and (type(opts.schema) ~= "string" or opts.schema == "") then
+    fail(what, "schema must be a non-empty string")
+  end
+  if opts.comment ~= nil and type(opts.comment) ~= "string" then fail(what, "comment must be a string") end
+  local cols, by_name = columns_of(what, columns)
+  local t = setmetatable({ name = name, schema = opts.schema, comment = opts.comment,
+                           columns = cols, indexes = {}, constraints = {} }, Table)
+  for i, c in ipairs(list_of(what, opts.constraints, "constraints")) do
+    t.constraints[i] = constraint_of(what, c, by_name)
+  end
+  for i, idx in ipairs(list_of(what, opts.indexes, "indexes")) do
+    t.indexes[i] = index_of(what, idx, by_name)
+  end
+  primary_keys(what, cols, t.constraints)
+  -- the dialect builds the CREATE TABLE once, which checks what only SQL
+  -- generation looks at (referential actions, check expressions)
+  ddl.create_table(what, name, cols, { schema = t.schema, constraints = t.constraints })
+  return t
+end
+
+----------------------------------------------------------------- metadata
+
+local function qualified(t)
+  return t.schema and (t.schema .. "." .. t.name) or t.name
+end
+
+-- Index and constraint names live in the schema's namespace, so two of a
+-- kind in one schema would collide in the database.
+local function unique_names(t, seen)
+  local function claim(kind, name)
+    if name == nil then return end
+    local key = (t.schema or "") .. "\0" .. name
+    if seen[key] then
+      error(("table %q: %s name %q is already used by table %q"):format(qualified(t), kind, name, seen[key]), 0)
+    end
+    seen[key] = qualified(t)
+  end
+  for _, idx in ipairs(t.indexes) do claim("index", idx.name) end
+  for _, c in ipairs(t.constraints) do
+    if c.type ~= "check" and c.type ~= "foreign_key" then claim("constraint", c.name) end
+  end
+end
+
+function M.metadata(tables)
+  if type(tables) ~= "table" then error("schema.metadata: expects a list of schema.table(...)", 0) end
+  local out, seen_tables, seen_names = {}, {}, {}
+  for i, t in ipairs(tables) do
+    if getmetatable(t) ~= Table then
+      error(("schema.metadata: item %d is not a schema.table(...)"):format(i), 0)
+    end
+    local key = (t.schema or "") .. "\0" .. t.name
+    if seen_tables[key] then error(("schema.metadata: table %q is defined twice"):format(qualified(t)), 0) end
+    seen_tables[key] = true
+    unique_names(t, seen_names)
+    out[i] = t
+  end
+  for k in pairs(tables) do
+    if math.type(k) ~= "integer" or k < 1 or k > #tables then
+      error(("schema.metadata: unexpected key %q (expects a list of tables)"):format(tostring(k)), 0)
+    end
+  end
+  return { tables = out }
+end
+
+function M.is_table(t) return getmetatable(t) == Table end
+
+return M
