@@ -102,9 +102,15 @@ function M.revision(s)
   local parents = new_revision_parents(map, a.head or "head", a.splice)
   local down_revision = parents
   if #parents <= 1 then down_revision = parents[1] end
+  -- depends_on: a partial id becomes the full id; a branch label stays
+  local depends_on = {}
+  for i, dep in ipairs(a.depends_on or {}) do
+    local ids = map:resolve(dep, {})
+    depends_on[i] = (#ids == 1 and ids[1]:sub(1, #dep) == dep) and ids[1] or dep
+  end
   local path = script.write_revision(cfg, {
     id = id, message = a.message, down_revision = down_revision,
-    branch_labels = a.branch_label, depends_on = a.depends_on,
+    branch_labels = a.branch_label, depends_on = #depends_on > 0 and depends_on or nil,
   }, a.version_path and config.join(cfg.dir, a.version_path))
   s.out(path)
 end

@@ -101,12 +101,12 @@ end
 -- SQL fragments written by the user (types, defaults, checks, index
 -- expressions and predicates) may be any expression, but never a second
 -- statement: no ';' and no comment that could hide the rest of ours.
-local function fragment(what, sql)
+local function fragment(what, label, sql)
   if type(sql) ~= "string" or sql:match("^%s*$") then
-    fail(what, "must be a non-empty string of SQL")
+    fail(what, ("%s must be a non-empty string of SQL, got %s"):format(label, type(sql) == "string" and "a blank string" or type(sql)))
   end
   if sql:find(";", 1, true) or sql:find("--", 1, true) or sql:find("/*", 1, true) then
-    fail(what, ("%q may not contain ';' or comments"):format(sql))
+    fail(what, ("%s %q may not contain ';' or comments"):format(label, sql))
   end
   return sql
 end
@@ -255,7 +255,7 @@ function M.table_constraint(what, c)
     return sql .. ("UNIQUE (%s)"):format(ident_list(what, "unique columns", c.columns))
       .. deferral(what, c.deferrable, c.initially)
   elseif c.type == "check" then
-    return sql .. ("CHECK (%s)"):format(fragment(what .. " check", c.expr))
+    return sql .. ("CHECK (%s)"):format(fragment(what, "check", c.expr))
   end
   return sql .. ("FOREIGN KEY (%s) %s"):format(ident_list(what, "foreign key columns", c.columns),
     references_clause(what, foreign_key_target(what, c)))
@@ -294,11 +294,11 @@ function M.column(what, spec)
     name = name,
     type = type_name(col_what, spec[2] or spec.type),
     nullable = spec.nullable,
-    default = default ~= nil and fragment(col_what .. " default", tostring(default)) or nil,
+    default = default ~= nil and fragment(col_what, "default", tostring(default)) or nil,
     primary_key = spec.primary_key,
     unique = spec.unique,
     references = spec.references ~= nil and M.parse_reference(col_what, spec.references) or nil,
-    check = spec.check ~= nil and fragment(col_what .. " check", spec.check) or nil,
+    check = spec.check ~= nil and fragment(col_what, "check", spec.check) or nil,
     comment = spec.comment,
   }
 end
@@ -310,7 +310,9 @@ local function column_definition(what, col)
   if col.primary_key then parts[#parts + 1] = "PRIMARY KEY" end
   if col.unique then parts[#parts + 1] = "UNIQUE" end
   if col.check then parts[#parts + 1] = ("CHECK (%s)"):format(col.check) end
-  if col.references then parts[#parts + 1] = references_clause(what, col.references) end
+  if col.references then
+    parts[#parts + 1] = references_clause(("%s: column %q"):format(what, col.name), col.references)
+  end
   return table.concat(parts, " ")
 end
 
@@ -391,15 +393,18 @@ function M.alter_column(what, table_name, name, ch)
   local function action(text) actions[#actions + 1] = ("ALTER COLUMN %s %s"):format(col, text) end
   if ch.type ~= nil then
     action("TYPE " .. type_name(what, ch.type)
-      .. (ch.using ~= nil and (" USING " .. fragment(what .. " using", ch.using)) or ""))
+      .. (ch.using ~= nil and (" USING " .. fragment(what, "using", ch.using)) or ""))
   elseif ch.using ~= nil then
     fail(what, "using needs type: it says how to convert the column to the new type")
   end
   if ch.nullable ~= nil then action(ch.nullable and "DROP NOT NULL" or "SET NOT NULL") end
-  if ch.default == M.NULL then
-    action("DROP DEFAULT")
-  elseif ch.default ~= nil then
-    action("SET DEFAULT " .. fragment(what .. " default", tostring(ch.default)))
+  if ch.default == M.NULL or (ch.default ~= nil and ch.type ~= nil) then
+    -- a new type with a new default: the old default goes first (this pass
+    -- runs before the type change), or it may fail to cast to the new type
+    table.insert(actions, 1, ("ALTER COLUMN %s DROP DEFAULT"):format(col))
+  end
+  if ch.default ~= nil and ch.default ~= M.NULL then
+    action("SET DEFAULT " .. fragment(what, "default", tostring(ch.default)))
   end
   local stmts = {}
   if #actions > 0 then stmts[1] = ("ALTER TABLE %s %s"):format(tbl, table.concat(actions, ", ")) end
@@ -428,7 +433,7 @@ local function index_element(what, col)
   check_keys(what, "index column option", col, index_element_keys)
   local name, expr = col[1] or col.name, col.expr
   if (name == nil) == (expr == nil) then fail(what, "an index column needs exactly one of a name or expr") end
-  local sql = name ~= nil and M.ident(name) or ("(%s)"):format(fragment(what .. " index expression", expr))
+  local sql = name ~= nil and M.ident(name) or ("(%s)"):format(fragment(what, "index expression", expr))
   if col.opclass ~= nil then sql = sql .. " " .. M.ident(col.opclass) end
   if col.desc then sql = sql .. " DESC" end
   return sql
@@ -452,7 +457,7 @@ function M.create_index(what, name, table_name, columns, opts)
     opts.unique and "UNIQUE " or "", opts.concurrently and "CONCURRENTLY " or "",
     opts.if_not_exists and "IF NOT EXISTS " or "", M.ident(name), M.qualified(table_name, opts.schema),
     opts.using ~= nil and access_method(what, opts.using) or "", table.concat(elems, ", "))
-  if opts.where ~= nil then sql = sql .. " WHERE " .. fragment(what .. " where", opts.where) end
+  if opts.where ~= nil then sql = sql .. " WHERE " .. fragment(what, "where", opts.where) end
   return { sql }
 end
 

@@ -13,15 +13,23 @@ M.NULL = ddl.NULL
 
 local context = nil
 
+-- true while an op.rows loop is reading its result: the connection can
+-- carry nothing else until it is done.
+local reading = false
+
 -- Called by the runtime around a run; ctx provides execute(sql, params),
 -- query(sql, params), stream(sql, params), copy_in(sql, chunks),
 -- autocommit(fn), in_transaction() and offline.
-function M.bind(ctx) context = ctx end
-function M.unbind() context = nil end
+function M.bind(ctx) context, reading = ctx, false end
+function M.unbind() context, reading = nil, false end
 
 local function ctx(fname)
   if context == nil then
     error(("op.%s: no migration is running"):format(fname), 0)
+  end
+  if reading then
+    error(("op.%s: an op.rows loop is still reading its result on this connection; "
+      .. "collect what you need and call op.%s after the loop"):format(fname, fname), 0)
   end
   return context
 end
@@ -96,6 +104,7 @@ local function bind_params(fname, params)
   if params == nil then return nil end
   check(fname, type(params) == "table", "params must be a table, got %s", type_of(params))
   local n = params.n or #params
+  check(fname, math.type(n) == "integer" and n >= 0, "params.n must be a non-negative integer")
   local out = { n = n }
   for i = 1, n do
     local v = params[i]
@@ -131,11 +140,13 @@ function M.rows(sql, params, batch)
     "batch must be a positive integer, got %s", tostring(batch))
   local fetch = ctx("rows"):stream(sql, bind_params("rows", params))
   local finished = false
+  reading = true
   local function next_row()
     if finished then return nil end
-    finished = true -- stays true if fetch raises: the binding has drained already
+    -- stays finished if fetch raises: the binding has drained already
+    finished, reading = true, false
     local row = fetch()
-    if row ~= nil then finished = false end
+    if row ~= nil then finished, reading = false, true end
     return row
   end
   local closer = setmetatable({}, { __close = function()
@@ -267,6 +278,9 @@ local create_table_options = { schema = "string", if_not_exists = "boolean", con
 function M.create_table(name, columns, opts)
   check_name("create_table", "table name", name)
   opts = options("create_table", opts, create_table_options)
+  for k in pairs(opts.constraints or {}) do
+    check("create_table", math.type(k) == "integer", "constraints must be a list of constraint tables")
+  end
   local cols = columns_of("create_table", columns)
   ddl_op("create_table", "op.create_table", name, cols, opts)
 end

@@ -64,13 +64,25 @@ end
 
 ------------------------------------------------------------------ columns
 
+-- ddl.column names the column in most messages; this makes it all of them.
+local function column_of(what, spec)
+  local ok, col = pcall(ddl.column, what, spec)
+  if ok then return col end
+  local name = type(spec) == "table" and (spec[1] or spec.name)
+  local prefix = what .. ": "
+  if type(name) == "string" and col:sub(1, #prefix) == prefix and col:sub(#prefix + 1, #prefix + 7) ~= "column " then
+    col = ("%scolumn %q: %s"):format(prefix, name, col:sub(#prefix + 1))
+  end
+  error(col, 0)
+end
+
 local function columns_of(what, columns)
   if type(columns) ~= "table" or #columns == 0 then
     fail(what, "columns must be a non-empty list of column specs")
   end
   local out, by_name = {}, {}
   for i, spec in ipairs(columns) do
-    local col = ddl.column(what, spec)
+    local col = column_of(what, spec)
     if by_name[col.name] then fail(what, "column %q is defined twice", col.name) end
     out[i], by_name[col.name] = col, col
   end

@@ -227,10 +227,11 @@ describe("op", function()
     end)
 
     it("renames the column after the other changes", function()
-      apply(function(op) op.alter_column("t", "n", { type = "int", using = "n::int", new_name = "num" }) end)
+      apply(function(op) op.alter_column("t", "n", { type = "int", using = "n::int", default = "1", new_name = "num" }) end)
       local cols = helpers.columns(conn, "t")
       assert.is_nil(cols.n)
       assert.equal("integer", cols.num.data_type)
+      assert.equal("1", cols.num.column_default)
     end)
 
     it("refuses a call that changes nothing", function()
@@ -472,9 +473,10 @@ describe("op", function()
       { "a bad referential action", function(op) op.create_table("t", { { "a", "int", references = { "u", "id", ondelete = "EXPLODE" } } }) end, 'op.create_table: column "a": unknown referential action "EXPLODE"' },
       { "a bad initially", function(op) op.create_foreign_key("fk", "t", "u", { "a" }, { "id" }, { initially = "later" }) end, 'op.create_foreign_key: unknown initially "later"' },
       { "an unknown constraint type", function(op) op.create_table("t", { { "a", "int" } }, { constraints = { { type = "exclude" } } }) end, 'op.create_table: unknown constraint type "exclude"' },
+      { "a single constraint instead of a list", function(op) op.create_table("t", { { "a", "int" } }, { constraints = { type = "unique", columns = { "a" } } }) end, "op.create_table: constraints must be a list of constraint tables" },
       { "an empty column list", function(op) op.create_primary_key("pk", "t", {}) end, "op.create_primary_key: primary key columns must be a non%-empty list" },
-      { "a check that smuggles a statement", function(op) op.create_check_constraint("c", "t", "true); DROP TABLE t; --") end, "op.create_check_constraint: check .* may not contain ';'" },
-      { "a default that smuggles a statement", function(op) op.alter_column("t", "a", { default = "1; DROP TABLE t" }) end, "op.alter_column: default .* may not contain ';'" },
+      { "a check that smuggles a statement", function(op) op.create_check_constraint("c", "t", "true); DROP TABLE t; --") end, "op.create_check_constraint: check \".*\" may not contain ';'" },
+      { "a default that smuggles a statement", function(op) op.alter_column("t", "a", { default = "1; DROP TABLE t" }) end, "op.alter_column: default \".*\" may not contain ';'" },
       { "a bad index column", function(op) op.create_index("ix", "t", { 42 }) end, "op.create_index: an index column must be a name or a table" },
       { "an index column with both name and expr", function(op) op.create_index("ix", "t", { { "a", expr = "a + 1" } }) end, "op.create_index: an index column needs exactly one" },
       { "a bad access method", function(op) op.create_index("ix", "t", { "a" }, { using = "btree; DROP" }) end, 'op.create_index: using "btree; DROP" is not an index access method' },

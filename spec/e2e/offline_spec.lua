@@ -1,0 +1,107 @@
+-- Offline mode (--sql): every op renders as SQL that psql runs to the same
+-- database the online run builds.
+local helpers = require("support.helpers")
+
+local sh = helpers.shell_quote
+
+-- A revision calling every op that does not need a live result, with
+-- awkward names and values.
+local EVERY_OP = [==[
+    op.create_schema("app")
+    op.create_table("teams", { { "id", "int", primary_key = true }, { "name", "text", comment = "it's \\ named" } },
+      { schema = "app", comment = "teams; --" })
+    op.create_table('we"ird', {
+      { "id", "bigint", nullable = false },
+      { "team_id", "int", references = { table = "teams", column = "id", schema = "app", ondelete = "cascade" } },
+      { "email", "text", unique = true, check = "email <> ''" },
+      { "score", "numeric(10,2)", default = "0" },
+    }, { constraints = { { type = "primary_key", name = "pk weird", columns = { "id" } } } })
+    op.add_column('we"ird', { "note", "text", default = "'n/a'" })
+    op.alter_column('we"ird', "score", { type = "numeric(12,2)", nullable = false, default = "1", comment = "pts" })
+    op.alter_column('we"ird', "note", { default = op.NULL, new_name = "remark" })
+    op.create_index("ix email", 'we"ird', { { expr = "lower(email)" }, { "id", desc = true } }, { where = "id > 0" })
+    op.autocommit(function()
+      op.create_index("ix team", 'we"ird', { "team_id" }, { concurrently = true })
+    end)
+    op.create_unique_constraint("uq remark", 'we"ird', { "remark", "email" }, { deferrable = true, initially = "deferred" })
+    op.create_check_constraint("ck id", 'we"ird', "id < 1000000", { not_valid = true })
+    op.create_table("members", { { "team_id", "int" } }, { schema = "app" })
+    op.create_foreign_key("fk team", "members", "teams", { "team_id" }, { "id" },
+      { source_schema = "app", referent_schema = "app", not_valid = true, onupdate = "restrict" })
+    op.create_primary_key("pk members", "members", { "team_id" }, { schema = "app" })
+    op.bulk_insert("teams", { { 1, "tab\there" }, { 2, "new\nline\\back" }, { 3, nil }, { 4, "\\." }, { 5, "" } },
+      { schema = "app", columns = { "id", "name" } })
+    op.execute([[INSERT INTO "we""ird" (id, team_id, email) VALUES ($1, $2, $3), ($4, NULL, '$1')]],
+      { 1, 2, "o'neil\\x@example.com", 2 })
+    op.create_table_comment('we"ird', "a 'table'")
+    op.rename_table("members", "people", { schema = "app" })
+    op.create_table("gone", { { "id", "int", unique = true } })
+    op.drop_constraint("gone_id_key", "gone", { type = "unique" })
+    op.drop_column("gone", "id")
+    op.drop_table("gone")
+    op.drop_index("ix email")
+    op.create_schema("tmp", { if_not_exists = true })
+    op.drop_schema("tmp", { cascade = true })]==]
+
+local function project(url, up)
+  return helpers.project { url = url, revisions = { { id = "0ff000000001", message = "every op", up = up } } }
+end
+
+-- The schema and data of a database as pg_dump prints them, without the
+-- run's own history (times differ).
+local function dump(url)
+  local p = io.popen(("pg_dump --no-owner --exclude-table='luamig_history*' -d %s 2>&1"):format(sh(url)))
+  local text = p:read("a")
+  p:close()
+  -- the version lines, and the random key of pg_dump's \restrict guard
+  return (text:gsub("\n%-%- Dumped [^\n]*", ""):gsub("\n\\u?n?restrict [^\n]*", ""))
+end
+
+local function psql_file(url, path)
+  local p = io.popen(("psql -X -q -v ON_ERROR_STOP=1 -d %s -f %s 2>&1"):format(sh(url), sh(path)))
+  local out = p:read("a")
+  local ok = p:close()
+  return ok, out
+end
+
+describe("luamig upgrade --sql", function()
+  it("prints SQL that psql runs to the database the online upgrade builds", function()
+    local online_url, online = helpers.fresh_db()
+    local offline_url, offline = helpers.fresh_db()
+    local code, _, err = helpers.run(project(online_url, EVERY_OP), "upgrade head")
+    assert.equal(0, code, err)
+    local sql
+    code, sql, err = helpers.run(project(offline_url, EVERY_OP), "upgrade head --sql")
+    assert.equal(0, code, err)
+    local path = os.tmpname()
+    helpers.write(path, sql)
+    local ok, out = psql_file(offline_url, path)
+    os.remove(path)
+    assert.is_true(ok, out .. "\n" .. sql)
+    local expected = dump(online_url)
+    assert.matches('CREATE TABLE public."we""ird"', expected)
+    assert.equal(expected, dump(offline_url))
+    online:close()
+    offline:close()
+  end)
+
+  it("ends COPY data with a \\. line and escapes the values", function()
+    local url, conn = helpers.fresh_db()
+    local code, sql, err = helpers.run(project(url, [[
+    op.create_table("t", { { "s", "text" } })
+    op.bulk_insert("t", { { "a\tb" }, { "\\." }, { op.NULL } })]]), "upgrade head --sql")
+    assert.equal(0, code, err)
+    assert.matches('COPY "t" FROM STDIN;\na\\tb\n\\\\.\n\\N\n\\.\n', sql, 1, true)
+    conn:close()
+  end)
+
+  for _, fn in ipairs({ "query", "rows" }) do
+    it(("fails clearly when a revision calls op.%s"):format(fn), function()
+      local url, conn = helpers.fresh_db()
+      local code, _, err = helpers.run(project(url, ("    op.%s('SELECT 1')"):format(fn)), "upgrade head --sql")
+      assert.equal(1, code)
+      assert.matches(("op.%s needs a database connection; it cannot run in %%-%%-sql mode"):format(fn), err)
+      conn:close()
+    end)
+  end
+end)
