@@ -51,6 +51,7 @@ M.commands = {
       { nil, "--purge", key = "purge", flag = true, help = "empty the version table first" } },
     summary = "write the version table without running migrations" },
   { name = "merge", args = { "revs..." }, options = { message, rev_id, branch_label }, summary = "write a revision merging REVS" },
+  { name = "check", summary = "exit 1 if the model (env.lua target_metadata) differs from the database" },
   { name = "status", summary = "applied and pending revisions, in order" },
 }
 

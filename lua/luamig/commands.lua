@@ -7,6 +7,7 @@ local script = require("luamig.script")
 local revmap = require("luamig.revmap")
 local runtime = require("luamig.runtime")
 local display = require("luamig.display")
+local autogen = require("luamig.autogen")
 
 local M = {}
 
@@ -32,7 +33,7 @@ local function load_env(cfg)
 end
 
 -- Connects, runs env.lua's on_connect, takes the migration lock, calls
--- fn(migrator), and always unlocks and disconnects.
+-- fn(migrator, env), and always unlocks and disconnects.
 local function with_migrator(s, cfg, fn, opts)
   opts = opts or {}
   if opts.offline then
@@ -45,7 +46,7 @@ local function with_migrator(s, cfg, fn, opts)
   local ok, err = pcall(function()
     if env.on_connect then env.on_connect(conn) end
     if opts.lock then migrator:lock(s.opts.lock_timeout) end
-    return fn(migrator)
+    return fn(migrator, env)
   end)
   if conn:is_ok() then pcall(migrator.unlock, migrator) end
   conn:close()
@@ -75,6 +76,42 @@ function M.init(s)
     s.log("Creating " .. path)
   end
   s.log(("Edit %s (url), then: luamig revision -m \"first revision\""):format(cfg_path))
+end
+
+------------------------------------------------------------ autogenerate
+
+-- The differences between the database (which must be at head, as
+-- Alembic requires) and env.lua's target_metadata.
+local function model_diffs(cfg, map, m, env)
+  if env.target_metadata == nil then
+    error(("%s/env.lua sets no target_metadata: autogenerate compares the database with that model"):format(cfg.script_dir), 0)
+  end
+  local heads, at_head = m:current_heads(), set_of(map:heads())
+  local n = 0
+  for _, id in ipairs(heads) do
+    if not at_head[id] then n = -1 break end
+    n = n + 1
+  end
+  if n ~= #map:heads() then
+    error("Target database is not up to date: run 'luamig upgrade heads' first", 0)
+  end
+  return autogen.compare(m.conn, env.target_metadata, {
+    include_object = env.include_object,
+    ignore_tables = { cfg.version_table, cfg.history_table },
+    schemas = env.include_schemas,
+  })
+end
+
+function M.check(s)
+  local cfg, map = load_project(s)
+  local diffs = with_migrator(s, cfg, function(m, env) return model_diffs(cfg, map, m, env) end)
+  if #diffs == 0 then
+    s.out("No new upgrade operations detected.")
+    return 0
+  end
+  for _, line in ipairs(autogen.describe(diffs)) do s.out("Detected " .. line) end
+  s.log(("%d change(s) between the model and the database"):format(#diffs))
+  return 1
 end
 
 ------------------------------------------------------------------ revision
@@ -108,9 +145,17 @@ function M.revision(s)
     local ids = map:resolve(dep, {})
     depends_on[i] = (#ids == 1 and ids[1]:sub(1, #dep) == dep) and ids[1] or dep
   end
+  local upgrades, downgrades
+  if a.autogenerate then
+    local diffs = with_migrator(s, cfg, function(m, env) return model_diffs(cfg, map, m, env) end)
+    for _, line in ipairs(autogen.describe(diffs)) do s.log("Detected " .. line) end
+    upgrades, downgrades = autogen.render(diffs)
+    if #diffs == 0 then upgrades, downgrades = "-- no changes detected", "-- no changes detected" end
+  end
   local path = script.write_revision(cfg, {
     id = id, message = a.message, down_revision = down_revision,
     branch_labels = a.branch_label, depends_on = #depends_on > 0 and depends_on or nil,
+    upgrades = upgrades, downgrades = downgrades,
   }, a.version_path and config.join(cfg.dir, a.version_path))
   s.out(path)
 end
