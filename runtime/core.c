@@ -4,6 +4,7 @@
 
 static const luaL_Reg core_functions[] = {
   {"connect", pg_connect},
+  {"copy_encode", copy_encode},
   {"listdir", sys_listdir},
   {"mkdir", sys_mkdir},
   {"isdir", sys_isdir},
@@ -13,6 +14,7 @@ static const luaL_Reg core_functions[] = {
   {"sleep", sys_sleep},
   {"trap_signals", sys_trap_signals},
   {"interrupted", sys_interrupted},
+  {"kill_self", sys_kill_self},
   {NULL, NULL}
 };
 

@@ -12,6 +12,9 @@ void luamig_open_pg(lua_State *L);
 void luamig_pg_cancel_active(void);  /* async-signal-safe */
 int sys_interrupted_flag(void);       /* a SIGINT/SIGTERM was received */
 
+/* copy.c: COPY text encoding */
+int copy_encode(lua_State *L);
+
 /* sys.c: the process and the file system */
 int sys_listdir(lua_State *L);
 int sys_mkdir(lua_State *L);
@@ -22,5 +25,6 @@ int sys_checksum(lua_State *L);
 int sys_sleep(lua_State *L);
 int sys_trap_signals(lua_State *L);
 int sys_interrupted(lua_State *L);
+int sys_kill_self(lua_State *L);
 
 #endif

@@ -18,7 +18,7 @@ static int embedded_searcher(lua_State *L) {
     lua_pushfstring(L, "no embedded module '%s'", name);
     return 1;
   }
-  if (luaL_loadbufferx(L, (const char *)m->source, m->size, m->chunkname, "t") != LUA_OK)
+  if (luaL_loadbufferx(L, (const char *)m->source, m->size, m->chunkname, "bt") != LUA_OK)
     return lua_error(L);
   lua_pushstring(L, m->chunkname + 1);
   return 2;

@@ -133,6 +133,15 @@ int sys_trap_signals(lua_State *L) {
   return 0;
 }
 
+/* kill_self(): SIGKILL to this process, for the fault-injection switch
+ * LUAMIG_FAULT_KILL_AFTER (crash-safety specs). */
+int sys_kill_self(lua_State *L) {
+  (void)L;
+  fflush(NULL);
+  raise(SIGKILL);
+  return 0;
+}
+
 /* interrupted() -> "SIGINT" | "SIGTERM" | nil */
 int sys_interrupted(lua_State *L) {
   if (received_signal == 0) return 0;

@@ -4,6 +4,7 @@
 local core = require("luamig.core")
 local commands = require("luamig.commands")
 local errors = require("luamig.errors")
+local display = require("luamig.display")
 
 local M = {}
 
@@ -22,38 +23,82 @@ local global_options = {
   { nil, "--version", key = "version", flag = true, help = "print the version" },
 }
 
+M.global_options = global_options
+
 local verbose = { "-v", "--verbose", key = "verbose", flag = true, help = "more detail" }
 local sql = { nil, "--sql", key = "sql", flag = true, help = "print the SQL instead of running it (no connection)" }
 local message = { "-m", "--message", key = "message", value = "MSG", help = "the revision's message" }
 local rev_id = { nil, "--rev-id", key = "rev_id", value = "ID", help = "the new revision's id (default: 12 random hex digits)" }
 local branch_label = { nil, "--branch-label", key = "branch_label", value = "LABEL", help = "a branch label for the new revision" }
 
+-- Each command: name, args (upper-cased in help; "x..." takes the rest,
+-- "x?" is optional), summary (one line for the command list), text (what
+-- it does, for COMMAND --help), arg_help, options, example (command lines).
 M.commands = {
-  { name = "init", args = { "dir" }, summary = "create luamig.lua and a migrations directory DIR" },
+  { name = "init", args = { "dir" }, summary = "create luamig.lua and a migrations directory DIR",
+    text = "Creates luamig.lua (or the file named by -c) and DIR with env.lua, script.lua.tmpl and an empty versions/ directory. Refuses a DIR that exists and is not empty.",
+    arg_help = { dir = "the migrations directory to create (script_location)" },
+    example = { "luamig init migrations" } },
   { name = "revision", summary = "write a new revision file and print its path",
+    text = "Writes a new revision on top of the current head (or --head) from script.lua.tmpl and prints its path. With --autogenerate, compares the database (which must be at head) with env.lua's target_metadata and fills upgrade and downgrade with the op calls that close the difference.",
     options = { message, rev_id, branch_label,
-      { nil, "--head", key = "head", value = "REV", help = "the parent of the new revision (default: head)" },
+      { nil, "--head", key = "head", value = "REV", help = "the parent of the new revision (default: head; base starts a new base)" },
       { nil, "--splice", key = "splice", flag = true, help = "allow --head to name a revision that is not a head" },
-      { nil, "--depends-on", key = "depends_on", value = "REV", list = true, help = "a revision that must be applied first" },
+      { nil, "--depends-on", key = "depends_on", value = "REV", list = true, help = "a revision that must be applied first (repeatable)" },
       { nil, "--version-path", key = "version_path", value = "DIR", help = "write the file in DIR instead of versions/" },
-      { nil, "--autogenerate", key = "autogenerate", flag = true, help = "fill the revision from the model (target_metadata)" } } },
-  { name = "upgrade", args = { "target" }, options = { sql }, summary = "apply revisions up to TARGET (head, heads, +N, REV, label@head)" },
-  { name = "downgrade", args = { "target" }, options = { sql }, summary = "revert revisions down to TARGET (base, -N, REV)" },
-  { name = "current", options = { verbose }, summary = "the revisions recorded in the version table" },
+      { nil, "--autogenerate", key = "autogenerate", flag = true, help = "fill the revision from the model (target_metadata)" } },
+    example = { 'luamig revision -m "add invoices"', 'luamig revision -m "add invoices" --head 8b04f6a2d7e1 --splice' } },
+  { name = "upgrade", args = { "target" }, options = { sql }, summary = "apply revisions up to TARGET (head, heads, +N, REV, label@head)",
+    text = "Applies the revisions between the database's current revisions and TARGET, oldest first, each with its version-table change in one transaction. Holds the migration lock for the whole run. A progress line per revision goes to stderr.",
+    arg_help = { target = "head, heads (every head), a full or unique partial revision id, +N, REV+N, label@head, label@+N; FROM:TO with --sql" },
+    example = { "luamig upgrade head", "luamig upgrade billing@+1", "luamig upgrade base:head --sql > upgrade.sql" } },
+  { name = "downgrade", args = { "target" }, options = { sql }, summary = "revert revisions down to TARGET (base, -N, REV)",
+    text = "Reverts the revisions above TARGET, newest first, each with its version-table change in one transaction. -1 at a merge point is an ambiguous walk: name the branch (label@-1) or the revision. --sql needs FROM:TO.",
+    arg_help = { target = "base, -N, a revision id, REV-N, label@-N; FROM:TO with --sql" },
+    example = { "luamig downgrade -1", "luamig downgrade auth@-1", "luamig downgrade head:base --sql" } },
+  { name = "current", options = { verbose }, summary = "the revisions recorded in the version table",
+    text = "Prints the revisions in the version table, one line each, (head) marked; -v prints a block per revision. Nothing when the database is at base.",
+    example = { "luamig current", "luamig --json current" } },
   { name = "history", options = { verbose,
-      { "-r", "--rev-range", key = "rev_range", value = "RANGE", help = "a range, e.g. a1:b2, -3:, current:" },
-      { "-i", "--indicate-current", key = "indicate_current", flag = true, help = "mark the current revisions" } },
-    summary = "the revision graph, newest first" },
-  { name = "heads", options = { verbose }, summary = "the heads of the graph" },
-  { name = "branches", options = { verbose }, summary = "the branch points of the graph" },
-  { name = "show", args = { "rev" }, summary = "one revision in detail" },
+      { "-r", "--rev-range", key = "rev_range", value = "RANGE", help = "a range, e.g. a1:b2, -3:, current:, :head" },
+      { "-i", "--indicate-current", key = "indicate_current", flag = true, help = "mark the current revisions (connects to the database)" } },
+    summary = "the revision graph, newest first",
+    text = "Prints the revision graph newest first, as Alembic does: 'parents -> rev (labels) (head) (branchpoint), message'. Reads only the revision files unless -i or a range naming current needs the database.",
+    example = { "luamig history -i", "luamig history -r -3:" } },
+  { name = "heads", options = { verbose }, summary = "the heads of the graph",
+    text = "Prints the revisions no other revision builds on, with their branch labels. Reads only the revision files.",
+    example = { "luamig heads" } },
+  { name = "branches", options = { verbose }, summary = "the branch points of the graph",
+    text = "Prints every revision with more than one child, followed by its children. Reads only the revision files.",
+    example = { "luamig branches" } },
+  { name = "show", args = { "rev" }, summary = "one revision in detail",
+    text = "Prints one revision (or each revision REV resolves to) as a block: parents, branches, labels, path and message.",
+    arg_help = { rev = "a revision id (full or unique prefix), head, label@head, ..." },
+    example = { "luamig show billing@head" } },
   { name = "stamp", args = { "rev" }, options = { sql,
       { nil, "--purge", key = "purge", flag = true, help = "empty the version table first" } },
-    summary = "write the version table without running migrations" },
-  { name = "merge", args = { "revs..." }, options = { message, rev_id, branch_label }, summary = "write a revision merging REVS" },
-  { name = "check", summary = "exit 1 if the model (env.lua target_metadata) differs from the database" },
-  { name = "status", summary = "applied and pending revisions, in order" },
+    summary = "write the version table without running migrations",
+    text = "Sets the version table to REV without running any revision, e.g. for a database created by other means. The history table records nothing, since nothing ran.",
+    arg_help = { rev = "the revision(s) to record: an id, head, heads, base, label@head" },
+    example = { "luamig stamp head" } },
+  { name = "merge", args = { "revs..." }, options = { message, rev_id, branch_label }, summary = "write a revision merging REVS",
+    text = "Writes a merge revision whose parents are REVS (two or more, or heads) and prints its path.",
+    arg_help = { revs = "the revisions to merge, e.g. heads, or two ids" },
+    example = { 'luamig merge -m "merge billing and auth" heads' } },
+  { name = "check", summary = "exit 1 if the model (target_metadata) differs from the database",
+    text = "Compares the database (which must be at head) with env.lua's target_metadata as revision --autogenerate would; prints the differences and exits 1 when there are any, 0 when there are none.",
+    example = { "luamig check" } },
+  { name = "status", summary = "applied and pending revisions, in order",
+    text = "Prints every revision in upgrade order, marked applied or pending, then a count on stderr; warns of applied revision files changed since they ran (drift).",
+    example = { "luamig status", "luamig --json status" } },
+  { name = "help", args = { "command?" }, summary = "help on luamig or on one COMMAND",
+    text = "Prints the list of commands and global options, or the help of COMMAND (the same as 'luamig COMMAND --help').",
+    arg_help = { command = "a command name" },
+    example = { "luamig help upgrade" } },
 }
+
+-- The commands whose output --json turns into one JSON document.
+M.json_commands = { current = true, heads = true, history = true, status = true }
 
 ---------------------------------------------------------------- parsing
 
@@ -133,10 +178,15 @@ function M.parse(argv)
         positional = {}
         break
       end
-      if positional[k] == nil and not opts.help then usage_error("%s needs %s", cmd.name, argname:upper()) end
+      local optional = argname:sub(-1) == "?"
+      if optional then argname = argname:sub(1, -2) end
+      if positional[k] == nil and not (opts.help or optional) then usage_error("%s needs %s", cmd.name, argname:upper()) end
       args[argname] = positional[k]
     end
     if #positional > #wanted then usage_error("%s: unexpected argument %q", cmd.name, positional[#wanted + 1]) end
+    if opts.json and not opts.help and not M.json_commands[cmd.name] then
+      usage_error("--json works with current, heads, history and status, not with %s", cmd.name)
+    end
   end
   if opts.x then
     local x = {}
@@ -152,47 +202,120 @@ end
 
 ----------------------------------------------------------------- help
 
+-- Fills text into lines of at most width columns, each prefixed by indent.
+local function wrap(text, indent, width, out)
+  local line = indent
+  for word in text:gmatch("%S+") do
+    if #line > #indent and #line + 1 + #word > width then
+      out[#out + 1] = line
+      line = indent .. word
+    else
+      line = line .. (#line > #indent and " " or "") .. word
+    end
+  end
+  if #line > #indent then out[#out + 1] = line end
+end
+
+local function two_columns(left, right, out)
+  if #left <= 28 then
+    local lines = {}
+    wrap(right, (" "):rep(31), 79, lines)
+    lines[1] = ("  %-28s %s"):format(left, lines[1]:sub(32))
+    table.move(lines, 1, #lines, #out + 1, out)
+  else
+    out[#out + 1] = "  " .. left
+    wrap(right, (" "):rep(31), 79, out)
+  end
+end
+
 local function option_lines(options, out)
   for _, o in ipairs(options) do
     local names = o[1] and o[2] and (o[1] .. ", " .. o[2]) or (o[1] or o[2])
     if o.value then names = names .. " " .. o.value end
-    out[#out + 1] = ("  %-28s %s"):format(names, o.help)
+    two_columns(names, o.help, out)
   end
 end
 
+local function arg_name(a)
+  return (a:gsub("%?$", ""):gsub("%.%.%.$", "")):upper()
+end
+
+local function synopsis(cmd)
+  local parts = { "luamig [global options]", cmd.name }
+  for _, o in ipairs(cmd.options or {}) do
+    local name = o[1] or o[2]
+    if o.value then name = name .. " " .. o.value end
+    parts[#parts + 1] = "[" .. name .. "]"
+  end
+  for _, a in ipairs(cmd.args or {}) do
+    local name = arg_name(a)
+    if a:sub(-1) == "?" then name = "[" .. name .. "]"
+    elseif a:sub(-3) == "..." then name = name .. "..." end
+    parts[#parts + 1] = name
+  end
+  local out = {}
+  wrap(table.concat(parts, " "), "", 72, out)
+  out[1] = "usage: " .. out[1]
+  for i = 2, #out do out[i] = "         " .. out[i] end
+  return table.concat(out, "\n")
+end
+
+-- The help of one command, or of luamig as a whole.
 function M.usage(cmd)
   local out = {}
   if cmd then
-    local args = {}
-    for _, a in ipairs(cmd.args or {}) do args[#args + 1] = a:upper() end
-    out[1] = ("usage: luamig [options] %s%s%s"):format(cmd.name,
-      (cmd.options and #cmd.options > 0) and " [options]" or "", #args > 0 and (" " .. table.concat(args, " ")) or "")
+    out[1] = synopsis(cmd)
     out[2] = ""
-    out[3] = cmd.summary
-    if cmd.options then
+    wrap(cmd.text or cmd.summary, "", 79, out)
+    if cmd.args and #cmd.args > 0 then
+      out[#out + 1] = ""
+      out[#out + 1] = "arguments:"
+      for _, a in ipairs(cmd.args) do
+        local key = a:gsub("%?$", ""):gsub("%.%.%.$", "")
+        two_columns(arg_name(a), (cmd.arg_help or {})[key] or "", out)
+      end
+    end
+    if cmd.options and #cmd.options > 0 then
       out[#out + 1] = ""
       out[#out + 1] = "options:"
       option_lines(cmd.options, out)
     end
+    out[#out + 1] = ""
+    out[#out + 1] = (#(cmd.example or {}) > 1) and "examples:" or "example:"
+    for _, e in ipairs(cmd.example or {}) do out[#out + 1] = "  " .. e end
+    out[#out + 1] = ""
+    out[#out + 1] = "Global options (-c, --url, -x, --lock-timeout, -q, --json): 'luamig --help'."
   else
-    out[1] = "usage: luamig [options] COMMAND [ARGS]"
+    out[1] = "usage: luamig [global options] COMMAND [ARGS]"
     out[2] = ""
-    out[3] = "commands:"
+    out[3] = "A schema-migration runner for PostgreSQL: revisions are Lua files."
+    out[4] = ""
+    out[5] = "commands:"
     for _, c in ipairs(M.commands) do
       out[#out + 1] = ("  %-12s %s"):format(c.name, c.summary)
     end
     out[#out + 1] = ""
-    out[#out + 1] = "options:"
+    out[#out + 1] = "global options:"
     option_lines(global_options, out)
     out[#out + 1] = ""
-    out[#out + 1] = "'luamig COMMAND --help' tells more of a command."
+    out[#out + 1] = "'luamig help COMMAND' or 'luamig COMMAND --help' tells more of a command;"
+    out[#out + 1] = "'man luamig' tells all."
   end
   return table.concat(out, "\n")
 end
 
 ------------------------------------------------------------------- main
 
-local function session(opts, args)
+-- Colour on stderr only when it is a terminal and NO_COLOR is unset or
+-- empty (https://no-color.org); piped output never carries escape codes.
+local function colour_enabled()
+  local no_color = os.getenv("NO_COLOR")
+  if no_color ~= nil and no_color ~= "" then return false end
+  if os.getenv("TERM") == "dumb" then return false end
+  return core.isatty(2)
+end
+
+local function session(opts, args, paint)
   local quiet = opts.quiet
   return {
     opts = opts,
@@ -202,24 +325,37 @@ local function session(opts, args)
     log = function(line)
       if quiet then return end
       io.stdout:flush()
-      io.stderr:write(line, "\n")
+      io.stderr:write(display.progress(line, paint), "\n")
     end,
     warn = function(line)
       io.stdout:flush()
-      io.stderr:write("luamig: warning: ", line, "\n")
+      io.stderr:write(paint.warning("luamig: warning:"), " ", line, "\n")
     end,
   }
 end
 
+-- `luamig help [COMMAND]`
+local function help(args)
+  if args.command == nil then
+    io.stdout:write(M.usage(), "\n")
+    return 0
+  end
+  local cmd = find_command(args.command)
+  if cmd == nil then usage_error("unknown command %q", args.command) end
+  io.stdout:write(M.usage(cmd), "\n")
+  return 0
+end
+
 function M.main(argv)
+  local paint = display.palette(colour_enabled())
+  local function usage_failure(err)
+    io.stderr:write(paint.error("luamig:"), " ", err.message, "\n", "'luamig --help' lists the commands and options.\n")
+    return 2
+  end
   local ok, opts, cmd, args = pcall(M.parse, argv)
   if not ok then
-    local err = opts
-    if getmetatable(err) == UsageError then
-      io.stderr:write("luamig: ", err.message, "\n", "'luamig --help' lists the commands and options.\n")
-      return 2
-    end
-    error(err, 0)
+    if getmetatable(opts) == UsageError then return usage_failure(opts) end
+    error(opts, 0)
   end
   if opts.version then
     io.stdout:write("luamig ", VERSION, "\n")
@@ -233,12 +369,18 @@ function M.main(argv)
     io.stderr:write(M.usage(), "\n")
     return 2
   end
+  if cmd.name == "help" then
+    local help_ok, result = pcall(help, args)
+    if help_ok then return result end
+    if getmetatable(result) == UsageError then return usage_failure(result) end
+    error(result, 0)
+  end
   core.trap_signals()
-  local s = session(opts, args)
+  local s = session(opts, args, paint)
   local run_ok, result = pcall(commands[cmd.name], s)
   if run_ok then return result or 0 end
   local url = opts.url or os.getenv("LUAMIG_URL")
-  io.stderr:write("luamig: ", errors.redact(errors.describe(result), url), "\n")
+  io.stderr:write(paint.error("luamig:"), " ", errors.redact(errors.describe(result), url), "\n")
   return 1
 end
 

@@ -3,11 +3,35 @@ local M = {}
 
 M.DEFAULT_FILE = "luamig.lua"
 
+-- The keys a config may hold and the Lua types each may take.
 local known_keys = {
-  script_location = true, url = true, version_table = true, version_table_schema = true,
-  transaction_per_migration = true, version_locations = true, lock_timeout = true,
-  statement_timeout = true, file_template = true, history_table = true,
+  script_location = { string = true },
+  url = { string = true },
+  version_table = { string = true },
+  version_table_schema = { string = true },
+  history_table = { string = true },
+  transaction_per_migration = { boolean = true },
+  version_locations = { table = true },
+  lock_timeout = { string = true, number = true },
+  statement_timeout = { string = true, number = true },
 }
+
+local function check_types(path, cfg)
+  for key, types in pairs(known_keys) do
+    local v = cfg[key]
+    if v ~= nil and not types[type(v)] then
+      local names = {}
+      for t in pairs(types) do names[#names + 1] = t end
+      table.sort(names)
+      error(("config %s: %s must be a %s, got %s"):format(path, key, table.concat(names, " or "), type(v)), 0)
+    end
+  end
+  for i, loc in ipairs(cfg.version_locations or {}) do
+    if type(loc) ~= "string" then
+      error(("config %s: version_locations[%d] must be a string (a directory), got %s"):format(path, i, type(loc)), 0)
+    end
+  end
+end
 
 local defaults = {
   version_table = "luamig_version",
@@ -73,9 +97,10 @@ function M.load(opts, warn)
   for k, v in pairs(defaults) do
     if cfg[k] == nil then cfg[k] = v end
   end
-  if type(cfg.script_location) ~= "string" then
+  if cfg.script_location == nil then
     error(("config %s: script_location must be a string naming the migrations directory"):format(path), 0)
   end
+  check_types(path, cfg)
   cfg.script_dir = M.join(cfg.dir, cfg.script_location)
   cfg.version_dirs = { cfg.script_dir .. "/versions" }
   for _, loc in ipairs(cfg.version_locations or {}) do

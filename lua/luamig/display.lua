@@ -119,4 +119,31 @@ function M.revision_json(node, current)
   }
 end
 
+------------------------------------------------------------------ colour
+
+-- SGR codes of the few colours luamig uses on stderr.
+local SGR = { error = "1;31", warning = "33", upgrade = "32", downgrade = "33", dim = "2" }
+
+-- A palette: palette.error(text) etc. return text coloured, or untouched
+-- when colour is off, so that piped output stays byte-identical.
+function M.palette(enabled)
+  local p = {}
+  for name, code in pairs(SGR) do
+    p[name] = enabled and function(text) return "\27[" .. code .. "m" .. text .. "\27[0m" end
+                      or function(text) return text end
+  end
+  return p
+end
+
+-- A progress line on stderr: "Running upgrade a -> b, msg (3 ms)" with the
+-- verb in green (upgrade) or yellow (downgrade) and the time dimmed; other
+-- lines pass through.
+function M.progress(line, paint)
+  local verb, direction, rest = line:match("^(Running (%a+))(.*)$")
+  if verb == nil or paint[direction] == nil then return line end
+  local body, time = rest:match("^(.-)( %(%d+ ms%))$")
+  if body == nil then body, time = rest, "" end
+  return paint[direction](verb) .. body .. (time ~= "" and (" " .. paint.dim(time:sub(2))) or "")
+end
+
 return M

@@ -168,8 +168,6 @@ end
 
 ------------------------------------------------------------ bulk insert
 
-local CHUNK_SIZE = 64 * 1024
-
 -- Pulls rows from a list or an iterator function, one at a time.
 local function row_source(rows)
   if type(rows) == "function" then return rows end
@@ -187,47 +185,44 @@ local function is_keyed(row)
   return false
 end
 
--- A function that turns one row into one COPY line. Keyed rows are read
--- by the column names and must not hold other keys (a typo would
--- otherwise silently insert NULL); positional rows are read by index,
--- width #columns, or row.n / #row when no columns are given.
-local function row_encoder(columns, keyed)
+local BATCH_ROWS = 1000
+
+-- Keyed rows may hold only known columns: a typo would otherwise silently
+-- insert NULL. (The C encoder checks positional rows.)
+local function key_checker(columns)
   local known = {}
-  for _, name in ipairs(columns or {}) do known[name] = true end
-  local fields = {}
+  for _, name in ipairs(columns) do known[name] = true end
   return function(row, index)
-    check("bulk_insert", type(row) == "table", "row %d must be a table, got %s", index, type_of(row))
-    local n = columns and #columns or (row.n or #row)
-    if keyed then
-      for k in pairs(row) do check("bulk_insert", known[k], "row %d has a key %q that is not in columns", index, tostring(k)) end
-    else
-      check("bulk_insert", columns == nil or #row <= n, "row %d has %d values for %d columns", index, #row, n)
-    end
-    for i = 1, n do
-      local v = row[keyed and columns[i] or i]
-      local field, err = ddl.copy_field(v)
-      check("bulk_insert", field, "row %d, column %s: %s", index, columns and columns[i] or tostring(i), err)
-      fields[i] = field
-    end
-    return table.concat(fields, "\t", 1, n) .. "\n"
+    if type(row) ~= "table" then return end  -- the encoder says so
+    for k in pairs(row) do check("bulk_insert", known[k], "row %d has a key %q that is not in columns", index, tostring(k)) end
   end
 end
 
--- COPY data as ~64 KiB chunks built lazily, so a million rows never sit in
--- memory as one payload. first is the row already read from next_row.
-local function copy_chunks(first, next_row, encode)
-  local pending, count = first, 0
+-- COPY data as chunks of BATCH_ROWS rows built lazily, so a million rows
+-- never sit in memory as one payload. first is the row already read from
+-- next_row; the encoding itself is done in C by ddl.copy_rows.
+local function copy_chunks(first, next_row, columns, keyed)
+  local ncols = columns and #columns or (first.n or #first)
+  local check_keys = keyed and key_checker(columns)
+  local pending, count, batch = first, 0, {}
   return function()
     if pending == nil then return nil end
-    local buf, size = {}, 0
-    while pending ~= nil and size < CHUNK_SIZE do
-      count = count + 1
-      local line = encode(pending, count)
-      buf[#buf + 1] = line
-      size = size + #line
+    local n = 0
+    while pending ~= nil and n < BATCH_ROWS do
+      n = n + 1
+      if check_keys then check_keys(pending, count + n) end
+      batch[n] = pending
       pending = next_row()
     end
-    return table.concat(buf)
+    local ok, text = pcall(ddl.copy_rows, batch, n, ncols, columns, keyed)
+    if not ok then
+      -- the encoder counts rows within the batch
+      error(("op.bulk_insert: %s"):format(tostring(text):gsub("^row (%d+)", function(r)
+        return "row " .. (count + tonumber(r))
+      end)), 0)
+    end
+    count = count + n
+    return text
   end, function() return count end
 end
 
@@ -254,7 +249,7 @@ function M.bulk_insert(table_name, rows, opts)
   check("bulk_insert", not keyed or opts.columns ~= nil,
     "rows keyed by column name need opts.columns (the column order)")
   local sql = build("bulk_insert", ddl.copy_from_stdin, "op.bulk_insert", table_name, opts.columns, opts.schema)
-  local chunks, count = copy_chunks(first, next_row, row_encoder(opts.columns, keyed))
+  local chunks, count = copy_chunks(first, next_row, opts.columns, keyed)
   local info = c:copy_in(sql, chunks)
   return info and info.affected or count()
 end

@@ -147,64 +147,87 @@ local function where(node)
   return node.path and (" (" .. node.path .. ")") or ""
 end
 
+-- internal lists that are usually empty share this one (read-only)
+local EMPTY = setmetatable({}, { __newindex = function() error("read-only", 2) end })
+
 local function make_node(src, i)
-  if type(src) ~= "table" or type(src.revision) ~= "string" or src.revision == "" then
+  local id = type(src) == "table" and src.revision
+  if type(id) ~= "string" or id == "" then
     fail("revision #%d%s: 'revision' must be a non-empty string", i,
       type(src) == "table" and src.path and (" (" .. src.path .. ")") or "")
   end
-  local id = src.revision
-  local bad = {}
-  for _, c in ipairs { "+", "-", "@" } do
-    if id:find(c, 1, true) then bad[#bad + 1] = c end
-  end
-  if #bad > 0 then
+  if id:find("[+@-]") then
+    local bad = {}
+    for _, c in ipairs { "+", "-", "@" } do
+      if id:find(c, 1, true) then bad[#bad + 1] = c end
+    end
     fail("Character(s) '%s' not allowed in revision identifier '%s'",
       table.concat(bad, ", "), id)
   end
+  local labels, deps = src.branch_labels, src.depends_on
   -- every field is named here so the table is sized once (adding keys
   -- later would rehash each of 10,000 nodes several times)
   local node = {
     revision = id,
     down_revisions = to_list(src.down_revision),
-    own_branch_labels = to_list(src.branch_labels),
-    declared_depends_on = to_list(src.depends_on),
+    own_branch_labels = labels == nil and EMPTY or to_list(labels),
+    declared_depends_on = deps == nil and EMPTY or to_list(deps),
     message = src.message,
     path = src.path,
     source = src,
     children = {},      -- versioned next revisions (Alembic's nextrev)
     dependents = {},    -- everything naming us as down_revision or depends_on
-    depends_on = false, branch_labels = false,
+    depends_on = false, branch_labels = {},
     is_head = false, is_base = false, is_branch_point = false, is_merge_point = false,
-    _idx = 0, _all_down = false, _norm_deps = false, _norm_down = false,
-    _norm_next = false, _label_set = false,
+    _idx = 0, _topo = 0, _all_down = false, _norm_down = false,
+    _norm_next = {},    -- nodes (not ids) naming us in _norm_down, any order
+    _label_set = EMPTY,
   }
-  for _, d in ipairs(node.down_revisions) do
-    if d == id then fail("Self-loop is detected in revisions (%s)", id) end
+  if contains(node.down_revisions, id) then
+    fail("Self-loop is detected in revisions (%s)", id)
   end
-  for _, d in ipairs(node.declared_depends_on) do
-    if d == id then fail("Dependency self-loop is detected in revisions (%s)", id) end
+  if contains(node.declared_depends_on, id) then
+    fail("Dependency self-loop is detected in revisions (%s)", id)
   end
   return node
 end
 
 -- Iterative depth-first walk, a port of _iterate_related_revisions: same
 -- stack discipline, so the visiting order (which _add_branches relies on)
--- matches Alembic's up to the order of sets.  edges(node) -> array of ids.
+-- matches Alembic's up to the order of sets.  `field` names the edges: an
+-- array of ids on each node (down_revisions, children, _norm_down, ...).
 -- With check, raises when one target reaches another ("overlaps").
-function Map:_walk_related(targets, edges, check)
+-- Returns the set of nodes reached and the same nodes in visiting order.
+function Map:_walk_related(targets, field, check)
   local nodes = self._nodes
-  local seen, order = {}, {}
+  local seen, order, n_order = {}, {}, 0
   local target_set = check and set_of(targets) or nil
+  local stack = {}
   for _, t in ipairs(targets) do
     if is_node(t) then
-      local stack, per_target = { t }, check and {} or nil
-      while #stack > 0 do
-        local rev = table.remove(stack)
+      local per_target = check and {} or nil
+      local top = 1
+      stack[1] = t
+      while top > 0 do
+        local rev = stack[top]
+        stack[top] = nil
+        top = top - 1
         if per_target then per_target[rev] = true end
         if not seen[rev] then
           seen[rev] = true
-          for _, id in ipairs(edges(rev)) do stack[#stack + 1] = nodes[id] end
-          order[#order + 1] = rev
+          n_order = n_order + 1
+          order[n_order] = rev
+          local edges = rev[field]
+          for i = 1, #edges do
+            local m = nodes[edges[i]]
+            -- pushing a node already seen would only mark it per target
+            if not seen[m] then
+              top = top + 1
+              stack[top] = m
+            elseif per_target then
+              per_target[m] = true
+            end
+          end
         end
       end
       if check then
@@ -222,37 +245,20 @@ function Map:_walk_related(targets, edges, check)
   return seen, order
 end
 
-local function norm_down(n) return n._norm_down end
-local function versioned_down(n) return n.down_revisions end
-local function all_next(n) return n.dependents end
-local function versioned_next(n) return n.children end
-
 -- ancestors (self included); with deps by default, like Alembic
 function Map:_ancestors(targets, include_deps, check)
-  return self:_walk_related(targets, include_deps == false and versioned_down or norm_down, check)
+  return self:_walk_related(targets, include_deps == false and "down_revisions" or "_norm_down", check)
 end
 
 -- descendants (self included); with deps by default, like Alembic
 function Map:_descendants(targets, include_deps, check)
-  return self:_walk_related(targets, include_deps == false and versioned_next or all_next, check)
+  return self:_walk_related(targets, include_deps == false and "children" or "dependents", check)
 end
 
-local function check_unique_ids(nodes_in)
-  local by_id = {}
-  for _, n in ipairs(nodes_in) do
-    local prev = by_id[n.revision]
-    if prev then
-      fail("duplicate revision id %s in %s and %s", n.revision,
-        prev.path or "?", n.path or "?")
-    end
-    by_id[n.revision] = n
-  end
-  return by_id
-end
-
--- branch labels share the namespace of revision ids (_map_branch_labels)
-function Map:_map_branch_labels()
-  for _, n in ipairs(self._order) do
+-- branch labels share the namespace of revision ids (_map_branch_labels);
+-- `labelled`: the revisions that declare labels, in map order
+function Map:_map_branch_labels(labelled)
+  for _, n in ipairs(labelled) do
     for _, label in ipairs(n.own_branch_labels) do
       local other = self._nodes[label] or self._labels[label]
       if other then
@@ -264,60 +270,121 @@ function Map:_map_branch_labels()
   end
 end
 
--- link parents to children; depends_on may name a revision or a label
+-- Link parents to children (depends_on may name a revision or a label),
+-- and find bases.  Children lists come out in map order because we walk in
+-- map order.  Revisions without depends_on get their _norm_down here.
+-- Returns, by _idx, how many parents each revision has, and the revisions
+-- with depends_on.
 function Map:_link()
-  local nodes, labels = self._nodes, self._labels
-  for _, n in ipairs(self._order) do
-    n.depends_on = {}
-    for _, dep in ipairs(n.declared_depends_on) do
-      local target = nodes[dep] or labels[dep]
-      if not target then
-        fail("revision %s%s: depends_on names '%s', which is not a revision or branch label",
-          n.revision, where(n), dep)
+  local nodes, labels, order = self._nodes, self._labels, self._order
+  local bases, real_bases, n_parents, with_deps = {}, {}, {}, {}
+  for i = 1, #order do
+    local n = order[i]
+    local id, downs, declared = n.revision, n.down_revisions, n.declared_depends_on
+    local deps = {}
+    if #declared > 0 then
+      for _, dep in ipairs(declared) do
+        local target = nodes[dep] or labels[dep]
+        if not target then
+          fail("revision %s%s: depends_on names '%s', which is not a revision or branch label",
+            id, where(n), dep)
+        end
+        deps[#deps + 1] = target.revision
       end
-      n.depends_on[#n.depends_on + 1] = target.revision
+      deps = to_list(deps)
     end
-    n.depends_on = to_list(n.depends_on)
-    if #n.depends_on == 0 then
-      n._all_down = n.down_revisions       -- internal, never mutated
-    else
+    n.depends_on = deps
+    local all = downs                     -- internal, never mutated
+    if #deps > 0 then
       self._has_deps = true
-      local all = to_list(n.down_revisions)
-      for _, d in ipairs(n.depends_on) do all[#all + 1] = d end
-      n._all_down = to_list(all)
+      all = to_list(downs)
+      for _, d in ipairs(deps) do all[#all + 1] = d end
+      all = to_list(all)
     end
-    for _, d in ipairs(n.down_revisions) do
-      if not nodes[d] then
-        fail("Revision %s referenced from %s%s is not present", d, n.revision, where(n))
+    n._all_down = all
+    local n_downs = #downs
+    for j = 1, n_downs do
+      if not nodes[downs[j]] then
+        fail("Revision %s referenced from %s%s is not present", downs[j], id, where(n))
       end
     end
-  end
-  -- children lists come out in map order because we walk in map order
-  for _, n in ipairs(self._order) do
-    for _, d in ipairs(n._all_down) do
+    for j = 1, #all do
+      local d = all[j]
       local p = nodes[d]
-      p.dependents[#p.dependents + 1] = n.revision
-      if contains(n.down_revisions, d) then p.children[#p.children + 1] = n.revision end
+      p.dependents[#p.dependents + 1] = id
+      if all == downs or contains(downs, d) then p.children[#p.children + 1] = id end
+    end
+    n_parents[i] = #all
+    n.is_base, n.is_merge_point = n_downs == 0, n_downs > 1
+    if n_downs == 0 then
+      bases[#bases + 1] = id
+      if #declared == 0 then real_bases[#real_bases + 1] = id end
+    end
+    if #declared == 0 then
+      n._norm_down = downs
+      for j = 1, n_downs do
+        local next_of_p = nodes[downs[j]]._norm_next
+        next_of_p[#next_of_p + 1] = n
+      end
+    else
+      with_deps[#with_deps + 1] = n
     end
   end
+  self._bases, self._real_bases = bases, real_bases
+  return n_parents, with_deps
 end
 
-function Map:_find_heads_and_bases()
-  local heads, real_heads, bases, real_bases = {}, {}, {}, {}
-  for _, n in ipairs(self._order) do
-    if #n.children == 0 then heads[#heads + 1] = n.revision end
-    if #n.dependents == 0 then real_heads[#real_heads + 1] = n.revision end
-    if #n.down_revisions == 0 then
-      bases[#bases + 1] = n.revision
-      if #n.declared_depends_on == 0 then real_bases[#real_bases + 1] = n.revision end
+-- Heads (in map order), and the flags that need every child linked.
+function Map:_find_heads()
+  local heads, real_heads, order = {}, {}, self._order
+  for i = 1, #order do
+    local n = order[i]
+    local n_children = #n.children
+    if n_children == 0 then heads[#heads + 1] = n end
+    if #n.dependents == 0 then real_heads[#real_heads + 1] = n end
+    n.is_head, n.is_branch_point = n_children == 0, n_children > 1
+  end
+  self._heads, self._real_heads = ids_of(heads), ids_of(real_heads)
+end
+
+-- Kahn's algorithm over every edge (down_revisions and depends_on), from
+-- the bases up.  It numbers the revisions in a topological order (_topo: a
+-- revision's ancestors all have smaller numbers) and, visiting each once,
+-- does the work of _find_heads.  Returns false, leaving that work undone,
+-- when some revision is on or above a cycle.
+function Map:_number_topologically(n_parents)
+  local nodes, order = self._nodes, self._order
+  local queue, heads, real_heads = {}, {}, {}
+  for i = 1, #order do
+    if n_parents[i] == 0 then queue[#queue + 1] = order[i] end
+  end
+  local pos = 1
+  while pos <= #queue do
+    local n = queue[pos]
+    n._topo = pos
+    pos = pos + 1
+    local n_children, up = #n.children, n.dependents
+    if n_children == 0 then heads[#heads + 1] = n end
+    if #up == 0 then real_heads[#real_heads + 1] = n end
+    n.is_head, n.is_branch_point = n_children == 0, n_children > 1
+    for j = 1, #up do
+      local c = nodes[up[j]]
+      local left = n_parents[c._idx] - 1
+      n_parents[c._idx] = left
+      if left == 0 then queue[#queue + 1] = c end
     end
   end
-  self._heads, self._real_heads = heads, real_heads
-  self._bases, self._real_bases = bases, real_bases
+  if #queue < #order then return false end
+  table.sort(heads, by_map_order)
+  table.sort(real_heads, by_map_order)
+  self._heads, self._real_heads = ids_of(heads), ids_of(real_heads)
+  return true
 end
 
 -- _detect_cycles: every revision must lie between a head and a base, first
--- along down_revision only, then with depends_on too.
+-- along down_revision only, then with depends_on too.  An acyclic graph
+-- always passes, so this runs only when the numbering found a cycle (and,
+-- like Alembic, does not see every cycle).
 function Map:_detect_cycles()
   if #self._order == 0 then return end
   local function check(kind, heads, bases, down, up)
@@ -334,93 +401,69 @@ function Map:_detect_cycles()
       fail("%s is detected in revisions (%s)", kind, table.concat(lost, ", "))
     end
   end
-  check("Cycle", self._heads, self._bases, versioned_down, versioned_next)
+  check("Cycle", self._heads, self._bases, "down_revisions", "children")
   if not self._has_deps then return end  -- same graph, same answer
-  check("Dependency cycle", self._real_heads, self._real_bases,
-    function(n) return n._all_down end, all_next)
+  check("Dependency cycle", self._real_heads, self._real_bases, "_all_down", "dependents")
 end
 
 -- _normalize_depends_on: drop a dependency that an ancestor already has, so
 -- the step of a revision does not also "merge" rows its ancestors merged.
-function Map:_normalize_depends_on()
-  for _, n in ipairs(self._order) do
-    local keep = n.depends_on
-    if #keep > 0 then
-      local drop = {}
-      local _, ancestors = self:_ancestors({ n }, false)
-      for _, a in ipairs(ancestors) do
-        if a ~= n then
-          for _, d in ipairs(a.depends_on) do drop[d] = true end
-        end
+-- (_link did this for the revisions without depends_on.)
+function Map:_normalize_depends_on(with_deps)
+  local nodes = self._nodes
+  for _, n in ipairs(with_deps) do
+    local drop = {}
+    local _, ancestors = self:_ancestors({ n }, false)
+    for _, a in ipairs(ancestors) do
+      if a ~= n then
+        for _, d in ipairs(a.depends_on) do drop[d] = true end
       end
-      local kept = {}
-      for _, d in ipairs(keep) do
-        if not drop[d] then kept[#kept + 1] = d end
-      end
-      keep = kept
     end
-    n._norm_deps = keep
-    if #keep == 0 then
-      n._norm_down = n.down_revisions      -- internal, never mutated
-    else
-      local down = to_list(n.down_revisions)
-      for _, d in ipairs(keep) do down[#down + 1] = d end
-      n._norm_down = to_list(down)
+    local down = to_list(n.down_revisions)
+    for _, d in ipairs(n.depends_on) do
+      if not drop[d] then down[#down + 1] = d end
     end
-  end
-  for _, n in ipairs(self._order) do n._norm_next = {} end
-  for _, n in ipairs(self._order) do
-    for _, d in ipairs(n._norm_down) do
-      local p = self._nodes[d]
-      p._norm_next[#p._norm_next + 1] = n
+    down = to_list(down)
+    n._norm_down = down
+    for i = 1, #down do
+      local next_of_p = nodes[down[i]]._norm_next
+      next_of_p[#next_of_p + 1] = n
     end
   end
 end
 
 -- _add_branches: a label spreads to every descendant (so a merge inherits
 -- it), and, from the last descendant visited, down the chain of ancestors
--- until a branch point or merge point.
-function Map:_add_branches()
-  -- sets only for revisions that carry a label at all
+-- until a branch point or merge point.  Only revisions reached from a
+-- labelled one change: the others keep their empty branch_labels.
+function Map:_add_branches(labelled)
   local label_sets = setmetatable({}, { __index = function(t, n)
     local s = {}; t[n] = s; return s end })
-  for _, n in ipairs(self._order) do
+  for _, n in ipairs(labelled) do
     for _, l in ipairs(n.own_branch_labels) do label_sets[n][l] = true end
   end
-  for _, rev in ipairs(self._order) do
-    if #rev.own_branch_labels > 0 then
-      -- like Alembic, spread the labels the revision has by now
-      local labels = {}
-      for l in pairs(label_sets[rev]) do labels[#labels + 1] = l end
-      local _, desc = self:_descendants({ rev }, false)
-      for _, d in ipairs(desc) do
-        for _, l in ipairs(labels) do label_sets[d][l] = true end
-      end
-      -- Alembic walks down from the *last* descendant its loop visited
-      local parent = desc[#desc]
-      while parent and #parent.dependents <= 1 and #parent.down_revisions <= 1 do
-        for _, l in ipairs(labels) do label_sets[parent][l] = true end
-        local down = parent.down_revisions[1]
-        if not down then break end
-        parent = self._nodes[down]
-      end
+  for _, rev in ipairs(labelled) do
+    -- like Alembic, spread the labels the revision has by now
+    local labels = {}
+    for l in pairs(label_sets[rev]) do labels[#labels + 1] = l end
+    local _, desc = self:_descendants({ rev }, false)
+    for _, d in ipairs(desc) do
+      for _, l in ipairs(labels) do label_sets[d][l] = true end
+    end
+    -- Alembic walks down from the *last* descendant its loop visited
+    local parent = desc[#desc]
+    while parent and #parent.dependents <= 1 and #parent.down_revisions <= 1 do
+      for _, l in ipairs(labels) do label_sets[parent][l] = true end
+      local down = parent.down_revisions[1]
+      if not down then break end
+      parent = self._nodes[down]
     end
   end
-  local none = {}
-  for _, n in ipairs(self._order) do
-    local s, list = rawget(label_sets, n) or none, {}
+  for n, s in pairs(label_sets) do
+    local list = n.branch_labels
     for l in pairs(s) do list[#list + 1] = l end
     table.sort(list)
-    n.branch_labels, n._label_set = list, s
-  end
-end
-
-function Map:_set_flags()
-  for _, n in ipairs(self._order) do
-    n.is_head = #n.children == 0
-    n.is_base = #n.down_revisions == 0
-    n.is_branch_point = #n.children > 1
-    n.is_merge_point = #n.down_revisions > 1
+    n._label_set = s
   end
 end
 
@@ -433,24 +476,40 @@ end
 --- Build the graph from revision tables as loaded from files.
 function M.new(revisions)
   assert(type(revisions) == "table", "revmap.new: expected an array of revisions")
-  local list = {}
-  for i, src in ipairs(revisions) do list[i] = make_node(src, i) end
-  local self = setmetatable({ _labels = {}, _anc_cache = setmetatable({}, { __mode = "k" }) }, Map)
-  self._nodes = check_unique_ids(list)
-  local sorted = true
-  for i = 2, #list do
-    if list[i - 1].revision > list[i].revision then sorted = false; break end
+  local list, by_id, labelled, dup = {}, {}, {}, nil
+  for i, src in ipairs(revisions) do
+    local n = make_node(src, i)
+    list[i] = n
+    local prev = by_id[n.revision]
+    if prev then dup = dup or { prev, n } else by_id[n.revision] = n end
+    if #n.own_branch_labels > 0 then labelled[#labelled + 1] = n end
   end
-  if not sorted then table.sort(list, function(a, b) return a.revision < b.revision end) end
-  for i, n in ipairs(list) do n._idx = i end
-  self._order = list
-  self:_map_branch_labels()
-  self:_link()
-  self:_find_heads_and_bases()
-  self:_detect_cycles()
-  self:_normalize_depends_on()
-  self:_add_branches()
-  self:_set_flags()
+  if dup then
+    fail("duplicate revision id %s in %s and %s", dup[2].revision,
+      dup[1].path or "?", dup[2].path or "?")
+  end
+  local sorted = true
+  for i = 1, #list do
+    local n = list[i]
+    n._idx = i
+    if sorted and i > 1 and list[i - 1].revision > n.revision then sorted = false end
+  end
+  if not sorted then
+    table.sort(list, function(a, b) return a.revision < b.revision end)
+    for i, n in ipairs(list) do n._idx = i end
+    table.sort(labelled, by_map_order)
+  end
+  local self = setmetatable({ _nodes = by_id, _order = list, _labels = {},
+    _anc_cache = setmetatable({}, { __mode = "k" }) }, Map)
+  self:_map_branch_labels(labelled)
+  local n_parents, with_deps = self:_link()
+  self._acyclic = self:_number_topologically(n_parents)
+  if not self._acyclic then
+    self:_find_heads()
+    self:_detect_cycles()
+  end
+  self:_normalize_depends_on(with_deps)
+  self:_add_branches(labelled)
   return self
 end
 
@@ -890,38 +949,49 @@ end
 -- _topological_sort: Alembic walks down from the heads, one "walker" per
 -- head, and lets a walker emit a revision only when no other walker still
 -- has it below; when blocked it switches to the first walker that has.
--- Alembic recomputes ancestor sets for that test.  When the set to sort is
--- closed under paths (upgrade, downgrade: every revision between two
--- members is a member) a count of not-yet-emitted children answers it in
--- O(1), and we search upwards only to find *which* walker blocks.  Other
--- sets (history with a lower bound) get the full upward search, and only
--- while several walkers are active.
+-- Alembic recomputes ancestor sets for that test; we search upwards from
+-- the candidate instead, and only through revisions that can lead to a
+-- walker: not yet emitted (no walker is ever above an emitted revision, or
+-- it would have blocked that emission) and below some member of the set.
+-- When the set is closed under paths (upgrade, downgrade: every revision
+-- between two members is a member) that is the unemitted members, and a
+-- count of not-yet-emitted children tells in O(1) whether to search at
+-- all.  Other sets (history with a lower bound) search whenever several
+-- walkers are active.
 function Map:_topological_sort(todo, heads, closed)
+  local nodes = self._nodes
   local walkers, walking = {}, {}
   for _, h in ipairs(heads) do
     if todo[h] and not walking[h] then walkers[#walkers + 1] = h; walking[h] = true end
   end
   table.sort(walkers, by_map_order)
-  local pending = {}
-  for n in pairs(todo) do pending[n] = pending[n] or 0
-    for _, d in ipairs(n._norm_down) do
-      local p = self._nodes[d]
+  local pending, within = {}, todo
+  for n in pairs(todo) do
+    pending[n] = pending[n] or 0
+    local downs = n._norm_down
+    for i = 1, #downs do
+      local p = nodes[downs[i]]
       if todo[p] then pending[p] = (pending[p] or 0) + 1 end
     end
+  end
+  if not closed then
+    local members = {}
+    for n in pairs(todo) do members[#members + 1] = n end
+    within = self:_ancestors(members)
   end
   local out, idx = {}, 1
   while #walkers > 0 do
     local candidate = walkers[idx]
     local blocker = #walkers > 1 and (pending[candidate] > 0 or not closed)
-      and self:_first_blocker(candidate, walkers, closed and todo or nil)
+      and self:_first_blocker(candidate, walkers, within)
     if blocker then
       idx = blocker
     else
       out[#out + 1] = candidate
-      todo[candidate] = nil
+      todo[candidate], within[candidate] = nil, nil
       local add = {}
       for _, d in ipairs(candidate._norm_down) do
-        local p = self._nodes[d]
+        local p = nodes[d]
         if todo[p] then
           pending[p] = pending[p] - 1
           if not walking[p] then add[#add + 1] = p end
@@ -942,13 +1012,21 @@ function Map:_topological_sort(todo, heads, closed)
 end
 
 -- index of the first walker whose head lies above `candidate`, found by
--- searching upwards (through `within` only, when given)
+-- searching upwards through `within`
 function Map:_first_blocker(candidate, walkers, within)
-  local above, stack = {}, { candidate }
-  while #stack > 0 do
-    local n = table.remove(stack)
-    for _, c in ipairs(n._norm_next) do
-      if (not within or within[c]) and not above[c] then above[c] = true; stack[#stack + 1] = c end
+  local above, stack, top = {}, { candidate }, 1
+  while top > 0 do
+    local n = stack[top]
+    stack[top] = nil
+    top = top - 1
+    local up = n._norm_next
+    for i = 1, #up do
+      local c = up[i]
+      if within[c] and not above[c] then
+        above[c] = true
+        top = top + 1
+        stack[top] = c
+      end
     end
   end
   for j, w in ipairs(walkers) do
@@ -968,13 +1046,47 @@ function Map:_ancestor_set(node)
   return s
 end
 
+-- a search that visits this many revisions gives up and caches the full
+-- ancestor set instead (so a head asked about again and again costs one walk)
+local SEARCH_BUDGET = 64
+
+-- is n an ancestor of h (or h itself)?  Searches down from h, skipping
+-- revisions numbered (_topo) below n: none of them can lead to n.
+function Map:_is_below(n, h)
+  if n == h then return true end
+  local cached = self._anc_cache[h]
+  if cached then return cached[n] == true end
+  if not self._acyclic then return self:_ancestor_set(h)[n] == true end
+  local floor = n._topo
+  if h._topo < floor then return false end
+  local nodes, seen, stack, top, visited = self._nodes, { [h] = true }, { h }, 1, 0
+  while top > 0 do
+    local x = stack[top]
+    stack[top] = nil
+    top = top - 1
+    visited = visited + 1
+    if visited > SEARCH_BUDGET then return self:_ancestor_set(h)[n] == true end
+    local downs = x._norm_down
+    for i = 1, #downs do
+      local p = nodes[downs[i]]
+      if p == n then return true end
+      if p._topo > floor and not seen[p] then
+        seen[p] = true
+        top = top + 1
+        stack[top] = p
+      end
+    end
+  end
+  return false
+end
+
 -- ids in `list` that are not ancestors of any of `heads` (ids)
 function Map:_not_below(list, heads)
   local out = {}
   for _, id in ipairs(list) do
     local n, below = self._nodes[id], false
     for _, h in ipairs(heads) do
-      if self:_ancestor_set(self._nodes[h])[n] then below = true; break end
+      if self:_is_below(n, self._nodes[h]) then below = true; break end
     end
     if not below then out[#out + 1] = id end
   end

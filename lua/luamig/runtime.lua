@@ -37,16 +37,29 @@ end
 
 ----------------------------------------------------------- SQL targets
 
+-- Fault injection for the crash-safety specs: LUAMIG_FAULT_KILL_AFTER=N
+-- kills the process with SIGKILL just before the N+1-th statement of a run.
+local kill_after = tonumber(os.getenv("LUAMIG_FAULT_KILL_AFTER") or "")
+
 -- Online: statements run on the connection.
 local Online = {}
 Online.__index = Online
 
+function Online:count_statement()
+  if kill_after then
+    self.statements = (self.statements or 0) + 1
+    if self.statements > kill_after then core.kill_self() end
+  end
+end
+
 function Online:execute(sql, params)
+  self:count_statement()
   if params ~= nil then return self.conn:query(sql, params) end
   return self.conn:exec(sql)
 end
 
 function Online:query(sql, params)
+  self:count_statement()
   return self.conn:query(sql, params)
 end
 

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# upgrade head and downgrade base of N one-table revisions (default 1,000):
+# luamig against the floor, the same SQL (luamig's own --sql output: the
+# DDL, the version-table and history statements, BEGIN/COMMIT around each
+# revision) run by `psql -X -f` in one session. Prints medians of 5 and the
+# ratios; also peak RSS of luamig's upgrade.
+#   bash bench/migrate.sh [N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+. bench/lib.sh
+n=${1:-1000}
+install_deps
+build build
+luamig=$PWD/build/luamig
+work=$(mktemp -d /tmp/luamig-bench.XXXXXX)
+chmod 755 "$work"
+PG_DIR=$work/pg
+trap 'pg_stop; rm -rf "$work"' EXIT
+pg_start "$PG_DIR" >/dev/null
+lua5.4 bench/gen.lua "$work/project" "$n" chain
+cd "$work/project"
+psql=(psql -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p 5432 -U postgres)
+
+"$luamig" upgrade head --sql >"$work/up.sql"
+"$luamig" downgrade head:base --sql >"$work/down.sql"
+
+fresh() { "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench"; }
+at_head() { fresh; "${psql[@]}" -d bench -f "$work/up.sql" >/dev/null; }
+url="host=$PG_DIR port=5432 user=postgres dbname=bench"
+
+# each measured command runs against a database prepared by the step before
+time_ms() { # prepare-command, then the measured command
+  local prep=$1; shift
+  local runs=() i start end
+  for i in 1 2 3 4 5; do
+    $prep >/dev/null 2>&1
+    start=$(date +%s%N)
+    "$@" >/dev/null 2>&1
+    end=$(date +%s%N)
+    runs+=($(( (end - start) / 1000 )))
+  done
+  printf '%s\n' "${runs[@]}" | sort -n | sed -n 3p | awk '{ printf "%.1f", $1 / 1000 }'
+}
+
+psql_up=$(time_ms fresh "${psql[@]}" -d bench -f "$work/up.sql")
+luamig_up=$(time_ms fresh "$luamig" -q --url "$url" upgrade head)
+psql_down=$(time_ms at_head "${psql[@]}" -d bench -f "$work/down.sql")
+luamig_down=$(time_ms at_head "$luamig" -q --url "$url" downgrade base)
+fresh >/dev/null
+rss=$(/usr/bin/time -f %M "$luamig" -q --url "$url" upgrade head 2>&1 >/dev/null | tail -n 1)
+
+printf 'migrate benchmark, N=%s one-table revisions (chain), medians of 5\n' "$n"
+printf '  upgrade head    psql %8s ms   luamig %8s ms   luamig/psql %s\n' "$psql_up" "$luamig_up" "$(ratio "$luamig_up" "$psql_up")"
+printf '  downgrade base  psql %8s ms   luamig %8s ms   luamig/psql %s\n' "$psql_down" "$luamig_down" "$(ratio "$luamig_down" "$psql_down")"
+printf '  peak RSS of luamig upgrade head: %s KiB\n' "$rss"

@@ -1,0 +1,189 @@
+local helpers = require("support.helpers")
+local process = require("support.process")
+
+local project = helpers.project
+
+-- n revisions on one chain, revision i creating table t<i>.
+local function chain_of(n)
+  local revisions = {}
+  for i = 1, n do
+    revisions[i] = { id = ("c%011d"):format(i), down = i > 1 and ("c%011d"):format(i - 1) or nil,
+                     message = "create t" .. i, up = ('op.create_table("t%d", { { "id", "int" } })'):format(i),
+                     down_body = ('op.drop_table("t%d")'):format(i) }
+  end
+  return revisions
+end
+
+local function count(conn, sql)
+  return conn:exec(sql)[1].n
+end
+
+-- Starts n runners of `args` at once and waits for all; returns them.
+local function run_together(dir, n, args, timeout)
+  local procs = {}
+  for i = 1, n do procs[i] = process.spawn(dir, args) end
+  for _, p in ipairs(procs) do p.code = p:wait(timeout) end
+  return procs
+end
+
+local function cleanup(procs)
+  for _, p in ipairs(procs or {}) do p:cleanup() end
+end
+
+describe("eight luamig runners started together on a chain of 50 revisions", function()
+  local conn, procs
+  -- one race for all the assertions below: it takes a few seconds
+  setup(function()
+    local url
+    url, conn = helpers.fresh_db()
+    procs = run_together(project { url = url, revisions = chain_of(50) }, 8, "upgrade head", 60)
+  end)
+  teardown(function()
+    cleanup(procs)
+    conn:close()
+  end)
+
+  it("all exit 0", function()
+    for i, p in ipairs(procs) do assert.equal(0, p.code, ("runner %d: %s"):format(i, p:stderr())) end
+  end)
+
+  it("create each table once and leave the head in the version table", function()
+    assert.equal(51, #helpers.tables(conn))  -- t1..t50 and the version table
+    assert.same({ "c00000000050" }, helpers.versions(conn))
+  end)
+
+  it("record exactly 50 upgrades in the history, one per revision", function()
+    assert.equal(50, count(conn, "SELECT count(*)::int AS n FROM luamig_history WHERE direction = 'upgrade'"))
+    assert.equal(50, count(conn, "SELECT count(DISTINCT revision)::int AS n FROM luamig_history"))
+  end)
+
+  it("apply each revision in exactly one of them", function()
+    local applied = 0
+    for _, p in ipairs(procs) do
+      for _ in p:stderr():gmatch("Running upgrade") do applied = applied + 1 end
+    end
+    assert.equal(50, applied)
+  end)
+end)
+
+describe("a second runner started while the first builds an index concurrently", function()
+  local url, conn, dir, first, second
+  before_each(function()
+    url, conn = helpers.fresh_db()
+    dir = project { url = url, revisions = {
+      { id = "aaaa00000001", message = "create t", up = [[
+    op.create_table("t", { { "id", "int" } })
+    op.execute("INSERT INTO t SELECT generate_series(1, 1000)")]], down_body = [[op.drop_table("t")]] },
+      { id = "bbbb00000002", down = "aaaa00000001", message = "index t", transaction = false, up = [[
+    op.execute("SELECT pg_sleep(1.5)")
+    op.create_index("t_id_idx", "t", { "id" }, { concurrently = true })]],
+        down_body = [[op.drop_index("t_id_idx", { concurrently = true })]] },
+    } }
+    first = process.spawn(dir, "upgrade head")
+    assert(process.wait_until(function() return process.server_runs(conn, "SELECT pg_sleep(1.5)%") end, 10),
+      "the first runner never reached its slow revision: " .. first:stderr())
+  end)
+  after_each(function()
+    cleanup({ first, second })
+    conn:close()
+  end)
+
+  it("does not deadlock it: both finish in time and the second does nothing", function()
+    second = process.spawn(dir, "upgrade head")
+    assert.equal(0, first:wait(15), first:stderr())
+    assert.equal(0, second:wait(15), second:stderr())
+    assert.not_matches("Running upgrade", second:stderr())
+    assert.same({ "bbbb00000002" }, helpers.versions(conn))
+    local valid = conn:exec("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id_idx'::regclass")
+    assert.same({ { indisvalid = true } }, valid)
+  end)
+
+  it("says that the second runner waits for the lock", function()
+    second = process.spawn(dir, "upgrade head")
+    assert.equal(0, second:wait(15), second:stderr())
+    assert.matches("waiting for another luamig run to release its lock", second:stderr())
+  end)
+
+  it("with --lock-timeout 0.5 the second gives up with a clear message and exits 1", function()
+    second = process.spawn(dir, "--lock-timeout 0.5 upgrade head")
+    local code = second:wait(5)
+    assert.equal(1, code)
+    assert.matches("luamig: gave up waiting for the migration lock on \"luamig_version\" after 0%.5 s %(%-%-lock%-timeout%)\n$",
+      second:stderr())
+    assert.is_true(first:exit_code() == nil, "the first runner should still be at work")
+    assert.equal(0, first:wait(15), first:stderr())
+  end)
+end)
+
+------------------------------------------------------------ timeouts
+
+-- A project whose config sets one session setting (lock_timeout or
+-- statement_timeout) and whose second revision runs `up`.
+local function project_with_setting(url, name, value, up)
+  return project {
+    config = ([[
+return {
+  script_location = "migrations",
+  url = %q,
+  %s = %q,
+}
+]]):format(url, name, value),
+    revisions = {
+      { id = "aaaa00000001", message = "create t", up = [[op.create_table("t", { { "id", "int" } })]],
+        down_body = [[op.drop_table("t")]] },
+      { id = "bbbb00000002", down = "aaaa00000001", message = "alter t", slug = "alter", up = up },
+    },
+  }
+end
+
+describe("lock_timeout in the config while another session holds a lock on the table", function()
+  local url, conn, holder, dir
+  before_each(function()
+    url, conn = helpers.fresh_db()
+    dir = project_with_setting(url, "lock_timeout", "200ms", [[
+    op.create_table("u", { { "id", "int" } })
+    op.add_column("t", { "name", "text" })]])
+    assert.equal(0, (helpers.run(dir, "upgrade aaaa00000001")))
+    holder = assert(require("luamig.core").connect(url))
+    holder:exec("BEGIN")
+    holder:exec("LOCK TABLE t")
+  end)
+  after_each(function()
+    holder:close()
+    conn:close()
+  end)
+
+  it("fails the revision that alters the table with a lock timeout error, exit 1", function()
+    local code, _, err = helpers.run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches('\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_alter%.lua:%d+%): '
+      .. 'ERROR 55P03: canceling statement due to lock timeout; statement: ALTER TABLE "t" ADD COLUMN "name" text\n$', "\n" .. err)
+  end)
+
+  it("rolls the revision back", function()
+    helpers.run(dir, "upgrade head")
+    holder:exec("ROLLBACK")
+    assert.same({ "luamig_version", "t" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+end)
+
+describe("statement_timeout in the config and a statement that runs longer", function()
+  local url, conn, dir
+  before_each(function()
+    url, conn = helpers.fresh_db()
+    dir = project_with_setting(url, "statement_timeout", "300ms", [[
+    op.create_table("u", { { "id", "int" } })
+    op.execute("SELECT pg_sleep(5)")]])
+  end)
+  after_each(function() conn:close() end)
+
+  it("fails the revision with a statement timeout error and rolls it back", function()
+    local code, _, err = helpers.run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches('\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_alter%.lua:%d+%): '
+      .. 'ERROR 57014: canceling statement due to statement timeout; statement: SELECT pg_sleep%(5%)\n$', "\n" .. err)
+    assert.same({ "luamig_version", "t" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+end)

@@ -1,0 +1,130 @@
+local helpers = require("support.helpers")
+local process = require("support.process")
+local core = require("luamig.core")
+
+local run, project = helpers.run, helpers.project
+
+local first = { id = "aaaa00000001", message = "create a", up = [[op.create_table("a", { { "id", "int" } })]],
+                down_body = [[op.drop_table("a")]] }
+
+-- A second revision that creates a table and then sleeps on the server.
+local function sleeper(seconds)
+  return { id = "bbbb00000002", down = "aaaa00000001", message = "slow", slug = "slow", up = ([[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("SELECT pg_sleep(%s)")]]):format(seconds), down_body = [[op.drop_table("b")]] }
+end
+
+-- Starts `upgrade head` and returns once the server runs the sleep.
+local function start_sleeping(dir, conn, seconds)
+  local p = process.spawn(dir, "upgrade head")
+  assert(process.wait_until(function() return process.server_runs(conn, ("SELECT pg_sleep(%s)%%"):format(seconds)) end, 10),
+    "the run never reached its sleep: " .. p:stderr())
+  return p
+end
+
+for _, signal in ipairs({ "INT", "TERM" }) do
+  describe(("SIG%s during a revision that sleeps on the server"):format(signal), function()
+    local conn, p, code, elapsed
+    setup(function()
+      local url
+      url, conn = helpers.fresh_db()
+      local dir = project { url = url, revisions = { first, sleeper(30) } }
+      assert.equal(0, (run(dir, "upgrade aaaa00000001")))
+      p = start_sleeping(dir, conn, 30)
+      local sent = core.clock()
+      p:signal(signal)
+      code = p:wait(10)
+      elapsed = core.clock() - sent
+    end)
+    teardown(function()
+      p:cleanup()
+      conn:close()
+    end)
+
+    it("makes luamig exit 1 within 2 s", function()
+      assert.equal(1, code, p:stderr())
+      assert.is_true(elapsed < 2, ("took %.1f s"):format(elapsed))
+    end)
+
+    it("prints one line naming the revision and saying it was interrupted and rolled back", function()
+      local file = ("migrations/versions/bbbb00000002_slow.lua"):gsub("%p", "%%%0")
+      assert.matches(("^luamig: bbbb00000002 %%(%s:%%d+%%): interrupted by SIG%s; the revision was rolled back\n$")
+        :format(file, signal), p:stderr())
+    end)
+
+    it("leaves nothing of the revision and the version table unchanged", function()
+      assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+      assert.same({ "aaaa00000001" }, helpers.versions(conn))
+    end)
+
+    it("releases the server session: nothing of the run still sleeps", function()
+      assert.is_false(process.server_runs(conn, "SELECT pg_sleep(30)%"))
+    end)
+  end)
+end
+
+------------------------------------------------------------ server restart
+
+local PG_CTL = (os.getenv("PG_BIN") or "/usr/lib/postgresql/15/bin") .. "/pg_ctl"
+
+-- pg_ctl on the test cluster, as the postgres user when we are root.
+local function pg_ctl(args)
+  local as = io.popen("id -u"):read("l") == "0" and "runuser -u postgres -- " or ""
+  local cmd = ("%s%s -D %s -w -t 30 -s %s >/dev/null 2>&1"):format(as, PG_CTL,
+    helpers.shell_quote(helpers.pghost() .. "/data"), args)
+  local ok = os.execute(cmd)
+  return ok
+end
+
+-- Waits until the server accepts connections again (starting it if a
+-- restart failed half-way), and drops the dead admin connection helpers
+-- keeps, so the specs after this one start clean.
+local function ensure_server_up()
+  local up = process.wait_until(function()
+    local c = core.connect(helpers.base_url())
+    if c then c:close() end
+    return c ~= nil
+  end, 30, 0.2)
+  if not up then
+    pg_ctl("start -l " .. helpers.shell_quote(helpers.pghost() .. "/server.log"))
+  end
+  -- the first use of a connection broken by the restart fails and resets it
+  pcall(helpers.fresh_db)
+end
+
+describe("a server restart during a run", function()
+  local url, conn, dir, p
+  setup(function()
+    url, conn = helpers.fresh_db()
+    dir = project { url = url, revisions = { first, sleeper(30) } }
+    p = start_sleeping(dir, conn, 30)
+    conn:close()
+    assert.is_true(pg_ctl("restart -m fast"), "pg_ctl restart failed")
+  end)
+  teardown(function()
+    if p then p:cleanup() end
+    ensure_server_up()
+  end)
+
+  it("makes luamig exit 1 with one clear line, no traceback", function()
+    assert.equal(1, p:wait(10))
+    local err = p:stderr()
+    -- progress for the first revision, then the one error line
+    assert.matches("^Running upgrade  %-> aaaa00000001, create a %(%d+ ms%)\n"
+      .. "luamig: bbbb00000002 %(migrations/versions/bbbb00000002_slow%.lua:%d+%): ERROR[^\n]*"
+      .. "server closed the connection unexpectedly[^\n]*; statement: SELECT pg_sleep%(30%)\n$", err)
+    assert.not_matches("traceback", err)
+    assert.not_matches("internal error", err)
+  end)
+
+  it("keeps the revisions committed before it, and a rerun reaches head", function()
+    ensure_server_up()
+    local c = assert(core.connect(url))
+    assert.same({ "aaaa00000001" }, helpers.versions(c))
+    helpers.write(dir .. "/migrations/versions/bbbb00000002_slow.lua", helpers.revision_source(sleeper(0)))
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(0, code, err)
+    assert.same({ "bbbb00000002" }, helpers.versions(c))
+    c:close()
+  end)
+end)
