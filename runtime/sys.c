@@ -1,7 +1,9 @@
 /* The process and the file system: what plain Lua lacks (directories,
  * a monotonic clock, sleeping, terminals, signals). */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE  /* dirfd, st_mtim */
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,21 +21,53 @@ static int push_errno(lua_State *L, const char *path) {
   return 2;
 }
 
-/* listdir(path) -> { names } (without . and ..) | nil, message */
+/* The directory handle as a userdata, so a Lua error while listing (out
+ * of memory) still closes it. */
+static int dir_gc(lua_State *L) {
+  DIR **d = (DIR **)lua_touserdata(L, 1);
+  if (*d != NULL) {
+    closedir(*d);
+    *d = NULL;
+  }
+  return 0;
+}
+
+/* listdir(path [, stat]) -> { names } [, { signatures }] | nil, message
+ * Names without . and ..; with stat, signatures[i] = "size:mtime_ns" of
+ * names[i], so a cache can tell a changed file without opening it. */
 int sys_listdir(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
-  DIR *dir = opendir(path);
-  if (dir == NULL) return push_errno(L, path);
-  lua_newtable(L);
+  int with_stat = lua_toboolean(L, 2);
+  DIR **d = (DIR **)lua_newuserdatauv(L, sizeof(DIR *), 0);
+  *d = NULL;
+  lua_newtable(L);  /* metatable closing the handle */
+  lua_pushcfunction(L, dir_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  *d = opendir(path);
+  if (*d == NULL) return push_errno(L, path);
+  lua_newtable(L);                   /* names */
+  if (with_stat) lua_newtable(L);    /* signatures */
+  int names = with_stat ? -2 : -1;
   lua_Integer n = 0;
   struct dirent *e;
-  while ((e = readdir(dir)) != NULL) {
+  while ((e = readdir(*d)) != NULL) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    lua_pushstring(L, e->d_name);  /* cannot fail but for memory: then dir leaks once */
-    lua_rawseti(L, -2, ++n);
+    lua_pushstring(L, e->d_name);
+    lua_rawseti(L, names - 1, ++n);
+    if (with_stat) {
+      struct stat st;
+      if (fstatat(dirfd(*d), e->d_name, &st, 0) == 0)
+        lua_pushfstring(L, "%I:%I", (lua_Integer)st.st_size,
+                        (lua_Integer)st.st_mtim.tv_sec * 1000000000 + (lua_Integer)st.st_mtim.tv_nsec);
+      else
+        lua_pushliteral(L, "?");
+      lua_rawseti(L, -2, n);
+    }
   }
-  closedir(dir);
-  return 1;
+  closedir(*d);
+  *d = NULL;
+  return with_stat ? 2 : 1;
 }
 
 /* mkdir(path) -> true | nil, message */

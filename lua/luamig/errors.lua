@@ -31,10 +31,21 @@ function M.describe_db_error(err)
   return table.concat(parts)
 end
 
+-- A value raised with error(): a string or number as it is, an object by
+-- its __tostring, anything else by its type (as lua.c says it), never an
+-- address like "table: 0x55...".
+local function describe_value(err)
+  local t = type(err)
+  if t == "string" or t == "number" then return one_line(err) end
+  local mt = getmetatable(err)
+  if type(mt) == "table" and mt.__tostring then return one_line(tostring(err)) end
+  return ("error object is a %s value"):format(t)
+end
+
 function M.describe(err)
   if M.is_db_error(err) then return M.describe_db_error(err) end
   if getmetatable(err) == RevisionError then return err:describe() end
-  return one_line(err)
+  return describe_value(err)
 end
 
 -- A failure inside revision `rev` (a node with revision and path), at

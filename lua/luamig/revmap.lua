@@ -113,7 +113,8 @@ local function translate(err, ctx)
     local end_ = ctx.end_ or err.upper
     local tmpl = ctx.ancestor or "Requested range %{start}:%{end} does not refer "
       .. "to ancestor/descendant revisions along the same branch"
-    return (tmpl:gsub("%%{start}", fmt_ids(start)):gsub("%%{end}", fmt_ids(end_)))
+    -- a table replacement: a '%' in a target the user typed stays literal
+    return (tmpl:gsub("%%{(%a+)}", { start = fmt_ids(start), ["end"] = fmt_ids(end_) }))
   elseif err.kind == "multiple_heads" then
     local present = " (heads: " .. table.concat(err.heads, ", ") .. ")"
     if ctx.multiple_heads then return ctx.multiple_heads .. present end
@@ -205,14 +206,15 @@ function Map:_walk_related(targets, field, check)
   local stack = {}
   for _, t in ipairs(targets) do
     if is_node(t) then
-      local per_target = check and {} or nil
+      -- the other targets this one reaches (through revisions not yet seen)
+      local overlaps = check and {} or nil
       local top = 1
       stack[1] = t
       while top > 0 do
         local rev = stack[top]
         stack[top] = nil
         top = top - 1
-        if per_target then per_target[rev] = true end
+        if check and rev ~= t and target_set[rev] then overlaps[rev] = true end
         if not seen[rev] then
           seen[rev] = true
           n_order = n_order + 1
@@ -220,25 +222,18 @@ function Map:_walk_related(targets, field, check)
           local edges = rev[field]
           for i = 1, #edges do
             local m = nodes[edges[i]]
-            -- pushing a node already seen would only mark it per target
             if not seen[m] then
               top = top + 1
               stack[top] = m
-            elseif per_target then
-              per_target[m] = true
+            elseif check and m ~= t and target_set[m] then
+              overlaps[m] = true  -- what popping it again would have noted
             end
           end
         end
       end
-      if check then
-        local overlaps = {}
-        for n in pairs(per_target) do
-          if n ~= t and target_set[n] then overlaps[n] = true end
-        end
-        if next(overlaps) then
-          revision_error(("Requested revision %s overlaps with other requested revisions %s")
-            :format(t.revision, fmt_ids(ids_of(sorted_nodes(overlaps)))))
-        end
+      if check and next(overlaps) then
+        revision_error(("Requested revision %s overlaps with other requested revisions %s")
+          :format(t.revision, fmt_ids(ids_of(sorted_nodes(overlaps)))))
       end
     end
   end
@@ -531,6 +526,9 @@ local function parse_relative(target)
   local function rest(r)
     local symbol, rel = r:match("^([%w_]*)([+-]%d+)")
     if not rel then return nil end
+    if math.tointeger(tonumber(rel)) == nil then
+      revision_error(("Relative revision %s is out of range"):format(rel))
+    end
     return symbol ~= "" and symbol or nil, rel
   end
   local at = 1
@@ -898,8 +896,8 @@ function Map:_collect_upgrade(upper, lower, inclusive, implicit_base, assert_len
   end
   current = real_nodes(current)
   local applied = self:_ancestors(current, true, true)
-  local needs = {}
-  for n in pairs(required) do if not applied[n] then needs[n] = true end end
+  local needs = required                 -- not used otherwise from here
+  for n in pairs(applied) do needs[n] = nil end
   if inclusive then
     for _, r in ipairs(self:get_revisions(lower)) do if is_node(r) then needs[r] = true end end
   end
@@ -907,18 +905,16 @@ function Map:_collect_upgrade(upper, lower, inclusive, implicit_base, assert_len
     local below = self:_descendants(current, false, true)
     for n in pairs(needs) do if not below[n] then needs[n] = nil end end
   end
-  return needs, targets
+  -- with nothing applied, needs is everything below the targets
+  return needs, targets, #current == 0
 end
 
 function Map:_collect_downgrade(upper, target, inclusive, implicit_base, assert_len)
   local label, target_rev = self:_parse_downgrade_target(upper, target, assert_len)
   if target_rev == BASE then target_rev = false end
-  local roots
+  local roots, every_base = nil, not target_rev
   if not target_rev then
-    roots = {}
-    for _, n in ipairs(self._order) do
-      if #n.down_revisions == 0 then roots[#roots + 1] = n end
-    end
+    roots = self:_nodes_of(self._bases)
   elseif inclusive then
     roots = { target_rev }
   else
@@ -929,13 +925,18 @@ function Map:_collect_downgrade(upper, target, inclusive, implicit_base, assert_
     local kept = {}
     for _, r in ipairs(roots) do if on_branch[r] then kept[#kept + 1] = r end end
     roots = kept
+    every_base = false
     if #roots == 0 then revision_error("Not a valid downgrade target from current heads") end
   end
   local heads = real_nodes(self:get_revisions(upper))
   -- everything above the roots that is applied goes, dependents included
-  local drop = self:_descendants(roots, true)
+  -- (above every base, in a graph without cycles, is everything)
   local active = self:_ancestors(heads, true)
-  for n in pairs(drop) do if not active[n] then drop[n] = nil end end
+  local drop = active
+  if not (every_base and self._acyclic) then
+    drop = self:_descendants(roots, true)
+    for n in pairs(drop) do if not active[n] then drop[n] = nil end end
+  end
   if implicit_base then
     local keep = self:_ancestors(roots)
     for n in pairs(active) do if not keep[n] then drop[n] = true end end
@@ -955,9 +956,18 @@ end
 -- it would have blocked that emission) and below some member of the set.
 -- When the set is closed under paths (upgrade, downgrade: every revision
 -- between two members is a member) that is the unemitted members, and a
--- count of not-yet-emitted children tells in O(1) whether to search at
--- all.  Other sets (history with a lower bound) search whenever several
--- walkers are active.
+-- search is needed only while a child of the candidate is unemitted.
+-- Other sets (history with a lower bound) search whenever several
+-- walkers are active.  (A graph with a cycle that _detect_cycles lets
+-- through, as Alembic's does, gets Alembic's unpruned search.)
+local ANY = setmetatable({}, { __index = function() return true end })
+
+local function has_child_in(n, set)
+  local up = n._norm_next
+  for i = 1, #up do if set[up[i]] then return true end end
+  return false
+end
+
 function Map:_topological_sort(todo, heads, closed)
   local nodes = self._nodes
   local walkers, walking = {}, {}
@@ -965,16 +975,10 @@ function Map:_topological_sort(todo, heads, closed)
     if todo[h] and not walking[h] then walkers[#walkers + 1] = h; walking[h] = true end
   end
   table.sort(walkers, by_map_order)
-  local pending, within = {}, todo
-  for n in pairs(todo) do
-    pending[n] = pending[n] or 0
-    local downs = n._norm_down
-    for i = 1, #downs do
-      local p = nodes[downs[i]]
-      if todo[p] then pending[p] = (pending[p] or 0) + 1 end
-    end
-  end
-  if not closed then
+  local within = todo
+  if not closed and not self._acyclic then
+    within = ANY
+  elseif not closed then
     local members = {}
     for n in pairs(todo) do members[#members + 1] = n end
     within = self:_ancestors(members)
@@ -982,29 +986,30 @@ function Map:_topological_sort(todo, heads, closed)
   local out, idx = {}, 1
   while #walkers > 0 do
     local candidate = walkers[idx]
-    local blocker = #walkers > 1 and (pending[candidate] > 0 or not closed)
+    local blocker = #walkers > 1 and (not closed or has_child_in(candidate, todo))
       and self:_first_blocker(candidate, walkers, within)
     if blocker then
       idx = blocker
     else
       out[#out + 1] = candidate
-      todo[candidate], within[candidate] = nil, nil
-      local add = {}
-      for _, d in ipairs(candidate._norm_down) do
-        local p = nodes[d]
+      todo[candidate], walking[candidate] = nil, nil
+      if within ~= ANY then within[candidate] = nil end
+      -- its parents still to emit take its place; the second and later
+      -- ones become new walkers at the end
+      local replaced = false
+      local downs = candidate._norm_down
+      for i = 1, #downs do
+        local p = nodes[downs[i]]
         if todo[p] then
-          pending[p] = pending[p] - 1
-          if not walking[p] then add[#add + 1] = p end
+          if not walking[p] then
+            walking[p] = true
+            if replaced then walkers[#walkers + 1] = p else walkers[idx] = p; replaced = true end
+          end
         end
       end
-      walking[candidate] = nil
-      if #add == 0 then
+      if not replaced then
         table.remove(walkers, idx)
         idx = math.max(idx - 1, 1)
-      else
-        walkers[idx] = add[1]
-        walking[add[1]] = true
-        for i = 2, #add do walkers[#walkers + 1] = add[i]; walking[add[i]] = true end
       end
     end
   end
@@ -1098,8 +1103,10 @@ local Rows = {}
 Rows.__index = Rows
 
 local function new_rows(ids)
-  local r = setmetatable({ set = {}, ops = {} }, Rows)
-  for _, id in ipairs(ids) do r.set[id] = true end
+  local r = setmetatable({ set = {}, n = 0, ops = {} }, Rows)  -- n: rows in set
+  for _, id in ipairs(ids) do
+    if not r.set[id] then r.set[id] = true; r.n = r.n + 1 end
+  end
   return r
 end
 
@@ -1110,22 +1117,35 @@ function Rows:list()
   return out
 end
 
+-- ids of the rows not in `except` (a short list), in no particular order
 function Rows:others(except)
-  local ex = set_of(except)
   local out = {}
-  for _, id in ipairs(self:list()) do if not ex[id] then out[#out + 1] = id end end
+  for id in pairs(self.set) do
+    if not contains(except, id) then out[#out + 1] = id end
+  end
   return out
+end
+
+-- how many of `ids` have a row, and the first of them that has
+function Rows:count_of(ids)
+  local n, first = 0, nil
+  for i = 1, #ids do
+    if self.set[ids[i]] then n = n + 1; first = first or ids[i] end
+  end
+  return n, first
 end
 
 function Rows:insert(id)
   if self.set[id] then fail("version table already has a row for %s", id) end
   self.set[id] = true
+  self.n = self.n + 1
   self.ops[#self.ops + 1] = { op = "insert", id = id }
 end
 
 function Rows:delete(id)
   if not self.set[id] then fail("version table has no row for %s to delete", id) end
   self.set[id] = nil
+  self.n = self.n - 1
   self.ops[#self.ops + 1] = { op = "delete", id = id }
 end
 
@@ -1145,10 +1165,10 @@ end
 -- HeadMaintainer.update_to_step for an upgrade RevisionStep
 function Map:_apply_upgrade(rows, node)
   local downs, id = node._norm_down, node.revision
-  local present = rows:intersect(downs)
-  if #downs == 0 or #present == 0 then
+  local n_present, first_present = rows:count_of(downs)
+  if #downs == 0 or n_present == 0 then
     rows:insert(id)                       -- a new branch (or a base)
-  elseif #downs > 1 and #present > 1 then
+  elseif #downs > 1 and n_present > 1 then
     -- a merge: keep one row, delete the others
     local from = downs
     local others = rows:others(downs)
@@ -1156,31 +1176,32 @@ function Map:_apply_upgrade(rows, node)
     for i = 1, #from - 1 do rows:delete(from[i]) end
     rows:update(from[#from], id)
   else
-    if #present ~= 1 then fail("Can't do an UPDATE because downrevision is ambiguous") end
-    rows:update(#downs == 1 and downs[1] or present[1], id)
+    if n_present ~= 1 then fail("Can't do an UPDATE because downrevision is ambiguous") end
+    rows:update(#downs == 1 and downs[1] or first_present, id)
   end
 end
 
 -- HeadMaintainer.update_to_step for a downgrade RevisionStep
 function Map:_apply_downgrade(rows, node)
   local downs, id = node._norm_down, node.revision
-  local function unmerge_to()
-    local others = rows:others({ id })
-    if #others == 0 then return downs end
-    return self:_not_below(downs, others)
+  local has_row, unmerge_to = rows.set[id], nil
+  if has_row and #downs > 0 then
+    -- the parents that no other row builds on
+    local others = rows.n > 1 and rows:others({ id }) or EMPTY
+    unmerge_to = #others == 0 and downs or self:_not_below(downs, others)
   end
-  if rows.set[id] and (#downs == 0 or #unmerge_to() == 0) then
+  if has_row and (#downs == 0 or #unmerge_to == 0) then
     rows:delete(id)                       -- the branch ends here
-  elseif rows.set[id] and #downs > 1 then
-    local to = unmerge_to()               -- a merge comes apart
+  elseif has_row and #downs > 1 then
+    local to = unmerge_to                 -- a merge comes apart
     for i = 1, #to - 1 do rows:insert(to[i]) end
     rows:update(id, to[#to])
   else
     local down = downs[1]
     if #downs ~= 1 then
-      local present = rows:intersect(downs)
-      if #present ~= 1 then fail("Can't do an UPDATE because downrevision is ambiguous") end
-      down = present[1]
+      local n_present, first_present = rows:count_of(downs)
+      if n_present ~= 1 then fail("Can't do an UPDATE because downrevision is ambiguous") end
+      down = first_present
     end
     rows:update(id, down)
   end
@@ -1199,10 +1220,13 @@ end
 function Map:_steps(current, order, up)
   local rows = new_rows(current)
   local steps = {}
+  local ops = rows.ops
   for i, node in ipairs(order) do
-    local before = #rows.ops
+    local before = #ops
     if up then self:_apply_upgrade(rows, node) else self:_apply_downgrade(rows, node) end
-    steps[i] = make_step(node, up, table.move(rows.ops, before + 1, #rows.ops, 1, {}))
+    local after = #ops
+    local step_ops = after == before + 1 and { ops[after] } or table.move(ops, before + 1, after, 1, {})
+    steps[i] = make_step(node, up, step_ops)
   end
   return steps
 end
@@ -1301,8 +1325,8 @@ end
 
 -- walk_revisions(base, head): iterate_revisions(head, base, inclusive)
 local function walk_revisions(self, base, head)
-  local needs, targets = self:_collect_upgrade(head, base, true, false, false)
-  return self:_topological_sort(needs, targets, false)
+  local needs, targets, down_closed = self:_collect_upgrade(head, base, true, false, false)
+  return self:_topological_sort(needs, targets, down_closed and self._acyclic)
 end
 
 --- Nodes newest first, as `alembic history -r RANGE` lists them.

@@ -2,6 +2,7 @@
 -- writing new ones (and new projects) from templates.
 local core = require("luamig.core")
 local config = require("luamig.config")
+local revindex = require("luamig.revindex")
 
 local M = {}
 
@@ -19,6 +20,9 @@ local function validate(rev, path)
     bad("'revision' must be a non-empty string")
   end
   if not rev.revision:match("^[%w_%-]+$") then bad(("revision id %q may hold only letters, digits, - and _"):format(rev.revision)) end
+  if #rev.revision > 32 then
+    bad(("revision id %q is longer than 32 characters (the version table's version_num is varchar(32))"):format(rev.revision))
+  end
   for _, field in ipairs({ "down_revision", "branch_labels", "depends_on" }) do
     for _, v in ipairs(as_list(rev[field])) do
       if type(v) ~= "string" then bad(("'%s' must be nil, a string or a list of strings"):format(field)) end
@@ -42,19 +46,54 @@ function M.load_revision(path)
   return rev
 end
 
--- All revisions of the configured version directories, sorted by path.
+-- A revision known from the index: its graph fields now, the file itself
+-- (upgrade, downgrade, transaction) loaded on first use.
+local lazy_fields = { upgrade = true, downgrade = true, transaction = true }
+
+local Indexed = {}
+Indexed.__index = function(rev, key)
+  if not lazy_fields[key] then return nil end
+  setmetatable(rev, nil)
+  for k, v in pairs(M.load_revision(rev.path)) do
+    if rawget(rev, k) == nil then rev[k] = v end
+  end
+  return rawget(rev, key)
+end
+
+local function indexed_revision(fields, path)
+  fields.path = path
+  return setmetatable(fields, Indexed)
+end
+
+-- The revisions of one directory, sorted by file name, through its index.
+local function load_dir(dir, revisions)
+  local names, signatures = core.listdir(dir, true)
+  if names == nil then error(("cannot read versions directory %s"):format(signatures), 0) end
+  local order = {}
+  for i, name in ipairs(names) do
+    if name:match("%.lua$") then order[#order + 1] = { name = name, signature = signatures[i] } end
+  end
+  table.sort(order, function(a, b) return a.name < b.name end)
+  local index, stale = revindex.read(dir), false
+  for _, e in ipairs(order) do
+    local known = index[e.name]
+    local path = dir .. "/" .. e.name
+    if known and known.signature == e.signature then
+      e.rev = indexed_revision(known.fields, path)
+    else
+      e.rev = M.load_revision(path)
+      stale = true
+    end
+    index[e.name] = nil
+    revisions[#revisions + 1] = e.rev
+  end
+  if stale or next(index) ~= nil then revindex.write(dir, order) end
+end
+
+-- All revisions of the configured version directories.
 function M.load_all(cfg)
   local revisions = {}
-  for _, dir in ipairs(cfg.version_dirs) do
-    local names, err = core.listdir(dir)
-    if names == nil then error(("cannot read versions directory %s"):format(err), 0) end
-    table.sort(names)
-    for _, name in ipairs(names) do
-      if name:match("%.lua$") then
-        revisions[#revisions + 1] = M.load_revision(dir .. "/" .. name)
-      end
-    end
-  end
+  for _, dir in ipairs(cfg.version_dirs) do load_dir(dir, revisions) end
   return revisions
 end
 
@@ -214,7 +253,10 @@ function M.init(dir, config_path)
   mkdir(dir .. "/versions")
   write(dir .. "/env.lua", M.ENV_TEMPLATE)
   write(dir .. "/script.lua.tmpl", M.SCRIPT_TEMPLATE)
-  write(config_path, (M.CONFIG_TEMPLATE:gsub("%${script_location}", dir)))
+  -- the directory becomes a Lua string literal; a function replacement
+  -- keeps a '%' in it from being read as a capture
+  local literal = ("%q"):format(dir)
+  write(config_path, (M.CONFIG_TEMPLATE:gsub('"%${script_location}"', function() return literal end)))
   return created
 end
 

@@ -131,7 +131,7 @@ describe("the man page and the bash completion", function()
   end)
 
   it("the man page renders without warnings", function()
-    local p = io.popen("groff -man -Tutf8 -ww doc/luamig.1 2>&1 >/dev/null")
+    local p = io.popen(helpers.tool("groff -man -Tutf8 -ww doc/luamig.1 2>&1 >/dev/null"))
     local warnings = p:read("a")
     p:close()
     assert.equal("", warnings)

@@ -39,7 +39,7 @@ local function json(dir, args)
   assert.matches("^%s*$", out:sub(pos))
   assert.equal("table", type(doc))
   -- and a second opinion from another parser
-  local f = assert(io.popen(("printf %%s %s | python3 -m json.tool >/dev/null 2>&1 && echo ok"):format(helpers.shell_quote(out))))
+  local f = assert(io.popen(helpers.tool(("printf %%s %s | python3 -m json.tool >/dev/null 2>&1 && echo ok"):format(helpers.shell_quote(out)))))
   assert.equal("ok\n", f:read("a"))
   f:close()
   return doc

@@ -50,7 +50,7 @@ end
 -- The schema and data of a database as pg_dump prints them, without the
 -- run's own history (times differ).
 local function dump(url)
-  local p = io.popen(("pg_dump --no-owner --exclude-table='luamig_history*' -d %s 2>&1"):format(sh(url)))
+  local p = io.popen(helpers.tool(("pg_dump --no-owner --exclude-table='luamig_history*' -d %s 2>&1"):format(sh(url))))
   local text = p:read("a")
   p:close()
   -- the version lines, and the random key of pg_dump's \restrict guard
@@ -58,7 +58,7 @@ local function dump(url)
 end
 
 local function psql_file(url, path)
-  local p = io.popen(("psql -X -q -v ON_ERROR_STOP=1 -d %s -f %s 2>&1"):format(sh(url), sh(path)))
+  local p = io.popen(helpers.tool(("psql -X -q -v ON_ERROR_STOP=1 -d %s -f %s 2>&1"):format(sh(url), sh(path))))
   local out = p:read("a")
   local ok = p:close()
   return ok, out

@@ -72,7 +72,7 @@ local function pg_ctl(args)
   local as = io.popen("id -u"):read("l") == "0" and "runuser -u postgres -- " or ""
   local cmd = ("%s%s -D %s -w -t 30 -s %s >/dev/null 2>&1"):format(as, PG_CTL,
     helpers.shell_quote(helpers.pghost() .. "/data"), args)
-  local ok = os.execute(cmd)
+  local ok = os.execute(helpers.tool(cmd))
   return ok
 end
 

@@ -16,6 +16,13 @@ M.base_url = function() return env("LUAMIG_TEST_URL") end
 M.pghost = function() return env("LUAMIG_TEST_PGHOST") end
 M.bin = function() return env("LUAMIG_BIN") end
 
+-- A command line for a tool that is not ours (psql, pg_dump, pg_ctl): in
+-- the sanitizer run LD_PRELOAD carries libasan for the spec interpreter,
+-- and psql preloaded with it deadlocks at exit (in p11-kit).
+function M.tool(cmd)
+  return "env -u LD_PRELOAD " .. cmd
+end
+
 function M.shell_quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
