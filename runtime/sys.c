@@ -32,9 +32,9 @@ static int dir_gc(lua_State *L) {
   return 0;
 }
 
-/* listdir(path [, stat]) -> { names } [, { signatures }] | nil, message
- * Names without . and ..; with stat, signatures[i] = "size:mtime_ns" of
- * names[i], so a cache can tell a changed file without opening it. */
+/* listdir(path [, stat]) -> { names } [, { name = signature }] | nil, message
+ * Names without . and ..; with stat, the signature "size:mtime_ns" of each
+ * name, so a cache can tell a changed file without opening it. */
 int sys_listdir(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   int with_stat = lua_toboolean(L, 2);
@@ -62,7 +62,7 @@ int sys_listdir(lua_State *L) {
                         (lua_Integer)st.st_mtim.tv_sec * 1000000000 + (lua_Integer)st.st_mtim.tv_nsec);
       else
         lua_pushliteral(L, "?");
-      lua_rawseti(L, -2, n);
+      lua_setfield(L, -2, e->d_name);
     }
   }
   closedir(*d);

@@ -69,23 +69,22 @@ end
 local function load_dir(dir, revisions)
   local names, signatures = core.listdir(dir, true)
   if names == nil then error(("cannot read versions directory %s"):format(signatures), 0) end
-  local order = {}
-  for i, name in ipairs(names) do
-    if name:match("%.lua$") then order[#order + 1] = { name = name, signature = signatures[i] } end
-  end
-  table.sort(order, function(a, b) return a.name < b.name end)
-  local index, stale = revindex.read(dir), false
-  for _, e in ipairs(order) do
-    local known = index[e.name]
-    local path = dir .. "/" .. e.name
-    if known and known.signature == e.signature then
-      e.rev = indexed_revision(known.fields, path)
-    else
-      e.rev = M.load_revision(path)
-      stale = true
+  table.sort(names)
+  local index, order, stale = revindex.read(dir), {}, false
+  for _, name in ipairs(names) do
+    if name:sub(-4) == ".lua" then
+      local e = { name = name, signature = signatures[name] }
+      local known, path = index[name], dir .. "/" .. name
+      if known and known.signature == e.signature then
+        e.rev = indexed_revision(known.fields, path)
+      else
+        e.rev = M.load_revision(path)
+        stale = true
+      end
+      index[name] = nil
+      order[#order + 1] = e
+      revisions[#revisions + 1] = e.rev
     end
-    index[e.name] = nil
-    revisions[#revisions + 1] = e.rev
   end
   if stale or next(index) ~= nil then revindex.write(dir, order) end
 end
