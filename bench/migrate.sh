@@ -7,6 +7,7 @@
 #   bash bench/migrate.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$PWD
 . scripts/lib.sh
 . bench/lib.sh
 n=${1:-1000}
@@ -22,25 +23,27 @@ lua5.4 bench/gen.lua "$work/project" "$n" chain
 cd "$work/project"
 psql=(psql -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p 5432 -U postgres)
 
-"$luamig" upgrade head --sql >"$work/up.sql"
-"$luamig" downgrade head:base --sql >"$work/down.sql"
+"$luamig" -q upgrade head --sql >"$work/up.sql"
+"$luamig" -q downgrade head:base --sql >"$work/down.sql"
 
 fresh() { "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench"; }
 at_head() { fresh; "${psql[@]}" -d bench -f "$work/up.sql" >/dev/null; }
+alembic_at_head() { fresh; /usr/bin/alembic upgrade head >/dev/null 2>&1; }
 url="host=$PG_DIR port=5432 user=postgres dbname=bench"
 
 # each measured command runs against a database prepared by the step before
-time_ms() { # prepare-command, then the measured command
+runs=5
+time_ms() { # prepare-command, then the measured command; median of $runs
   local prep=$1; shift
-  local runs=() i start end
-  for i in 1 2 3 4 5; do
+  local times=() i start end
+  for ((i = 0; i < runs; i++)); do
     $prep >/dev/null 2>&1
     start=$(date +%s%N)
     "$@" >/dev/null 2>&1
     end=$(date +%s%N)
-    runs+=($(( (end - start) / 1000 )))
+    times+=($(( (end - start) / 1000 )))
   done
-  printf '%s\n' "${runs[@]}" | sort -n | sed -n 3p | awk '{ printf "%.1f", $1 / 1000 }'
+  printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p" | awk '{ printf "%.1f", $1 / 1000 }'
 }
 
 psql_up=$(time_ms fresh "${psql[@]}" -d bench -f "$work/up.sql")
@@ -54,3 +57,18 @@ printf 'migrate benchmark, N=%s one-table revisions (chain), medians of 5\n' "$n
 printf '  upgrade head    psql %8s ms   luamig %8s ms   luamig/psql %s\n' "$psql_up" "$luamig_up" "$(ratio "$luamig_up" "$psql_up")"
 printf '  downgrade base  psql %8s ms   luamig %8s ms   luamig/psql %s\n' "$psql_down" "$luamig_down" "$(ratio "$luamig_down" "$psql_down")"
 printf '  peak RSS of luamig upgrade head: %s KiB\n' "$rss"
+
+# Alembic (Debian's alembic package) on the same work, where installed
+if [ -x /usr/bin/alembic ] && /usr/bin/python3 -c 'import psycopg2' 2>/dev/null; then
+  /usr/bin/python3 "$repo/bench/alembic_gen.py" "$work/alembic" "$n" \
+    "postgresql+psycopg2://postgres@/bench?host=$PG_DIR&port=5432"
+  cd "$work/alembic"
+  runs=3  # Alembic takes a while: medians of 3
+  alembic_up=$(time_ms fresh /usr/bin/alembic upgrade head)
+  alembic_down=$(time_ms alembic_at_head /usr/bin/alembic downgrade base)
+  printf '  alembic         upgrade %8s ms (luamig/alembic %s)   downgrade %8s ms (luamig/alembic %s)\n' \
+    "$alembic_up" "$(ratio "$luamig_up" "$alembic_up")" "$alembic_down" "$(ratio "$luamig_down" "$alembic_down")"
+  echo "  (alembic: medians of 3)"
+else
+  echo "  alembic: not installed (apt-get install alembic python3-psycopg2 to compare)"
+fi

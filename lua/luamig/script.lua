@@ -252,6 +252,8 @@ function M.init(dir, config_path)
   mkdir(dir .. "/versions")
   write(dir .. "/env.lua", M.ENV_TEMPLATE)
   write(dir .. "/script.lua.tmpl", M.SCRIPT_TEMPLATE)
+  -- the revision index is a cache of this machine's files, not source
+  write(dir .. "/.gitignore", "versions/" .. revindex.FILE .. "\n")
   -- the directory becomes a Lua string literal; a function replacement
   -- keeps a '%' in it from being read as a capture
   local literal = ("%q"):format(dir)

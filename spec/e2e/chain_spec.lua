@@ -112,6 +112,7 @@ describe("luamig init and revision", function()
     for _, f in ipairs({ "luamig.lua", "migrations/env.lua", "migrations/script.lua.tmpl" }) do
       assert.truthy(io.open(dir .. "/" .. f), f)
     end
+    assert.equal("versions/.luamig-index\n", helpers.read(dir .. "/migrations/.gitignore"))
     local again, _, err2 = run(dir, "init migrations")
     assert.equal(1, again)
     assert.matches("not empty", err2)
