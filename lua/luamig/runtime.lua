@@ -58,6 +58,12 @@ function Online:execute(sql, params)
   return self.conn:exec(sql)
 end
 
+function Online:execute_all(stmts)
+  local parts = {}
+  for i, s in ipairs(stmts) do parts[i] = ddl.inline_params(s[1], s[2]) end
+  return self:execute(table.concat(parts, ";\n"))
+end
+
 function Online:query(sql, params)
   self:count_statement()
   return self.conn:query(sql, params)
@@ -96,6 +102,10 @@ Offline.__index = Offline
 
 function Offline:execute(sql, params)
   self.out:write(ddl.inline_params(sql, params), ";\n\n")
+end
+
+function Offline:execute_all(stmts)
+  for _, s in ipairs(stmts) do self:execute(s[1], s[2]) end
 end
 
 function Offline:query()
@@ -240,17 +250,31 @@ function Migrator:ensure_bookkeeping()
   self.present = { version = true, history = true }
 end
 
--- The version-table changes of a step and its history row.
-function Migrator:record(step, direction, seconds)
+-- The statements recording a step, as { sql, params } pairs: its
+-- version-table changes and (when a revision ran) its history row.
+function Migrator:record_statements(step, direction, seconds)
   local name, schema = self:version_table()
+  local stmts = {}
   for _, change in ipairs(step.version_ops) do
-    self:exec(ddl.version_change(name, schema, change))
+    stmts[#stmts + 1] = { ddl.version_change(name, schema, change) }
   end
   local node = step.node
-  if node.revision == nil then return end
-  local history, history_schema = self:history_table()
-  self:exec(ddl.history_insert(history, history_schema, {
-    node.revision, direction, seconds * 1000, source_of(node).checksum, node.message, n = 5 }))
+  if node.revision ~= nil then
+    local history, history_schema = self:history_table()
+    stmts[#stmts + 1] = { ddl.history_insert(history, history_schema, {
+      node.revision, direction, seconds * 1000, source_of(node).checksum, node.message, n = 5 }) }
+  end
+  return stmts
+end
+
+-- Records a step and, with commit, ends its transaction: online in one
+-- round trip (several statements in one simple query, values as escaped
+-- literals), where three would double a small revision's time.
+function Migrator:record(step, direction, seconds, commit)
+  local stmts = self:record_statements(step, direction, seconds)
+  if commit then stmts[#stmts + 1] = { ddl.COMMIT } end
+  self.target:execute_all(stmts)
+  if commit then self.target.transaction_open = false end
 end
 
 -- Applied revisions whose file changed since they last ran: { {revision, path} }.
@@ -358,8 +382,7 @@ function Migrator:run(steps)
     self:call_revision(step)
     if not target.transaction_open then self:begin() end
     local seconds = core.clock() - started
-    self:record(step, direction_name(step), seconds)
-    if per_step then self:commit() end
+    self:record(step, direction_name(step), seconds, per_step)
     return seconds
   end
   self:guarded(function()
@@ -387,8 +410,7 @@ function Migrator:stamp(ops, purge)
     self:begin()
     self:ensure_bookkeeping()
     if purge then self:exec(ddl.delete_all_versions(self:version_table())) end
-    self:record({ version_ops = ops, node = {} }, "stamp", 0)  -- no history row: nothing ran
-    self:commit()
+    self:record({ version_ops = ops, node = {} }, "stamp", 0, true)  -- no history row: nothing ran
   end)
 end
 
