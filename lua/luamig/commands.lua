@@ -8,13 +8,18 @@ local revmap = require("luamig.revmap")
 local runtime = require("luamig.runtime")
 local display = require("luamig.display")
 local autogen = require("luamig.autogen")
+local luamig = require("luamig")
 
 local M = {}
 
 ------------------------------------------------------------------ helpers
 
+-- The configuration; from here on env.lua and revisions see the -x
+-- options as luamig.context().x.
 local function load_config(s)
-  return config.load({ config = s.opts.config, url = s.opts.url, x = s.opts.x }, s.warn)
+  local cfg = config.load({ config = s.opts.config, url = s.opts.url, x = s.opts.x }, s.warn)
+  luamig.set_context({ x = cfg.x })
+  return cfg
 end
 
 -- The configuration, every revision file, and the graph over them.
@@ -44,7 +49,7 @@ local function with_migrator(s, cfg, fn, opts)
   conn:set_notices(not s.opts.quiet)
   local migrator = runtime.new({ cfg = cfg, conn = conn, log = s.log })
   local ok, err = pcall(function()
-    if env.on_connect then env.on_connect(conn) end
+    if env.on_connect then env.on_connect(migrator.db) end
     if opts.lock then migrator:lock(s.opts.lock_timeout) end
     return fn(migrator, env)
   end)

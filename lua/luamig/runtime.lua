@@ -41,6 +41,25 @@ end
 -- kills the process with SIGKILL just before the N+1-th statement of a run.
 local kill_after = tonumber(os.getenv("LUAMIG_FAULT_KILL_AFTER") or "")
 
+-- One statement on a connection: with params through the extended
+-- protocol ($n bound), without as a simple query (several statements).
+local function run_sql(conn, sql, params)
+  if params ~= nil then return conn:query(sql, params) end
+  return conn:exec(sql)
+end
+
+-- The database as env.lua's on_connect(db) and luamig.context().db see it.
+local Db = {}
+Db.__index = Db
+
+function M.db_handle(conn) return setmetatable({ conn = conn }, Db) end
+
+-- db:execute(sql, params?) -> rows, info
+function Db:execute(sql, params) return run_sql(self.conn, sql, params) end
+
+-- db:query(sql, params?) -> rows
+function Db:query(sql, params) return (self.conn:query(sql, params)) end
+
 -- Online: statements run on the connection.
 local Online = {}
 Online.__index = Online
@@ -54,8 +73,7 @@ end
 
 function Online:execute(sql, params)
   self:count_statement()
-  if params ~= nil then return self.conn:query(sql, params) end
-  return self.conn:exec(sql)
+  return run_sql(self.conn, sql, params)
 end
 
 function Online:execute_all(stmts)
@@ -154,6 +172,7 @@ function M.new(opts)
   end
   self.target.migrator = self
   self.conn = opts.conn
+  self.db = opts.conn and M.db_handle(opts.conn)
   return self
 end
 
@@ -335,7 +354,7 @@ function Migrator:call_revision(step)
   local fn = source_of(node)[direction]
   local line
   luamig.set_context({ x = self.cfg.x or {}, revision = node.revision, direction = direction,
-                       db = self.conn, offline = self.target.offline == true })
+                       db = self.db, offline = self.target.offline == true })
   op.bind(self.target)
   local ok, err = xpcall(fn, function(e)
     line = revision_line(node.path)

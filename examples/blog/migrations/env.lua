@@ -1,4 +1,4 @@
 -- Hooks run by every command that touches the database.
 return {
-  on_connect = function(db) db:exec("SET application_name = 'luamig blog example'") end,
+  on_connect = function(db) db:execute("SET application_name = 'luamig blog example'") end,
 }
