@@ -8,15 +8,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 . bench/lib.sh
 n=${1:-1000000}
-install_deps
-build build
-luamig=$PWD/build/luamig
-work=$(mktemp -d /tmp/luamig-bench.XXXXXX)
-chmod 755 "$work"
-PG_DIR=$work/pg
-trap 'pg_stop; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-pg_start "$PG_DIR" >/dev/null
-psql=(psql -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p 5432 -U postgres)
+bench_setup
 url="host=$PG_DIR port=5432 user=postgres dbname=bench"
 
 mkdir -p "$work/project/migrations/versions"
@@ -44,21 +36,9 @@ for i = 1, n do f:write(i, '\t', 'item number ', i, '\t', '2026-11-25 10:00:00+0
 
 fresh() { "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench"; }
 with_table() { fresh; "${psql[@]}" -d bench -c 'CREATE TABLE items (id integer, name text, at timestamptz)'; }
-time_ms() {
-  local prep=$1; shift
-  local runs=() i start end
-  for i in 1 2 3; do
-    $prep >/dev/null 2>&1
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>&1
-    end=$(date +%s%N)
-    runs+=($(( (end - start) / 1000 )))
-  done
-  printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p | awk '{ printf "%.1f", $1 / 1000 }'
-}
-psql_ms=$(time_ms with_table "${psql[@]}" -d bench -c "\\copy items FROM '$work/items.tsv'")
+psql_ms=$(time_ms 3 with_table "${psql[@]}" -d bench -c "\\copy items FROM '$work/items.tsv'")
 cd "$work/project"
-luamig_ms=$(time_ms fresh "$luamig" -q --url "$url" upgrade head)
+luamig_ms=$(time_ms 3 fresh "$luamig" -q --url "$url" upgrade head)
 rows=$("${psql[@]}" -d bench -tAc 'SELECT count(*) FROM items')
 printf 'bulk_insert benchmark, N=%s rows (int, text, timestamptz), medians of 3\n' "$n"
 printf '  psql \\copy %9s ms   luamig op.bulk_insert %9s ms   luamig/psql %s   (%s rows landed)\n' \

@@ -1,18 +1,34 @@
-# Timing helpers for the benchmarks.
+# What the benchmarks share: building, a private PostgreSQL, and timing.
 # shellcheck shell=bash
 
-# median_ms CMD...: runs CMD 5 times (after one warm-up), prints the median
-# wall time in milliseconds.
-median_ms() {
-  local runs=() i start end
-  "$@" >/dev/null 2>&1
-  for i in 1 2 3 4 5; do
+# bench_setup: installs, builds build/luamig (sets $luamig), makes a work
+# directory ($work, removed at exit unless KEEP is set) with a private
+# cluster in $work/pg ($PG_DIR), and $psql, a psql command line for it.
+bench_setup() {
+  install_deps
+  build build
+  luamig=$PWD/build/luamig
+  work=$(mktemp -d /tmp/luamig-bench.XXXXXX)
+  chmod 755 "$work"  # the postgres user must reach $work/pg
+  PG_DIR=$work/pg
+  trap 'pg_stop; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+  pg_start "$PG_DIR" >/dev/null
+  psql=(psql -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p 5432 -U postgres)
+}
+
+# time_ms RUNS PREP CMD...: runs PREP (untimed; ":" for nothing) then CMD,
+# RUNS times; prints the median wall time of CMD in milliseconds.
+time_ms() {
+  local runs=$1 prep=$2; shift 2
+  local times=() i start end
+  for ((i = 0; i < runs; i++)); do
+    $prep >/dev/null 2>&1
     start=$(date +%s%N)
     "$@" >/dev/null 2>&1
     end=$(date +%s%N)
-    runs+=($(( (end - start) / 1000 )))
+    times+=($(( (end - start) / 1000 )))
   done
-  printf '%s\n' "${runs[@]}" | sort -n | sed -n 3p | awk '{ printf "%.1f", $1 / 1000 }'
+  printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p" | awk '{ printf "%.1f", $1 / 1000 }'
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }

@@ -11,17 +11,9 @@ repo=$PWD
 . scripts/lib.sh
 . bench/lib.sh
 n=${1:-1000}
-install_deps
-build build
-luamig=$PWD/build/luamig
-work=$(mktemp -d /tmp/luamig-bench.XXXXXX)
-chmod 755 "$work"
-PG_DIR=$work/pg
-trap 'pg_stop; rm -rf "$work"' EXIT
-pg_start "$PG_DIR" >/dev/null
+bench_setup
 lua5.4 bench/gen.lua "$work/project" "$n" chain
 cd "$work/project"
-psql=(psql -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p 5432 -U postgres)
 
 "$luamig" -q upgrade head --sql >"$work/up.sql"
 "$luamig" -q downgrade head:base --sql >"$work/down.sql"
@@ -32,24 +24,10 @@ alembic_at_head() { fresh; /usr/bin/alembic upgrade head >/dev/null 2>&1; }
 url="host=$PG_DIR port=5432 user=postgres dbname=bench"
 
 # each measured command runs against a database prepared by the step before
-runs=5
-time_ms() { # prepare-command, then the measured command; median of $runs
-  local prep=$1; shift
-  local times=() i start end
-  for ((i = 0; i < runs; i++)); do
-    $prep >/dev/null 2>&1
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>&1
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p" | awk '{ printf "%.1f", $1 / 1000 }'
-}
-
-psql_up=$(time_ms fresh "${psql[@]}" -d bench -f "$work/up.sql")
-luamig_up=$(time_ms fresh "$luamig" -q --url "$url" upgrade head)
-psql_down=$(time_ms at_head "${psql[@]}" -d bench -f "$work/down.sql")
-luamig_down=$(time_ms at_head "$luamig" -q --url "$url" downgrade base)
+psql_up=$(time_ms 5 fresh "${psql[@]}" -d bench -f "$work/up.sql")
+luamig_up=$(time_ms 5 fresh "$luamig" -q --url "$url" upgrade head)
+psql_down=$(time_ms 5 at_head "${psql[@]}" -d bench -f "$work/down.sql")
+luamig_down=$(time_ms 5 at_head "$luamig" -q --url "$url" downgrade base)
 fresh >/dev/null
 rss=$(/usr/bin/time -f %M "$luamig" -q --url "$url" upgrade head 2>&1 >/dev/null | tail -n 1)
 
@@ -63,9 +41,8 @@ if [ -x /usr/bin/alembic ] && /usr/bin/python3 -c 'import psycopg2' 2>/dev/null;
   /usr/bin/python3 "$repo/bench/alembic_gen.py" "$work/alembic" "$n" \
     "postgresql+psycopg2://postgres@/bench?host=$PG_DIR&port=5432"
   cd "$work/alembic"
-  runs=3  # Alembic takes a while: medians of 3
-  alembic_up=$(time_ms fresh /usr/bin/alembic upgrade head)
-  alembic_down=$(time_ms alembic_at_head /usr/bin/alembic downgrade base)
+  alembic_up=$(time_ms 3 fresh /usr/bin/alembic upgrade head)
+  alembic_down=$(time_ms 3 alembic_at_head /usr/bin/alembic downgrade base)
   printf '  alembic         upgrade %8s ms (luamig/alembic %s)   downgrade %8s ms (luamig/alembic %s)\n' \
     "$alembic_up" "$(ratio "$luamig_up" "$alembic_up")" "$alembic_down" "$(ratio "$luamig_down" "$alembic_down")"
   echo "  (alembic: medians of 3)"

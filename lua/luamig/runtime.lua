@@ -262,10 +262,14 @@ function Migrator:current_heads()
   return heads
 end
 
+-- Creates what is missing of the version and history tables, in one
+-- statement batch, so a kill cannot leave one without the other.
 function Migrator:ensure_bookkeeping()
   local present = self.target.offline and {} or self:bookkeeping_present()
-  if not present.version then self:exec(ddl.create_version_table(self:version_table())) end
-  if not present.history then self:exec(ddl.create_history_table(self:history_table())) end
+  local stmts = {}
+  if not present.version then stmts[#stmts + 1] = { ddl.create_version_table(self:version_table()) } end
+  if not present.history then stmts[#stmts + 1] = { ddl.create_history_table(self:history_table()) } end
+  if #stmts > 0 then self.target:execute_all(stmts) end
   self.present = { version = true, history = true }
 end
 

@@ -74,15 +74,7 @@ end
 -- A revision file's text: r = { id, down = nil|"id"|{...}, up = "lua body",
 -- down_body = "lua body", labels, depends_on, message, transaction }
 function M.revision_source(r)
-  local function lit(v)
-    if v == nil then return "nil" end
-    if type(v) == "table" then
-      local parts = {}
-      for i, s in ipairs(v) do parts[i] = ("%q"):format(s) end
-      return "{ " .. table.concat(parts, ", ") .. " }"
-    end
-    return ("%q"):format(v)
-  end
+  local lit = require("luamig.script").lua_value
   return ([[
 return {
   revision = %q,
