@@ -323,9 +323,11 @@ function M.status(s)
   end)
   local applied = map:applied(heads)
   local rows = setmetatable({}, display.array)
-  for _, node in ipairs(map:history(nil, heads)) do
-    table.insert(rows, 1, { revision = node.revision, message = node.message or "",
-                            applied = applied[node.revision] == true })
+  local newest_first = map:history(nil, heads)
+  for i = #newest_first, 1, -1 do
+    local node = newest_first[i]
+    rows[#rows + 1] = { revision = node.revision, message = node.message or "",
+                        applied = applied[node.revision] == true }
   end
   if s.opts.json then
     s.out(display.json({ current = setmetatable(heads, display.array), revisions = rows }))
