@@ -340,16 +340,6 @@ static int conn_fetch(lua_State *L) {
   return 1;
 }
 
-/* conn:cancel_stream(): abandons a streamed query. */
-static int conn_cancel_stream(lua_State *L) {
-  Conn *c = checkconn(L);
-  if (c->streaming) {
-    char errbuf[256];
-    PQcancel(c->cancel, errbuf, sizeof errbuf);
-    drain(c);
-  }
-  return 0;
-}
 
 /* conn:copy_in(sql): sends COPY ... FROM STDIN and enters copy mode. */
 static int conn_copy_in(lua_State *L) {
@@ -406,26 +396,13 @@ static int conn_is_ok(lua_State *L) {
   return 1;
 }
 
-static int conn_server_version(lua_State *L) {
-  lua_pushinteger(L, PQserverVersion(checkconn(L)->conn));
-  return 1;
-}
 
-static int conn_user(lua_State *L) {
-  lua_pushstring(L, PQuser(checkconn(L)->conn));
-  return 1;
-}
 
 static int conn_backend_pid(lua_State *L) {
   lua_pushinteger(L, PQbackendPID(checkconn(L)->conn));
   return 1;
 }
 
-static int conn_parameter(lua_State *L) {
-  Conn *c = checkconn(L);
-  lua_pushstring(L, PQparameterStatus(c->conn, luaL_checkstring(L, 2)));
-  return 1;
-}
 
 /* conn:set_notices(bool): whether server notices are printed to stderr. */
 static int conn_set_notices(lua_State *L) {
@@ -439,16 +416,12 @@ static const luaL_Reg conn_methods[] = {
   {"query", conn_query},
   {"stream", conn_stream},
   {"fetch", conn_fetch},
-  {"cancel_stream", conn_cancel_stream},
   {"copy_in", conn_copy_in},
   {"put_copy_data", conn_put_copy_data},
   {"put_copy_end", conn_put_copy_end},
   {"transaction_status", conn_transaction_status},
   {"is_ok", conn_is_ok},
-  {"server_version", conn_server_version},
-  {"user", conn_user},
   {"backend_pid", conn_backend_pid},
-  {"parameter", conn_parameter},
   {"set_notices", conn_set_notices},
   {"close", conn_close},
   {NULL, NULL}

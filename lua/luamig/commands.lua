@@ -48,15 +48,15 @@ local function with_migrator(s, cfg, fn, opts)
   local conn = runtime.connect(cfg.url)
   conn:set_notices(not s.opts.quiet)
   local migrator = runtime.new({ cfg = cfg, conn = conn, log = s.log })
-  local ok, err = pcall(function()
+  local ok, result = pcall(function()
     if env.on_connect then env.on_connect(migrator.db) end
     if opts.lock then migrator:lock(s.opts.lock_timeout) end
     return fn(migrator, env)
   end)
   if conn:is_ok() then pcall(migrator.unlock, migrator) end
   conn:close()
-  if not ok then error(err, 0) end
-  return err
+  if not ok then error(result, 0) end
+  return result
 end
 
 -- Warns of applied revisions whose file changed since they ran.

@@ -57,19 +57,21 @@ end
 
 -- A minimal JSON encoder for --json output: tables with only positive
 -- integer keys are arrays; keys are sorted for stable output.
+local json_named = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r" }
+
+local function json_escape(c)
+  return json_named[c] or ("\\u%04x"):format(c:byte())
+end
+
 local function encode(v, out)
   local t = type(v)
   if v == nil then out[#out + 1] = "null"
   elseif t == "boolean" then out[#out + 1] = tostring(v)
   elseif t == "number" then out[#out + 1] = math.type(v) == "integer" and tostring(v) or ("%.17g"):format(v)
   elseif t == "string" then
-    out[#out + 1] = '"' .. v:gsub('[%c"\\]', function(c)
-      local named = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r" }
-      return named[c] or ("\\u%04x"):format(c:byte())
-    end) .. '"'
+    out[#out + 1] = '"' .. v:gsub('[%c"\\]', json_escape) .. '"'
   elseif t == "table" then
-    if next(v) == nil and getmetatable(v) ~= M.object then out[#out + 1] = "[]" return end
-    if #v > 0 or getmetatable(v) == M.array then
+    if next(v) == nil or #v > 0 or getmetatable(v) == M.array then
       out[#out + 1] = "["
       for i, item in ipairs(v) do
         if i > 1 then out[#out + 1] = "," end
@@ -95,7 +97,6 @@ local function encode(v, out)
 end
 
 M.array = {}
-M.object = {}
 
 function M.json(value)
   local out = {}

@@ -55,9 +55,6 @@ function M.revision_error(rev, direction, cause, line)
                         cause = cause, line = line }, RevisionError)
 end
 
-function M.is_revision_error(err)
-  return getmetatable(err) == RevisionError
-end
 
 function RevisionError:describe()
   local where = self.path and (self.line and ("%s:%d"):format(self.path, self.line) or self.path) or "?"
@@ -90,9 +87,5 @@ function M.redact(msg, url)
   return msg
 end
 
--- The URL with any password hidden, for display.
-function M.redact_url(url)
-  return M.redact(url, url)
-end
 
 return M
