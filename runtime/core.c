@@ -6,6 +6,7 @@ static const luaL_Reg core_functions[] = {
   {"connect", pg_connect},
   {"copy_encode", copy_encode},
   {"listdir", sys_listdir},
+  {"fingerprint", sys_fingerprint},
   {"mkdir", sys_mkdir},
   {"isdir", sys_isdir},
   {"isatty", sys_isatty},

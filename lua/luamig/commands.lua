@@ -241,13 +241,10 @@ function M.history(s)
     s.out(display.json({ history = list }))
     return
   end
+  local marked = s.args.indicate_current and current_set
+  local opts = { parents = true, branches = true, doc = true, current = marked }
   for _, node in ipairs(nodes) do
-    if s.args.verbose then
-      s.out(display.entry(node, s.args.indicate_current and current_set))
-    else
-      s.out(display.line(node, { parents = true, branches = true, doc = true,
-                                 current = s.args.indicate_current and current_set }))
-    end
+    s.out(s.args.verbose and display.entry(node, marked) or display.line(node, opts))
   end
 end
 

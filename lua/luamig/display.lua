@@ -7,34 +7,32 @@ local function comma(list)
 end
 
 function M.down_revisions(node)
-  if #node.down_revisions == 0 then return "<base>" end
-  return comma(node.down_revisions)
+  local downs = node.down_revisions
+  if #downs == 1 then return downs[1] end
+  if #downs == 0 then return "<base>" end
+  return comma(downs)
 end
 
 -- opts: parents, branches (labels), doc, tree (branchpoint/mergepoint),
--- heads (head/current), current = set of current ids
+-- heads (head/current), current = set of current ids. Built as one
+-- concatenation: history writes ten thousand of these.
 function M.line(node, opts)
-  local text = node.revision
+  local parents, arrow = "", ""
   if opts.parents then
-    if #node.depends_on > 0 then
-      text = ("%s (%s) -> %s"):format(M.down_revisions(node), comma(node.depends_on), text)
-    else
-      text = ("%s -> %s"):format(M.down_revisions(node), text)
-    end
+    parents, arrow = M.down_revisions(node), " -> "
+    if #node.depends_on > 0 then parents = parents .. " (" .. comma(node.depends_on) .. ")" end
   end
-  if opts.branches and #node.branch_labels > 0 then
-    text = text .. (" (%s)"):format(comma(node.branch_labels))
-  end
-  if opts.heads ~= false then
-    if node.is_head then text = text .. " (head)" end
-    if opts.current and opts.current[node.revision] then text = text .. " (current)" end
-  end
-  if opts.tree ~= false then
-    if node.is_branch_point then text = text .. " (branchpoint)" end
-    if node.is_merge_point then text = text .. " (mergepoint)" end
-  end
-  if opts.doc then text = text .. ", " .. (node.message or "") end
-  return text
+  local labels = opts.branches and #node.branch_labels > 0 and " (" .. comma(node.branch_labels) .. ")" or ""
+  local marks = opts.heads ~= false
+  local tree = opts.tree ~= false
+  local sep, doc = "", ""
+  if opts.doc then sep, doc = ", ", node.message or "" end
+  return parents .. arrow .. node.revision .. labels
+    .. (marks and node.is_head and " (head)" or "")
+    .. (marks and opts.current and opts.current[node.revision] and " (current)" or "")
+    .. (tree and node.is_branch_point and " (branchpoint)" or "")
+    .. (tree and node.is_merge_point and " (mergepoint)" or "")
+    .. sep .. doc
 end
 
 -- The -v form: a block per revision.
@@ -104,13 +102,19 @@ function M.json(value)
   return table.concat(out)
 end
 
+-- a copy of a list that encodes as a JSON array even when empty (the
+-- graph's own lists may be shared, so they are not marked)
+local function array_of(list)
+  return setmetatable(table.move(list, 1, #list, 1, {}), M.array)
+end
+
 -- The JSON form of a revision.
 function M.revision_json(node, current)
   return {
     revision = node.revision,
-    down_revisions = setmetatable(node.down_revisions, M.array),
-    branch_labels = setmetatable(node.branch_labels, M.array),
-    depends_on = setmetatable(node.depends_on, M.array),
+    down_revisions = array_of(node.down_revisions),
+    branch_labels = array_of(node.branch_labels),
+    depends_on = array_of(node.depends_on),
     message = node.message or "",
     path = node.path,
     is_head = node.is_head,

@@ -1,31 +1,51 @@
 -- The index of a versions directory (.luamig-index beside the revision
--- files): each file's size and mtime, checksum and graph fields, so that
--- commands reading only the graph (heads, history, current, an upgrade
--- with nothing to do) need not compile ten thousand files. A file whose
--- size or mtime changed is read again; the index is a cache, never the
--- truth, and is rewritten whenever it is stale.
+-- files): the graph fields of every file, so that commands reading only
+-- the graph (heads, history, current, an upgrade with nothing to do) need
+-- not compile ten thousand files. The index is a cache, never the truth:
+-- it is used whole only while the directory's fingerprint (every file's
+-- name, size and mtime, summed in C) is the one it was written for;
+-- otherwise each file whose size or mtime changed is read again and the
+-- index is rewritten.
 --
--- It is stored as Lua bytecode of `return { [file] = { signature, fields } }`:
--- loading that is ten times faster than parsing any text format in Lua.
--- The versions directory already runs as code (the revisions), so the
--- index trusts nothing that the revisions do not; a truncated or foreign
--- index fails to load and is rebuilt.
+-- It is stored as Lua bytecode of
+--   return { dir = DIR, fingerprint = FP,
+--            revisions = { { path, revision, down_revision, branch_labels,
+--                            depends_on, message }, ... },   -- by file name
+--            files = "name\tsignature\tchecksum\n..." }     -- same order
+-- Loading that is ten times faster than parsing any text format in Lua;
+-- what only a stale index or a run's history rows need (signatures,
+-- checksums) stays one string, split when asked for. The versions directory
+-- already runs as code (the revisions), so the index trusts nothing that
+-- the revisions do not; a truncated or foreign index fails to load and is
+-- rebuilt.
 local M = {}
 
 M.FILE = ".luamig-index"
 
--- file name -> { signature = "size:mtime", fields = { revision,
--- down_revision, branch_labels, depends_on, message, checksum } }, or {}
--- without a usable index.
+-- The index of dir as written, or nil without a usable one.
 function M.read(dir)
   local f = io.open(dir .. "/" .. M.FILE, "rb")
-  if f == nil then return {} end
+  if f == nil then return nil end
   local bytes = f:read("a")
   f:close()
   local chunk = load(bytes, "=" .. M.FILE, "b", {})
-  local ok, entries = pcall(chunk or error)
-  if not ok or type(entries) ~= "table" then return {} end
-  return entries
+  local ok, index = pcall(chunk or error)
+  if not ok or type(index) ~= "table" or type(index.revisions) ~= "table"
+    or type(index.files) ~= "string" then
+    return nil
+  end
+  return index
+end
+
+-- The index's files by name: name -> { signature, checksum, rev }, where
+-- rev is the index's entry for that file.
+function M.files(index)
+  local by_name, i = {}, 0
+  for name, signature, checksum in index.files:gmatch("([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\n") do
+    i = i + 1
+    by_name[name] = { signature = signature, checksum = checksum, rev = index.revisions[i] }
+  end
+  return by_name
 end
 
 local function literal(v)
@@ -36,19 +56,22 @@ local function literal(v)
   return "{" .. table.concat(parts, ",") .. "}"
 end
 
--- Writes the index for entries { name, signature, rev } (rev a loaded
--- revision); atomically, and silently not at all where the directory is
--- read-only.
-function M.write(dir, entries)
-  local lines = { "return {" }
-  for _, e in ipairs(entries) do
+-- Writes the index of dir, as of fingerprint, for entries { name,
+-- signature, rev } in file-name order (rev a revision with its checksum);
+-- atomically, and silently not at all where the directory is read-only.
+function M.write(dir, fingerprint, entries)
+  local revisions, files = {}, {}
+  for i, e in ipairs(entries) do
+    if e.name:find("[\t\n]") then return end  -- not representable in files
     local r = e.rev
-    lines[#lines + 1] = ("[%q]={signature=%q,fields={revision=%q,down_revision=%s,branch_labels=%s,depends_on=%s,message=%s,checksum=%q}},")
-      :format(e.name, e.signature, r.revision, literal(r.down_revision), literal(r.branch_labels),
-        literal(r.depends_on), literal(r.message), r.checksum)
+    revisions[i] = ("{path=%q,revision=%q,down_revision=%s,branch_labels=%s,depends_on=%s,message=%s},")
+      :format(r.path, r.revision, literal(r.down_revision), literal(r.branch_labels),
+        literal(r.depends_on), literal(r.message))
+    files[i] = ("%s\t%s\t%s\n"):format(e.name, e.signature, r.checksum)
   end
-  lines[#lines + 1] = "}"
-  local chunk = load(table.concat(lines, "\n"), "=" .. M.FILE, "t", {})
+  local source = ("return {dir=%q,fingerprint=%q,files=%q,revisions={\n%s\n}}")
+    :format(dir, fingerprint, table.concat(files), table.concat(revisions, "\n"))
+  local chunk = load(source, "=" .. M.FILE, "t", {})
   if chunk == nil then return end
   local tmp = ("%s/%s.%d"):format(dir, M.FILE, math.random(1, 1 << 30))
   local f = io.open(tmp, "wb")

@@ -33,6 +33,8 @@ local function fail(fmt, ...)
   error(fmt:format(...), 0)
 end
 
+local find = string.find
+
 local function contains(list, x)
   for i = 1, #list do if list[i] == x then return true end end
   return false
@@ -151,46 +153,63 @@ end
 -- internal lists that are usually empty share this one (read-only)
 local EMPTY = setmetatable({}, { __newindex = function() error("read-only", 2) end })
 
+-- What a node holds unless it says otherwise: most revisions have no
+-- labels, no depends_on and none of the flags, so these stay out of the
+-- node (a smaller table: building ten thousand of them is most of the
+-- map's cost) and are set only where they differ.
+local Node = { __index = {
+  own_branch_labels = EMPTY, declared_depends_on = EMPTY, depends_on = EMPTY,
+  branch_labels = EMPTY, _label_set = EMPTY,
+  is_head = false, is_base = false, is_branch_point = false, is_merge_point = false,
+} }
+
+-- appends x to the list node[field], which may still be the shared EMPTY
+local function append(node, field, x)
+  local list = node[field]
+  if list == EMPTY then list = {}; node[field] = list end
+  list[#list + 1] = x
+end
+
 local function make_node(src, i)
   local id = type(src) == "table" and src.revision
   if type(id) ~= "string" or id == "" then
     fail("revision #%d%s: 'revision' must be a non-empty string", i,
       type(src) == "table" and src.path and (" (" .. src.path .. ")") or "")
   end
-  if id:find("[+@-]") then
+  if find(id, "+", 1, true) or find(id, "-", 1, true) or find(id, "@", 1, true) then
     local bad = {}
     for _, c in ipairs { "+", "-", "@" } do
-      if id:find(c, 1, true) then bad[#bad + 1] = c end
+      if find(id, c, 1, true) then bad[#bad + 1] = c end
     end
     fail("Character(s) '%s' not allowed in revision identifier '%s'",
       table.concat(bad, ", "), id)
   end
-  local labels, deps = src.branch_labels, src.depends_on
-  -- every field is named here so the table is sized once (adding keys
-  -- later would rehash each of 10,000 nodes several times)
-  local node = {
+  -- graph fields are plain fields of a revision; the rarely set ones are
+  -- read raw (a revision known from the index answers a key it lacks
+  -- through a function)
+  local down, labels, deps = src.down_revision, rawget(src, "branch_labels"), rawget(src, "depends_on")
+  -- the fields every node sets are named here so the table is sized once
+  -- (adding keys later would rehash each of 10,000 nodes)
+  local node = setmetatable({
     revision = id,
-    down_revisions = to_list(src.down_revision),
-    own_branch_labels = labels == nil and EMPTY or to_list(labels),
-    declared_depends_on = deps == nil and EMPTY or to_list(deps),
+    down_revisions = down == nil and EMPTY or type(down) == "string" and { down } or to_list(down),
     message = src.message,
     path = src.path,
     source = src,
-    children = {},      -- versioned next revisions (Alembic's nextrev)
-    dependents = {},    -- everything naming us as down_revision or depends_on
-    depends_on = false, branch_labels = {},
-    is_head = false, is_base = false, is_branch_point = false, is_merge_point = false,
+    children = EMPTY,    -- versioned next revisions (Alembic's nextrev)
+    dependents = EMPTY,  -- everything naming us as down_revision or depends_on
     _idx = 0, _topo = 0, _all_down = false, _norm_down = false,
-    _norm_next = {},    -- nodes (not ids) naming us in _norm_down, any order
-    _label_set = EMPTY,
-  }
-  if contains(node.down_revisions, id) then
+    _norm_next = EMPTY,  -- with depends_on: nodes (not ids) naming us in _norm_down
+  }, Node)
+  if labels ~= nil then node.own_branch_labels = to_list(labels) end
+  if deps ~= nil then node.declared_depends_on = to_list(deps) end
+  if down == id or (type(down) == "table" and contains(down, id)) then
     fail("Self-loop is detected in revisions (%s)", id)
   end
-  if contains(node.declared_depends_on, id) then
+  if deps ~= nil and contains(node.declared_depends_on, id) then
     fail("Dependency self-loop is detected in revisions (%s)", id)
   end
-  return node
+  return node, labels ~= nil, deps ~= nil
 end
 
 -- Iterative depth-first walk, a port of _iterate_related_revisions: same
@@ -270,14 +289,18 @@ end
 -- map order.  Revisions without depends_on get their _norm_down here.
 -- Returns, by _idx, how many parents each revision has, and the revisions
 -- with depends_on.
-function Map:_link()
+function Map:_link(any_deps)
   local nodes, labels, order = self._nodes, self._labels, self._order
   local bases, real_bases, n_parents, with_deps = {}, {}, {}, {}
+  -- without any depends_on, a revision's dependents are its children: one list
+  local shared_dependents = not any_deps
   for i = 1, #order do
     local n = order[i]
-    local id, downs, declared = n.revision, n.down_revisions, n.declared_depends_on
-    local deps = {}
+    local id, downs = n.revision, n.down_revisions
+    local declared = any_deps and n.declared_depends_on or EMPTY
+    local deps = EMPTY
     if #declared > 0 then
+      deps = {}
       for _, dep in ipairs(declared) do
         local target = nodes[dep] or labels[dep]
         if not target then
@@ -287,8 +310,8 @@ function Map:_link()
         deps[#deps + 1] = target.revision
       end
       deps = to_list(deps)
+      n.depends_on = deps
     end
-    n.depends_on = deps
     local all = downs                     -- internal, never mutated
     if #deps > 0 then
       self._has_deps = true
@@ -298,28 +321,34 @@ function Map:_link()
     end
     n._all_down = all
     local n_downs = #downs
-    for j = 1, n_downs do
-      if not nodes[downs[j]] then
-        fail("Revision %s referenced from %s%s is not present", downs[j], id, where(n))
-      end
-    end
     for j = 1, #all do
       local d = all[j]
       local p = nodes[d]
-      p.dependents[#p.dependents + 1] = id
-      if all == downs or contains(downs, d) then p.children[#p.children + 1] = id end
+      if not p then  -- a down_revision: depends_on was checked above
+        fail("Revision %s referenced from %s%s is not present", d, id, where(n))
+      end
+      if all == downs or contains(downs, d) then
+        local children = p.children
+        if children == EMPTY then
+          children = {}
+          p.children = children
+          if shared_dependents then p.dependents = children end
+        end
+        children[#children + 1] = id
+      end
+      if not shared_dependents then append(p, "dependents", id) end
     end
     n_parents[i] = #all
-    n.is_base, n.is_merge_point = n_downs == 0, n_downs > 1
+    if n_downs > 1 then n.is_merge_point = true end
     if n_downs == 0 then
+      n.is_base = true
       bases[#bases + 1] = id
       if #declared == 0 then real_bases[#real_bases + 1] = id end
     end
     if #declared == 0 then
       n._norm_down = downs
-      for j = 1, n_downs do
-        local next_of_p = nodes[downs[j]]._norm_next
-        next_of_p[#next_of_p + 1] = n
+      if any_deps then
+        for j = 1, n_downs do append(nodes[downs[j]], "_norm_next", n) end
       end
     else
       with_deps[#with_deps + 1] = n
@@ -335,9 +364,9 @@ function Map:_find_heads()
   for i = 1, #order do
     local n = order[i]
     local n_children = #n.children
-    if n_children == 0 then heads[#heads + 1] = n end
+    if n_children == 0 then heads[#heads + 1] = n; n.is_head = true end
     if #n.dependents == 0 then real_heads[#real_heads + 1] = n end
-    n.is_head, n.is_branch_point = n_children == 0, n_children > 1
+    if n_children > 1 then n.is_branch_point = true end
   end
   self._heads, self._real_heads = ids_of(heads), ids_of(real_heads)
 end
@@ -359,9 +388,9 @@ function Map:_number_topologically(n_parents)
     n._topo = pos
     pos = pos + 1
     local n_children, up = #n.children, n.dependents
-    if n_children == 0 then heads[#heads + 1] = n end
+    if n_children == 0 then heads[#heads + 1] = n; n.is_head = true end
     if #up == 0 then real_heads[#real_heads + 1] = n end
-    n.is_head, n.is_branch_point = n_children == 0, n_children > 1
+    if n_children > 1 then n.is_branch_point = true end
     for j = 1, #up do
       local c = nodes[up[j]]
       local left = n_parents[c._idx] - 1
@@ -420,10 +449,7 @@ function Map:_normalize_depends_on(with_deps)
     end
     down = to_list(down)
     n._norm_down = down
-    for i = 1, #down do
-      local next_of_p = nodes[down[i]]._norm_next
-      next_of_p[#next_of_p + 1] = n
-    end
+    for i = 1, #down do append(nodes[down[i]], "_norm_next", n) end
   end
 end
 
@@ -455,10 +481,10 @@ function Map:_add_branches(labelled)
     end
   end
   for n, s in pairs(label_sets) do
-    local list = n.branch_labels
+    local list = {}
     for l in pairs(s) do list[#list + 1] = l end
     table.sort(list)
-    n._label_set = s
+    n.branch_labels, n._label_set = list, s
   end
 end
 
@@ -471,13 +497,15 @@ end
 --- Build the graph from revision tables as loaded from files.
 function M.new(revisions)
   assert(type(revisions) == "table", "revmap.new: expected an array of revisions")
-  local list, by_id, labelled, dup = {}, {}, {}, nil
+  local list, by_id, labelled, dup, any_deps = {}, {}, {}, nil, false
   for i, src in ipairs(revisions) do
-    local n = make_node(src, i)
+    local n, has_labels, has_deps = make_node(src, i)
     list[i] = n
-    local prev = by_id[n.revision]
-    if prev then dup = dup or { prev, n } else by_id[n.revision] = n end
-    if #n.own_branch_labels > 0 then labelled[#labelled + 1] = n end
+    local id = n.revision
+    local prev = by_id[id]
+    if prev then dup = dup or { prev, n } else by_id[id] = n end
+    if has_labels and #n.own_branch_labels > 0 then labelled[#labelled + 1] = n end
+    if has_deps and #n.declared_depends_on > 0 then any_deps = true end
   end
   if dup then
     fail("duplicate revision id %s in %s and %s", dup[2].revision,
@@ -497,7 +525,7 @@ function M.new(revisions)
   local self = setmetatable({ _nodes = by_id, _order = list, _labels = {},
     _anc_cache = setmetatable({}, { __mode = "k" }) }, Map)
   self:_map_branch_labels(labelled)
-  local n_parents, with_deps = self:_link()
+  local n_parents, with_deps = self:_link(any_deps)
   self._acyclic = self:_number_topologically(n_parents)
   if not self._acyclic then
     self:_find_heads()
@@ -962,9 +990,21 @@ end
 -- through, as Alembic's does, gets Alembic's unpruned search.)
 local ANY = setmetatable({}, { __index = function() return true end })
 
-local function has_child_in(n, set)
-  local up = n._norm_next
-  for i = 1, #up do if set[up[i]] then return true end end
+-- The revisions naming n in their _norm_down: without any depends_on
+-- those are its children, kept as ids (_link builds no second list).
+function Map:_next_of(n)
+  if self._has_deps then return n._norm_next, false end
+  return n.children, true
+end
+
+function Map:_has_child_in(n, set)
+  local up, by_id = self:_next_of(n)
+  local nodes = self._nodes
+  for i = 1, #up do
+    local c = up[i]
+    if by_id then c = nodes[c] end
+    if set[c] then return true end
+  end
   return false
 end
 
@@ -986,7 +1026,7 @@ function Map:_topological_sort(todo, heads, closed)
   local out, idx = {}, 1
   while #walkers > 0 do
     local candidate = walkers[idx]
-    local blocker = #walkers > 1 and (not closed or has_child_in(candidate, todo))
+    local blocker = #walkers > 1 and (not closed or self:_has_child_in(candidate, todo))
       and self:_first_blocker(candidate, walkers, within)
     if blocker then
       idx = blocker
@@ -1019,14 +1059,15 @@ end
 -- index of the first walker whose head lies above `candidate`, found by
 -- searching upwards through `within`
 function Map:_first_blocker(candidate, walkers, within)
-  local above, stack, top = {}, { candidate }, 1
+  local above, stack, top, nodes = {}, { candidate }, 1, self._nodes
   while top > 0 do
     local n = stack[top]
     stack[top] = nil
     top = top - 1
-    local up = n._norm_next
+    local up, by_id = self:_next_of(n)
     for i = 1, #up do
       local c = up[i]
+      if by_id then c = nodes[c] end
       if within[c] and not above[c] then
         above[c] = true
         top = top + 1

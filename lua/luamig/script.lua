@@ -46,47 +46,62 @@ function M.load_revision(path)
   return rev
 end
 
--- A revision known from the index: its graph fields now, the file itself
--- (upgrade, downgrade, transaction) loaded on first use.
+-- A revision known from the index: its graph fields now; its checksum
+-- from the index when asked; the file itself (upgrade, downgrade,
+-- transaction) loaded on first use. One metatable per index read.
 local lazy_fields = { upgrade = true, downgrade = true, transaction = true }
 
-local Indexed = {}
-Indexed.__index = function(rev, key)
-  if not lazy_fields[key] then return nil end
-  setmetatable(rev, nil)
-  for k, v in pairs(M.load_revision(rev.path)) do
-    if rawget(rev, k) == nil then rev[k] = v end
-  end
-  return rawget(rev, key)
+local function indexed(index)
+  local files
+  return { __index = function(rev, key)
+    if key == "checksum" then
+      files = files or revindex.files(index)
+      local name = rev.path:match("[^/]*$")
+      return files[name] and files[name].checksum
+    end
+    if not lazy_fields[key] then return nil end
+    setmetatable(rev, nil)
+    for k, v in pairs(M.load_revision(rev.path)) do
+      if rawget(rev, k) == nil then rev[k] = v end
+    end
+    return rawget(rev, key)
+  end }
 end
 
-local function indexed_revision(fields, path)
-  fields.path = path
-  return setmetatable(fields, Indexed)
-end
-
--- The revisions of one directory, sorted by file name, through its index.
+-- The revisions of one directory, sorted by file name: the index's
+-- whole while the directory's fingerprint matches it, else each file
+-- through the index by its signature, and a new index.
 local function load_dir(dir, revisions)
+  local fingerprint, err = core.fingerprint(dir, ".lua")
+  if fingerprint == nil then error(("cannot read versions directory %s"):format(err), 0) end
+  local index = revindex.read(dir)
+  if index and index.fingerprint == fingerprint then
+    local meta, n = indexed(index), #revisions
+    local moved = index.dir ~= dir and #index.dir + 2  -- the same files, reached another way
+    for i, rev in ipairs(index.revisions) do
+      if moved then rev.path = dir .. "/" .. rev.path:sub(moved) end
+      revisions[n + i] = setmetatable(rev, meta)
+    end
+    return
+  end
   local names, signatures = core.listdir(dir, true)
   if names == nil then error(("cannot read versions directory %s"):format(signatures), 0) end
   table.sort(names)
-  local index, order, stale = revindex.read(dir), {}, false
+  local known, meta, order = index and revindex.files(index) or {}, index and indexed(index), {}
   for _, name in ipairs(names) do
     if name:sub(-4) == ".lua" then
-      local e = { name = name, signature = signatures[name] }
-      local known, path = index[name], dir .. "/" .. name
-      if known and known.signature == e.signature then
-        e.rev = indexed_revision(known.fields, path)
+      local e, was, path = { name = name, signature = signatures[name] }, known[name], dir .. "/" .. name
+      if was and was.signature == e.signature and was.rev then
+        was.rev.path = path
+        e.rev = setmetatable(was.rev, meta)
       else
         e.rev = M.load_revision(path)
-        stale = true
       end
-      index[name] = nil
       order[#order + 1] = e
       revisions[#revisions + 1] = e.rev
     end
   end
-  if stale or next(index) ~= nil then revindex.write(dir, order) end
+  revindex.write(dir, fingerprint, order)
 end
 
 -- All revisions of the configured version directories.

@@ -36,6 +36,31 @@ describe("the revision index", function()
     assert.matches("aaaa00000001 %-> bbbb00000002 %(head%), second, renamed\n", history(dir))
   end)
 
+  it("sees a revision file rewritten with the same size", function()
+    history(dir)
+    local path = versions .. "bbbb00000002_rev.lua"
+    helpers.write(path, (helpers.read(path):gsub('message = "second"', 'message = "secont"')))
+    assert.matches("aaaa00000001 %-> bbbb00000002 %(head%), secont\n", history(dir))
+  end)
+
+  it("sees a revision file renamed", function()
+    history(dir)
+    os.rename(versions .. "bbbb00000002_rev.lua", versions .. "bbbb00000002_renamed.lua")
+    local code, out, err = run(dir, "history -v")
+    assert.equal(0, code, err)
+    assert.matches("Path: [^\n]*bbbb00000002_renamed%.lua\n", out)
+  end)
+
+  it("gives the files' paths as reached when the project is run from elsewhere", function()
+    history(dir)  -- the index now records the paths as seen from dir
+    local code, out, err = run("/", ("-c %s history -v"):format(helpers.shell_quote(dir .. "/luamig.lua")))
+    assert.equal(0, code, err)
+    for path in out:gmatch("Path: ([^\n]*)") do
+      assert.truthy(io.open(path, "rb"), path)
+    end
+    assert.matches("Path: " .. (versions .. "aaaa00000001_rev.lua"):gsub("%p", "%%%0"), out)
+  end)
+
   it("forgets a revision file that was removed", function()
     history(dir)
     os.remove(versions .. "bbbb00000002_rev.lua")

@@ -101,3 +101,45 @@ describe("luamig.core connection", function()
     assert.is_false(conn:is_ok())
   end)
 end)
+
+describe("luamig.core fingerprint", function()
+  local dir
+  before_each(function()
+    dir = helpers.tmpdir()
+    helpers.write(dir .. "/a.lua", "return 1")
+    helpers.write(dir .. "/b.lua", "return 2")
+  end)
+
+  local function fingerprint() return (assert(core.fingerprint(dir, ".lua"))) end
+
+  it("counts the files with the suffix and stays the same while nothing changes", function()
+    local before = fingerprint()
+    assert.matches("^2:%x+$", before)
+    assert.equal(before, fingerprint())
+  end)
+
+  it("ignores files without the suffix", function()
+    local before = fingerprint()
+    helpers.write(dir .. "/notes.txt", "x")
+    assert.equal(before, fingerprint())
+  end)
+
+  it("changes when a file is added, removed, renamed or rewritten", function()
+    local seen = { [fingerprint()] = true }
+    local function changed()
+      local now = fingerprint()
+      assert.is_nil(seen[now])
+      seen[now] = true
+    end
+    helpers.write(dir .. "/c.lua", "return 3"); changed()
+    os.remove(dir .. "/a.lua"); changed()
+    os.rename(dir .. "/b.lua", dir .. "/d.lua"); changed()
+    helpers.write(dir .. "/c.lua", "return 30"); changed()
+  end)
+
+  it("reports a missing directory instead of raising", function()
+    local fp, err = core.fingerprint(dir .. "/missing", ".lua")
+    assert.is_nil(fp)
+    assert.matches("missing: No such file", err)
+  end)
+end)
