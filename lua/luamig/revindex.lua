@@ -48,12 +48,14 @@ function M.files(index)
   return by_name
 end
 
-local function literal(v)
-  if v == nil then return "nil" end
-  if type(v) == "string" then return ("%q"):format(v) end
+-- "key=value," for a string or list of strings; nothing for nil (a nil in
+-- the constructor would still cost a slot in each of the 10,000 tables)
+local function field(key, v)
+  if v == nil then return "" end
+  if type(v) == "string" then return ("%s=%q,"):format(key, v) end
   local parts = {}
   for i, s in ipairs(v) do parts[i] = ("%q"):format(s) end
-  return "{" .. table.concat(parts, ",") .. "}"
+  return ("%s={%s},"):format(key, table.concat(parts, ","))
 end
 
 -- Writes the index of dir, as of fingerprint, for entries { name,
@@ -64,9 +66,9 @@ function M.write(dir, fingerprint, entries)
   for i, e in ipairs(entries) do
     if e.name:find("[\t\n]") then return end  -- not representable in files
     local r = e.rev
-    revisions[i] = ("{path=%q,revision=%q,down_revision=%s,branch_labels=%s,depends_on=%s,message=%s},")
-      :format(r.path, r.revision, literal(r.down_revision), literal(r.branch_labels),
-        literal(r.depends_on), literal(r.message))
+    revisions[i] = ("{path=%q,revision=%q,%s%s%s%s},"):format(r.path, r.revision,
+      field("down_revision", r.down_revision), field("branch_labels", r.branch_labels),
+      field("depends_on", r.depends_on), field("message", r.message))
     files[i] = ("%s\t%s\t%s\n"):format(e.name, e.signature, r.checksum)
   end
   local source = ("return {dir=%q,fingerprint=%q,files=%q,revisions={\n%s\n}}")

@@ -170,20 +170,36 @@ local function append(node, field, x)
   list[#list + 1] = x
 end
 
-local function make_node(src, i)
-  local id = type(src) == "table" and src.revision
-  if type(id) ~= "string" or id == "" then
-    fail("revision #%d%s: 'revision' must be a non-empty string", i,
-      type(src) == "table" and src.path and (" (" .. src.path .. ")") or "")
+-- The ids of the revisions, each a non-empty string without + - @ (which
+-- target syntax uses). One search over all of them instead of three per
+-- revision; each id is looked at only when there is a culprit.
+local function valid_ids(revisions)
+  local ids = {}
+  for i, src in ipairs(revisions) do
+    local id = type(src) == "table" and src.revision
+    if type(id) ~= "string" or id == "" then
+      fail("revision #%d%s: 'revision' must be a non-empty string", i,
+        type(src) == "table" and src.path and (" (" .. src.path .. ")") or "")
+    end
+    ids[i] = id
   end
-  if find(id, "+", 1, true) or find(id, "-", 1, true) or find(id, "@", 1, true) then
+  local all = table.concat(ids, " ")
+  if not (find(all, "+", 1, true) or find(all, "-", 1, true) or find(all, "@", 1, true)) then
+    return ids
+  end
+  for _, id in ipairs(ids) do
     local bad = {}
     for _, c in ipairs { "+", "-", "@" } do
       if find(id, c, 1, true) then bad[#bad + 1] = c end
     end
-    fail("Character(s) '%s' not allowed in revision identifier '%s'",
-      table.concat(bad, ", "), id)
+    if #bad > 0 then
+      fail("Character(s) '%s' not allowed in revision identifier '%s'", table.concat(bad, ", "), id)
+    end
   end
+end
+
+-- a node for the revision src, whose id valid_ids checked
+local function make_node(src, id)
   -- graph fields are plain fields of a revision; the rarely set ones are
   -- read raw (a revision known from the index answers a key it lacks
   -- through a function)
@@ -498,8 +514,9 @@ end
 function M.new(revisions)
   assert(type(revisions) == "table", "revmap.new: expected an array of revisions")
   local list, by_id, labelled, dup, any_deps = {}, {}, {}, nil, false
+  local ids = valid_ids(revisions)
   for i, src in ipairs(revisions) do
-    local n, has_labels, has_deps = make_node(src, i)
+    local n, has_labels, has_deps = make_node(src, ids[i])
     list[i] = n
     local id = n.revision
     local prev = by_id[id]

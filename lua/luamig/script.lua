@@ -31,6 +31,9 @@ local function validate(rev, path)
   for _, fn in ipairs({ "upgrade", "downgrade" }) do
     if type(rev[fn]) ~= "function" then bad(("'%s' must be a function, got %s"):format(fn, type(rev[fn]))) end
   end
+  if rev.message ~= nil and type(rev.message) ~= "string" then
+    bad(("'message' must be a string, got %s"):format(type(rev.message)))
+  end
   if rev.transaction ~= nil and type(rev.transaction) ~= "boolean" then
     bad("'transaction' must be true or false")
   end

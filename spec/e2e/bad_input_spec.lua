@@ -42,6 +42,8 @@ local cases = {
     err = "revision file " .. V .. "down_revision_number%.lua: 'down_revision' must be nil, a string or a list of strings" },
   { "a branch label that is a number", rev = "branch_labels_number.lua",
     err = "revision file " .. V .. "branch_labels_number%.lua: 'branch_labels' must be nil, a string or a list of strings" },
+  { "a message that is not a string", rev = "message_not_string.lua",
+    err = "revision file " .. V .. "message_not_string%.lua: 'message' must be a string, got table" },
   { "transaction that is not a boolean", rev = "transaction_not_boolean.lua",
     err = "revision file " .. V .. "transaction_not_boolean%.lua: 'transaction' must be true or false" },
 
