@@ -8,10 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include "lauxlib.h"
 #include "core.h"
+#include "libpq.h"  /* the PQxxx calls go through the table it loads */
 
 #define CONN_MT "luamig.connection"
 #define RESULT_MT "luamig.result"
@@ -24,7 +23,9 @@ typedef struct {
   int notices;     /* forward server notices to stderr */
 } Conn;
 
-/* The connection a SIGINT/SIGTERM cancels: the one opened last. */
+/* The connection a SIGINT/SIGTERM cancels: the one opened last. It is set
+ * only after libpq is loaded, so the handler calls a pointer already in
+ * the table and never loads anything. */
 static PGcancel *volatile active_cancel = NULL;
 
 void luamig_pg_cancel_active(void) {
@@ -222,9 +223,17 @@ static void notice_processor(void *arg, const char *message) {
   if (c->notices) fprintf(stderr, "luamig: %s", message);
 }
 
-/* connect(conninfo) -> connection | nil, message */
+/* connect(conninfo) -> connection | nil, message; the first call loads
+ * libpq, and a libpq that cannot be loaded is reported like a refused
+ * connection. */
 int pg_connect(lua_State *L) {
   const char *conninfo = luaL_checkstring(L, 1);
+  const char *load_error = luamig_libpq_load();
+  if (load_error != NULL) {
+    lua_pushnil(L);
+    lua_pushstring(L, load_error);
+    return 2;
+  }
   Conn *c = (Conn *)lua_newuserdatauv(L, sizeof(Conn), 0);
   memset(c, 0, sizeof *c);
   luaL_setmetatable(L, CONN_MT);
