@@ -17,16 +17,18 @@ bench_setup() {
 }
 
 # time_ms RUNS PREP CMD...: runs PREP (untimed; ":" for nothing) then CMD,
-# RUNS times; prints the median wall time of CMD in milliseconds.
+# RUNS times; prints the median wall time of CMD in milliseconds. Timed
+# with bash's $EPOCHREALTIME, so no clock process is started inside the
+# measurement.
 time_ms() {
   local runs=$1 prep=$2; shift 2
   local times=() i start end
   for ((i = 0; i < runs; i++)); do
     $prep >/dev/null 2>&1
-    start=$(date +%s%N)
+    start=${EPOCHREALTIME/[.,]/}
     "$@" >/dev/null 2>&1
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000 )))
+    end=${EPOCHREALTIME/[.,]/}
+    times+=($(( end - start )))
   done
   printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p" | awk '{ printf "%.1f", $1 / 1000 }'
 }

@@ -1,50 +1,64 @@
 #!/usr/bin/env bash
-# upgrade head and downgrade base of N one-table revisions (default 1,000):
-# luamig against the floor, the same SQL (luamig's own --sql output: the
-# DDL, the version-table and history statements, BEGIN/COMMIT around each
-# revision) run by `psql -X -f` in one session. Prints medians of 5 and the
-# ratios; also peak RSS of luamig's upgrade.
-#   bash bench/migrate.sh [N]
+# upgrade head and downgrade base of N one-table revisions (default 1,000;
+# a chain, or branchy: side branches and merges): luamig against the
+# floor, the same SQL (luamig's own --sql output: the DDL, the
+# version-table and history statements, and the same transactions) run by
+# `psql -X -f` in one session. Both transaction modes: BEGIN/COMMIT around
+# each revision (the default) and one transaction for the whole run
+# (transaction_per_migration = false). Prints medians of 5 and the ratios;
+# also peak RSS of luamig's upgrade.
+#   bash bench/migrate.sh [N] [chain|branchy]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 . scripts/lib.sh
 . bench/lib.sh
 n=${1:-1000}
+shape=${2:-chain}
 bench_setup
-lua5.4 bench/gen.lua "$work/project" "$n" chain
+lua5.4 bench/gen.lua "$work/project" "$n" "$shape"
 cd "$work/project"
-
-"$luamig" -q upgrade head --sql >"$work/up.sql"
-"$luamig" -q downgrade head:base --sql >"$work/down.sql"
+# the whole-run mode: the same project, one transaction
+sed 's/^return {/return { transaction_per_migration = false,/' luamig.lua >luamig-one-tx.lua
 
 fresh() { "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench"; }
-at_head() { fresh; "${psql[@]}" -d bench -f "$work/up.sql" >/dev/null; }
-alembic_at_head() { fresh; /usr/bin/alembic upgrade head >/dev/null 2>&1; }
 url="host=$PG_DIR port=5432 user=postgres dbname=bench"
 
-# each measured command runs against a database prepared by the step before
-psql_up=$(time_ms 5 fresh "${psql[@]}" -d bench -f "$work/up.sql")
-luamig_up=$(time_ms 5 fresh "$luamig" -q --url "$url" upgrade head)
-psql_down=$(time_ms 5 at_head "${psql[@]}" -d bench -f "$work/down.sql")
-luamig_down=$(time_ms 5 at_head "$luamig" -q --url "$url" downgrade base)
+printf 'migrate benchmark, N=%s one-table revisions (%s), medians of 5\n' "$n" "$shape"
+for mode in per-revision whole-run; do
+  config=luamig.lua
+  [ "$mode" = whole-run ] && config=luamig-one-tx.lua
+  "$luamig" -q -c "$config" upgrade head --sql >"$work/up.sql"
+  "$luamig" -q -c "$config" downgrade heads:base --sql >"$work/down.sql"
+  at_head() { fresh; "${psql[@]}" -d bench -f "$work/up.sql" >/dev/null; }
+  # each measured command runs against a database prepared by the step before
+  psql_up=$(time_ms 5 fresh "${psql[@]}" -d bench -f "$work/up.sql")
+  luamig_up=$(time_ms 5 fresh "$luamig" -q -c "$config" --url "$url" upgrade heads)
+  psql_down=$(time_ms 5 at_head "${psql[@]}" -d bench -f "$work/down.sql")
+  luamig_down=$(time_ms 5 at_head "$luamig" -q -c "$config" --url "$url" downgrade base)
+  printf '  %-13s upgrade heads   psql %8s ms   luamig %8s ms   luamig/psql %s\n' \
+    "$mode" "$psql_up" "$luamig_up" "$(ratio "$luamig_up" "$psql_up")"
+  printf '  %-13s downgrade base  psql %8s ms   luamig %8s ms   luamig/psql %s\n' \
+    "$mode" "$psql_down" "$luamig_down" "$(ratio "$luamig_down" "$psql_down")"
+  if [ "$mode" = per-revision ]; then per_up=$luamig_up; per_down=$luamig_down; fi
+done
 fresh >/dev/null
-rss=$(/usr/bin/time -f %M "$luamig" -q --url "$url" upgrade head 2>&1 >/dev/null | tail -n 1)
+rss=$(/usr/bin/time -f %M "$luamig" -q --url "$url" upgrade heads 2>&1 >/dev/null | tail -n 1)
+printf '  peak RSS of luamig upgrade heads: %s KiB\n' "$rss"
 
-printf 'migrate benchmark, N=%s one-table revisions (chain), medians of 5\n' "$n"
-printf '  upgrade head    psql %8s ms   luamig %8s ms   luamig/psql %s\n' "$psql_up" "$luamig_up" "$(ratio "$luamig_up" "$psql_up")"
-printf '  downgrade base  psql %8s ms   luamig %8s ms   luamig/psql %s\n' "$psql_down" "$luamig_down" "$(ratio "$luamig_down" "$psql_down")"
-printf '  peak RSS of luamig upgrade head: %s KiB\n' "$rss"
-
-# Alembic (Debian's alembic package) on the same work, where installed
-if [ -x /usr/bin/alembic ] && /usr/bin/python3 -c 'import psycopg2' 2>/dev/null; then
+# Alembic (Debian's alembic package) on the same work, transaction per
+# revision, where installed
+alembic_at_head() { fresh; /usr/bin/alembic upgrade heads >/dev/null 2>&1; }
+if [ "$shape" != chain ]; then
+  echo "  alembic: compared on a chain only (bench/alembic_gen.py)"
+elif [ -x /usr/bin/alembic ] && /usr/bin/python3 -c 'import psycopg2' 2>/dev/null; then
   /usr/bin/python3 "$repo/bench/alembic_gen.py" "$work/alembic" "$n" \
     "postgresql+psycopg2://postgres@/bench?host=$PG_DIR&port=5432"
   cd "$work/alembic"
-  alembic_up=$(time_ms 3 fresh /usr/bin/alembic upgrade head)
+  alembic_up=$(time_ms 3 fresh /usr/bin/alembic upgrade heads)
   alembic_down=$(time_ms 3 alembic_at_head /usr/bin/alembic downgrade base)
   printf '  alembic         upgrade %8s ms (luamig/alembic %s)   downgrade %8s ms (luamig/alembic %s)\n' \
-    "$alembic_up" "$(ratio "$luamig_up" "$alembic_up")" "$alembic_down" "$(ratio "$luamig_down" "$alembic_down")"
+    "$alembic_up" "$(ratio "$per_up" "$alembic_up")" "$alembic_down" "$(ratio "$per_down" "$alembic_down")"
   echo "  (alembic: medians of 3)"
 else
   echo "  alembic: not installed (apt-get install alembic python3-psycopg2 to compare)"
