@@ -20,8 +20,8 @@ say "building $bin"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
   -DFUZZ_LUA_DIR="\"$PWD/lua\"" -DFUZZ_DIR="\"$PWD/fuzz\"" -DLUAMIG_VERSION="\"fuzz\"" -Iruntime \
   $(pkg-config --cflags lua5.4 libpq) \
-  fuzz/harness.c runtime/pg.c runtime/libpq.c runtime/copy.c runtime/sys.c runtime/core.c \
-  $(pkg-config --libs lua5.4) -o "$bin"
+  fuzz/harness.c runtime/pg.c runtime/libpq.c runtime/copy.c runtime/sys.c runtime/fingerprint.c runtime/core.c \
+  $(pkg-config --libs lua5.4) -pthread -o "$bin"
 
 # the corpus grows in a scratch copy; the seeds in the repo stay as they are
 work=$(mktemp -d /tmp/luamig-fuzz.XXXXXX)

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,111 +32,42 @@ static int dir_gc(lua_State *L) {
   return 0;
 }
 
-/* Calls visit(ctx, name, st) for each entry of the open directory but . and
- * .., with st NULL unless want_stat (NULL too when the entry vanished). */
-typedef void (*entry_visitor)(lua_State *L, void *ctx, const char *name, const struct stat *st);
-
-static void each_entry(lua_State *L, DIR *d, int want_stat, entry_visitor visit, void *ctx) {
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    struct stat st;
-    int have = want_stat && fstatat(dirfd(d), e->d_name, &st, 0) == 0;
-    visit(L, ctx, e->d_name, have ? &st : NULL);
-  }
-}
-
-/* Opens path into a userdata that closes it when collected, so a Lua error
- * while listing (out of memory) still closes it. Pushes the userdata, or
- * returns NULL with errno set. */
-static DIR **open_dir(lua_State *L, const char *path) {
-  DIR **d = (DIR **)lua_newuserdatauv(L, sizeof(DIR *), 0);
-  *d = NULL;
-  lua_newtable(L);
-  lua_pushcfunction(L, dir_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_setmetatable(L, -2);
-  *d = opendir(path);
-  return *d == NULL ? NULL : d;
-}
-
-static lua_Integer mtime_ns(const struct stat *st) {
-  return (lua_Integer)st->st_mtim.tv_sec * 1000000000 + (lua_Integer)st->st_mtim.tv_nsec;
-}
-
-/* listdir: stack is names, [signatures] */
-struct listing { int with_stat; lua_Integer n; };
-
-static void list_entry(lua_State *L, void *ctx, const char *name, const struct stat *st) {
-  struct listing *l = ctx;
-  lua_pushstring(L, name);
-  lua_rawseti(L, l->with_stat ? -3 : -2, ++l->n);
-  if (!l->with_stat) return;
-  if (st != NULL)
-    lua_pushfstring(L, "%I:%I", (lua_Integer)st->st_size, mtime_ns(st));
-  else
-    lua_pushliteral(L, "?");
-  lua_setfield(L, -2, name);
-}
-
 /* listdir(path [, stat]) -> { names } [, { name = signature }] | nil, message
  * Names without . and ..; with stat, the signature "size:mtime_ns" of each
  * name, so a cache can tell a changed file without opening it. */
 int sys_listdir(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
-  struct listing l = { lua_toboolean(L, 2), 0 };
-  DIR **d = open_dir(L, path);
-  if (d == NULL) return push_errno(L, path);
-  lua_newtable(L);
-  if (l.with_stat) lua_newtable(L);
-  each_entry(L, *d, l.with_stat, list_entry, &l);
+  int with_stat = lua_toboolean(L, 2);
+  DIR **d = (DIR **)lua_newuserdatauv(L, sizeof(DIR *), 0);
+  *d = NULL;
+  lua_newtable(L);  /* metatable closing the handle */
+  lua_pushcfunction(L, dir_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  *d = opendir(path);
+  if (*d == NULL) return push_errno(L, path);
+  lua_newtable(L);                   /* names */
+  if (with_stat) lua_newtable(L);    /* signatures */
+  int names = with_stat ? -2 : -1;
+  lua_Integer n = 0;
+  struct dirent *e;
+  while ((e = readdir(*d)) != NULL) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    lua_pushstring(L, e->d_name);
+    lua_rawseti(L, names - 1, ++n);
+    if (with_stat) {
+      struct stat st;
+      if (fstatat(dirfd(*d), e->d_name, &st, 0) == 0)
+        lua_pushfstring(L, "%I:%I", (lua_Integer)st.st_size,
+                        (lua_Integer)st.st_mtim.tv_sec * 1000000000 + (lua_Integer)st.st_mtim.tv_nsec);
+      else
+        lua_pushliteral(L, "?");
+      lua_setfield(L, -2, e->d_name);
+    }
+  }
   closedir(*d);
   *d = NULL;
-  return l.with_stat ? 2 : 1;
-}
-
-/* fingerprint: an order-free sum of one 128-bit hash per entry */
-struct fingerprint { const char *suffix; size_t suffix_len; lua_Integer n; uint64_t sum, mix; };
-
-static uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-static void fold_entry(lua_State *L, void *ctx, const char *name, const struct stat *st) {
-  (void)L;
-  struct fingerprint *f = ctx;
-  size_t len = strlen(name);
-  if (len < f->suffix_len || memcmp(name + len - f->suffix_len, f->suffix, f->suffix_len) != 0) return;
-  uint64_t h = 14695981039346656037ULL;  /* FNV-1a of the name */
-  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)name[i]) * 1099511628211ULL;
-  h = splitmix64(h ^ (st ? (uint64_t)st->st_size : UINT64_MAX));
-  h = splitmix64(h ^ (st ? (uint64_t)mtime_ns(st) : UINT64_MAX));
-  f->sum += h;
-  f->mix ^= splitmix64(h);
-  f->n++;
-}
-
-/* fingerprint(path, suffix) -> "count:hex" | nil, message
- * Of the names ending in suffix with their sizes and mtimes, in any
- * order: equal fingerprints mean no such file was added, removed or
- * rewritten, which lets a cache of ten thousand files be checked without
- * a Lua string per file. */
-int sys_fingerprint(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
-  struct fingerprint f = { 0 };
-  f.suffix = luaL_checklstring(L, 2, &f.suffix_len);
-  DIR **d = open_dir(L, path);
-  if (d == NULL) return push_errno(L, path);
-  each_entry(L, *d, 1, fold_entry, &f);
-  closedir(*d);
-  *d = NULL;
-  char hex[40];
-  snprintf(hex, sizeof hex, "%016llx%016llx", (unsigned long long)f.sum, (unsigned long long)f.mix);
-  lua_pushfstring(L, "%I:%s", f.n, hex);
-  return 1;
+  return with_stat ? 2 : 1;
 }
 
 /* mkdir(path) -> true | nil, message */

@@ -25,7 +25,7 @@ end
 -- The configuration, every revision file, and the graph over them.
 local function load_project(s)
   local cfg = load_config(s)
-  local map = revmap.new(script.load_all(cfg))
+  local map = script.load_map(cfg)
   return cfg, map
 end
 
@@ -243,9 +243,11 @@ function M.history(s)
   end
   local marked = s.args.indicate_current and current_set
   local opts = { parents = true, branches = true, doc = true, current = marked }
-  for _, node in ipairs(nodes) do
-    s.out(s.args.verbose and display.entry(node, marked) or display.line(node, opts))
+  local lines = {}
+  for i, node in ipairs(nodes) do
+    lines[i] = s.args.verbose and display.entry(node, marked) or display.line(node, opts)
   end
+  if #lines > 0 then s.out(table.concat(lines, "\n")) end  -- one write for 10,000 lines
 end
 
 function M.heads(s)

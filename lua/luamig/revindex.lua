@@ -11,7 +11,8 @@
 --   return { dir = DIR, fingerprint = FP,
 --            revisions = { { path, revision, down_revision, branch_labels,
 --                            depends_on, message }, ... },   -- by file name
---            files = "name\tsignature\tchecksum\n..." }     -- same order
+--            files = "name\tsignature\tchecksum\n...",    -- same order
+--            graph = a revmap snapshot of those revisions, or nil }
 -- Loading that is ten times faster than parsing any text format in Lua;
 -- what only a stale index or a run's history rows need (signatures,
 -- checksums) stays one string, split when asked for. The versions directory
@@ -24,12 +25,10 @@ M.FILE = ".luamig-index"
 
 -- The index of dir as written, or nil without a usable one.
 function M.read(dir)
-  local f = io.open(dir .. "/" .. M.FILE, "rb")
-  if f == nil then return nil end
-  local bytes = f:read("a")
-  f:close()
-  local chunk = load(bytes, "=" .. M.FILE, "b", {})
-  local ok, index = pcall(chunk or error)
+  -- loadfile streams the file: no copy of its megabytes as a string
+  local chunk = loadfile(dir .. "/" .. M.FILE, "b", {})
+  if chunk == nil then return nil end
+  local ok, index = pcall(chunk)
   if not ok or type(index) ~= "table" or type(index.revisions) ~= "table"
     or type(index.files) ~= "string" then
     return nil
@@ -37,14 +36,21 @@ function M.read(dir)
   return index
 end
 
--- The index's files by name: name -> { signature, checksum, rev }, where
--- rev is the index's entry for that file.
-function M.files(index)
-  local by_name, i = {}, 0
+-- The index's entries in file-name order: { name, signature, checksum,
+-- rev }, where rev is the index's revision for that file.
+function M.entries(index)
+  local entries, i = {}, 0
   for name, signature, checksum in index.files:gmatch("([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\n") do
     i = i + 1
-    by_name[name] = { signature = signature, checksum = checksum, rev = index.revisions[i] }
+    entries[i] = { name = name, signature = signature, checksum = checksum, rev = index.revisions[i] }
   end
+  return entries
+end
+
+-- The same entries by file name.
+function M.files(index)
+  local by_name = {}
+  for _, e in ipairs(M.entries(index)) do by_name[e.name] = e end
   return by_name
 end
 
@@ -59,9 +65,11 @@ local function field(key, v)
 end
 
 -- Writes the index of dir, as of fingerprint, for entries { name,
--- signature, rev } in file-name order (rev a revision with its checksum);
--- atomically, and silently not at all where the directory is read-only.
-function M.write(dir, fingerprint, entries)
+-- signature, rev, checksum? } in file-name order (the checksum is the
+-- rev's unless given), with graph (the text of a revmap snapshot of these
+-- revisions) when there is one; atomically, and silently not at all where
+-- the directory is read-only.
+function M.write(dir, fingerprint, entries, graph)
   local revisions, files = {}, {}
   for i, e in ipairs(entries) do
     if e.name:find("[\t\n]") then return end  -- not representable in files
@@ -69,10 +77,10 @@ function M.write(dir, fingerprint, entries)
     revisions[i] = ("{path=%q,revision=%q,%s%s%s%s},"):format(r.path, r.revision,
       field("down_revision", r.down_revision), field("branch_labels", r.branch_labels),
       field("depends_on", r.depends_on), field("message", r.message))
-    files[i] = ("%s\t%s\t%s\n"):format(e.name, e.signature, r.checksum)
+    files[i] = ("%s\t%s\t%s\n"):format(e.name, e.signature, e.checksum or r.checksum)
   end
-  local source = ("return {dir=%q,fingerprint=%q,files=%q,revisions={\n%s\n}}")
-    :format(dir, fingerprint, table.concat(files), table.concat(revisions, "\n"))
+  local source = ("return {dir=%q,fingerprint=%q,files=%q,revisions={\n%s\n},graph=%s}")
+    :format(dir, fingerprint, table.concat(files), table.concat(revisions, "\n"), graph or "nil")
   local chunk = load(source, "=" .. M.FILE, "t", {})
   if chunk == nil then return end
   local tmp = ("%s/%s.%d"):format(dir, M.FILE, math.random(1, 1 << 30))

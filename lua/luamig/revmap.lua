@@ -362,7 +362,7 @@ function Map:_link(any_deps)
       if #declared == 0 then real_bases[#real_bases + 1] = id end
     end
     if #declared == 0 then
-      n._norm_down = downs
+      n._norm_down = n._norm_down or downs
       if any_deps then
         for j = 1, n_downs do append(nodes[downs[j]], "_norm_next", n) end
       end
@@ -539,7 +539,7 @@ function M.new(revisions)
     for i, n in ipairs(list) do n._idx = i end
     table.sort(labelled, by_map_order)
   end
-  local self = setmetatable({ _nodes = by_id, _order = list, _labels = {},
+  local self = setmetatable({ _nodes = by_id, _order = list, _labels = {}, _revisions = revisions,
     _anc_cache = setmetatable({}, { __mode = "k" }) }, Map)
   self:_map_branch_labels(labelled)
   local n_parents, with_deps = self:_link(any_deps)
@@ -551,6 +551,129 @@ function M.new(revisions)
   self:_normalize_depends_on(with_deps)
   self:_add_branches(labelled)
   return self
+end
+
+---------------------------------------------------------------------------
+-- Snapshots: the built map as data, so that a cache (the revision index)
+-- can keep it beside the revisions it was built from and a later run can
+-- skip building it. Building is most of the time of `heads` or `history`
+-- over ten thousand revisions; restoring is a table per node and its lists.
+---------------------------------------------------------------------------
+
+-- Changes whenever the fields of a node or of the map change meaning.
+M.SNAPSHOT_VERSION = 2
+
+local function quoted_list(list)
+  local parts = {}
+  for i, x in ipairs(list) do parts[i] = ("%q"):format(x) end
+  return "{" .. table.concat(parts, ",") .. "}"
+end
+
+local function id_list(nodes)
+  local parts = {}
+  for i, n in ipairs(nodes) do parts[i] = ("%q"):format(n.revision) end
+  return "{" .. table.concat(parts, ",") .. "}"
+end
+
+-- the fields of a node as constructor text; every field restore sets is
+-- named (false where restore computes it), so each table is sized once;
+-- source and path come from the revisions restore is given
+local function node_text(n, has_deps)
+  local out = { ("revision=%q,message=%s,path=false,_idx=%d,_topo=%d,source=false"):format(
+    n.revision, n.message and ("%q"):format(n.message) or "nil", n._idx, n._topo) }
+  local function list(key, v, default)
+    if v == default then out[#out + 1] = key .. "=false"
+    else out[#out + 1] = key .. "=" .. quoted_list(v) end
+  end
+  list("down_revisions", n.down_revisions, EMPTY)
+  list("children", n.children, EMPTY)
+  list("dependents", has_deps and n.dependents or EMPTY, EMPTY)
+  list("_all_down", n._all_down, n.down_revisions)
+  list("_norm_down", n._norm_down, n.down_revisions)
+  if n._norm_next == EMPTY then out[#out + 1] = "_norm_next=false"
+  else out[#out + 1] = "_norm_next=" .. id_list(n._norm_next) end
+  for _, key in ipairs { "own_branch_labels", "declared_depends_on", "depends_on", "branch_labels" } do
+    local v = rawget(n, key)
+    if v ~= nil then out[#out + 1] = key .. "=" .. quoted_list(v) end
+  end
+  if rawget(n, "_label_set") ~= nil then
+    local labels = {}
+    for l in pairs(n._label_set) do labels[#labels + 1] = l end
+    table.sort(labels)
+    out[#out + 1] = "_label_set=" .. quoted_list(labels)
+  end
+  for _, flag in ipairs { "is_head", "is_base", "is_branch_point", "is_merge_point" } do
+    if rawget(n, flag) then out[#out + 1] = flag .. "=true" end
+  end
+  return "{" .. table.concat(out, ",") .. "}"
+end
+
+--- The map as the text of a Lua table constructor, for restore().
+function Map:snapshot()
+  local position, sources, identity = {}, {}, true
+  for k, src in ipairs(self._revisions) do position[src] = k end
+  for i, n in ipairs(self._order) do
+    sources[i] = position[n.source]
+    if sources[i] ~= i then identity = false end
+  end
+  local labels = {}
+  for label, n in pairs(self._labels) do labels[#labels + 1] = ("[%q]=%q"):format(label, n.revision) end
+  table.sort(labels)
+  local nodes = {}
+  for i, n in ipairs(self._order) do nodes[i] = node_text(n, self._has_deps) end
+  -- a graph whose history cannot be walked keeps failing when it is asked for
+  local ok, full = pcall(self._full_history, self)
+  local history = {}
+  for i, n in ipairs(ok and full or {}) do history[i] = n._idx end
+  return ("{version=%d,acyclic=%s,has_deps=%s,heads=%s,real_heads=%s,bases=%s,real_bases=%s,labels={%s},sources=%s,history=%s,nodes={\n%s\n}}")
+    :format(M.SNAPSHOT_VERSION, tostring(self._acyclic), tostring(self._has_deps == true),
+      quoted_list(self._heads), quoted_list(self._real_heads), quoted_list(self._bases),
+      quoted_list(self._real_bases), table.concat(labels, ","),
+      identity and "false" or ("{" .. table.concat(sources, ",") .. "}"),
+      ok and ("{" .. table.concat(history, ",") .. "}") or "false", table.concat(nodes, ",\n"))
+end
+
+--- The map a snapshot describes, over the same revisions (in the same
+--- order) it was taken from; nil when the snapshot does not fit them.
+function M.restore(snap, revisions)
+  if type(snap) ~= "table" or snap.version ~= M.SNAPSHOT_VERSION or type(snap.nodes) ~= "table"
+    or #snap.nodes ~= #revisions then
+    return nil
+  end
+  local list, by_id, sources, has_deps = snap.nodes, {}, snap.sources, snap.has_deps
+  for i = 1, #list do
+    local n = setmetatable(list[i], Node)
+    local src = revisions[sources and sources[i] or i]
+    if src == nil or src.revision ~= n.revision then return nil end
+    n.source, n.path = src, src.path  -- the path as the files are reached now
+    local downs = n.down_revisions or EMPTY
+    local children = n.children or EMPTY
+    n.down_revisions, n.children = downs, children
+    n.dependents = has_deps and (n.dependents or EMPTY) or children
+    n._all_down = n._all_down or downs
+    n._norm_down = n._norm_down or downs
+    local labels = rawget(n, "_label_set")
+    if labels then n._label_set = set_of(labels) end
+    by_id[n.revision] = n
+  end
+  for i = 1, #list do
+    local n = list[i]
+    local next_ids = n._norm_next
+    if next_ids then
+      for j, id in ipairs(next_ids) do next_ids[j] = by_id[id] end
+    else
+      n._norm_next = EMPTY
+    end
+  end
+  local labels = {}
+  for label, id in pairs(snap.labels) do labels[label] = by_id[id] end
+  local history = snap.history or nil
+  for i = 1, history and #history or 0 do history[i] = list[history[i]] end
+  return setmetatable({ _nodes = by_id, _order = list, _labels = labels, _revisions = revisions,
+    _history = history,
+    _acyclic = snap.acyclic, _has_deps = has_deps or nil,
+    _heads = snap.heads, _real_heads = snap.real_heads, _bases = snap.bases, _real_bases = snap.real_bases,
+    _anc_cache = setmetatable({}, { __mode = "k" }) }, Map)
 end
 
 ---------------------------------------------------------------------------
@@ -1387,8 +1510,20 @@ local function walk_revisions(self, base, head)
   return self:_topological_sort(needs, targets, down_closed and self._acyclic)
 end
 
+-- The whole history (base:heads), computed once per map: history and
+-- status list it, and a snapshot keeps it.
+function Map:_full_history()
+  local all = self._history
+  if not all then
+    all = guarded({ start = "base", end_ = "heads" }, walk_revisions, self, "base", "heads")
+    self._history = all
+  end
+  return all
+end
+
 --- Nodes newest first, as `alembic history -r RANGE` lists them.
 function Map:history(range, current_heads)
+  if range == nil then return copy(self:_full_history()) end
   local current = check_current(current_heads)
   local base, head
   if range ~= nil then

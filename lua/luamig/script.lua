@@ -3,6 +3,7 @@
 local core = require("luamig.core")
 local config = require("luamig.config")
 local revindex = require("luamig.revindex")
+local revmap = require("luamig.revmap")
 
 local M = {}
 
@@ -71,9 +72,11 @@ local function indexed(index)
   end }
 end
 
--- The revisions of one directory, sorted by file name: the index's
--- whole while the directory's fingerprint matches it, else each file
--- through the index by its signature, and a new index.
+-- The revisions of one directory, sorted by file name, appended to
+-- revisions: the index's whole while the directory's fingerprint matches
+-- it, else each file through the index by its signature. Returns the
+-- index's snapshot of the map (when it was used whole), and a function
+-- writing a new index with a given snapshot.
 local function load_dir(dir, revisions)
   local fingerprint, err = core.fingerprint(dir, ".lua")
   if fingerprint == nil then error(("cannot read versions directory %s"):format(err), 0) end
@@ -85,7 +88,9 @@ local function load_dir(dir, revisions)
       if moved then rev.path = dir .. "/" .. rev.path:sub(moved) end
       revisions[n + i] = setmetatable(rev, meta)
     end
-    return
+    return index.graph, function(graph)
+      revindex.write(dir, fingerprint, revindex.entries(index), graph)
+    end
   end
   local names, signatures = core.listdir(dir, true)
   if names == nil then error(("cannot read versions directory %s"):format(signatures), 0) end
@@ -96,7 +101,7 @@ local function load_dir(dir, revisions)
       local e, was, path = { name = name, signature = signatures[name] }, known[name], dir .. "/" .. name
       if was and was.signature == e.signature and was.rev then
         was.rev.path = path
-        e.rev = setmetatable(was.rev, meta)
+        e.rev, e.checksum = setmetatable(was.rev, meta), was.checksum
       else
         e.rev = M.load_revision(path)
       end
@@ -104,7 +109,9 @@ local function load_dir(dir, revisions)
       revisions[#revisions + 1] = e.rev
     end
   end
-  revindex.write(dir, fingerprint, order)
+  local function write(graph) revindex.write(dir, fingerprint, order, graph) end
+  write(nil)  -- before the map is built, which may fail: the files stay known
+  return nil, write
 end
 
 -- All revisions of the configured version directories.
@@ -112,6 +119,21 @@ function M.load_all(cfg)
   local revisions = {}
   for _, dir in ipairs(cfg.version_dirs) do load_dir(dir, revisions) end
   return revisions
+end
+
+-- The revision map of the configured version directories. With a single
+-- directory, its index also keeps a snapshot of the map, restored instead
+-- of built while the index is valid (building is most of the time of
+-- `heads` or `history` over thousands of revisions).
+function M.load_map(cfg)
+  local dirs, revisions = cfg.version_dirs, {}
+  if #dirs ~= 1 then return revmap.new(M.load_all(cfg)) end
+  local snapshot, write = load_dir(dirs[1], revisions)
+  local map = snapshot and revmap.restore(snapshot, revisions)
+  if map then return map end
+  map = revmap.new(revisions)
+  write(map:snapshot())
+  return map
 end
 
 ------------------------------------------------------------------ writing

@@ -1,0 +1,134 @@
+-- Unit specs of revmap snapshots: the revision index keeps a built map as
+-- data (Map:snapshot) and later runs restore it (revmap.restore) instead
+-- of building it. A restored map must answer every question exactly as
+-- the map it was taken from.
+
+local revmap = require("luamig.revmap")
+
+-- graph{ {"a"}, {"b", "a"}, {"c", "a", labels = "x"}, {"d", {"b", "c"}} }
+local function revisions(spec)
+  local out = {}
+  for i, r in ipairs(spec) do
+    out[i] = { revision = r[1], down_revision = r[2], branch_labels = r.labels, depends_on = r.deps,
+      message = r.message or ("revision " .. r[1]), path = "versions/" .. r[1] .. ".lua" }
+  end
+  return out
+end
+
+local function ids(nodes)
+  local out = {}
+  for i, n in ipairs(nodes) do out[i] = n.revision end
+  return out
+end
+
+local function copy(list) return table.move(list, 1, #list, 1, {}) end
+
+-- the snapshot written out and read back, as the index does
+local function round_trip(map, revs)
+  local data = assert(load("return " .. map:snapshot(), "=snapshot", "t", {}))()
+  return revmap.restore(data, revs)
+end
+
+local function steps_text(steps)
+  local out = {}
+  for i, s in ipairs(steps) do
+    local ops = {}
+    for j, op in ipairs(s.version_ops) do
+      ops[j] = table.concat({ op.op, op.from or op.id, op.to or "" }, ":")
+    end
+    out[i] = s.node.revision .. " " .. s.direction .. " " .. table.concat(ops, ";")
+  end
+  return out
+end
+
+local function attempt(fn, ...)
+  local ok, result = pcall(fn, ...)
+  return ok and result or ("error: " .. tostring(result))
+end
+
+-- everything a command can ask of a map, as plain data
+local function answers(map, revs)
+  local out = {
+    heads = map:heads(), bases = map:bases(), branch_points = ids(map:branch_points()),
+    history = ids(map:history(nil, {})), revisions = ids(map:revisions()),
+    up = attempt(function() return steps_text(map:upgrade_steps({}, "heads")) end),
+    down = attempt(function() return steps_text(map:downgrade_steps(map:heads(), "base")) end),
+    nodes = {}, resolved = {},
+  }
+  for i, n in ipairs(map:revisions()) do
+    out.nodes[i] = {
+      revision = n.revision, down_revisions = copy(n.down_revisions), children = copy(n.children),
+      branch_labels = copy(n.branch_labels), depends_on = copy(n.depends_on),
+      is_head = n.is_head, is_base = n.is_base, is_branch_point = n.is_branch_point,
+      is_merge_point = n.is_merge_point, message = n.message, path = n.path,
+      source = n.source == nil and "none" or (n.source == revs[i] and "same" or n.source.revision),
+      applied = attempt(function()
+        local set, list = map:applied({ n.revision }), {}
+        for id in pairs(set) do list[#list + 1] = id end
+        table.sort(list)
+        return list
+      end),
+      up_to = attempt(function() return steps_text(map:upgrade_steps({}, n.revision)) end),
+      down_to = attempt(function() return steps_text(map:downgrade_steps(map:heads(), n.revision)) end),
+    }
+    for _, label in ipairs(n.branch_labels) do
+      out.resolved[label .. "@head"] = attempt(map.resolve, map, label .. "@head", {})
+    end
+    out.resolved[n.revision:sub(1, 3)] = attempt(map.resolve, map, n.revision:sub(1, 3), {})
+  end
+  return out
+end
+
+local graphs = {
+  ["a chain"] = { { "aaa1" }, { "bbb2", "aaa1" }, { "ccc3", "bbb2" } },
+  ["a diamond with a labelled side"] = { { "aaa1" }, { "bbb2", "aaa1", labels = "feature" },
+    { "ccc3", "aaa1" }, { "ddd4", { "bbb2", "ccc3" } } },
+  ["two unmerged heads"] = { { "aaa1" }, { "bbb2", "aaa1" }, { "ccc3", "aaa1", labels = { "x", "y" } } },
+  ["two independent bases"] = { { "aaa1", labels = "one" }, { "bbb2", labels = "two" }, { "ccc3", "aaa1" } },
+  ["depends_on across branches"] = { { "aaa1", labels = "auth" }, { "bbb2", labels = "billing" },
+    { "ccc3", "bbb2", deps = "aaa1" }, { "ddd4", "aaa1" }, { "eee5", "ccc3", deps = { "auth" } } },
+  ["a merge of three heads"] = { { "aaa1" }, { "bbb2", "aaa1" }, { "ccc3", "aaa1" }, { "ddd4", "aaa1" },
+    { "eee5", { "bbb2", "ccc3", "ddd4" } } },
+  ["files listed out of id order"] = { { "ccc3", "aaa1" }, { "aaa1" }, { "bbb2", "ccc3" } },
+}
+
+describe("a revmap snapshot", function()
+  for name, spec in pairs(graphs) do
+    it("restores " .. name .. " to a map that answers as the built one", function()
+      local revs = revisions(spec)
+      local built = revmap.new(revs)
+      local restored = round_trip(built, revs)
+      assert.is_not_nil(restored)
+      assert.same(answers(built, revs), answers(restored, revs))
+    end)
+  end
+
+  it("keeps each node's revision table as its source", function()
+    local revs = revisions(graphs["files listed out of id order"])
+    local restored = round_trip(revmap.new(revs), revs)
+    for _, n in ipairs(restored:revisions()) do
+      assert.equal(n.revision, n.source.revision)
+      assert.equal(n.path, n.source.path)
+    end
+  end)
+
+  it("takes each node's path from the revisions it is given (the files reached another way)", function()
+    local revs = revisions(graphs["a chain"])
+    local map = revmap.new(revs)
+    for _, r in ipairs(revs) do r.path = "/elsewhere/" .. r.path end
+    local restored = round_trip(map, revs)
+    assert.equal("/elsewhere/versions/aaa1.lua", restored:get("aaa1").path)
+  end)
+
+  it("is refused for other revisions, or from another version of revmap", function()
+    local revs = revisions(graphs["a chain"])
+    local text = revmap.new(revs):snapshot()
+    local function data() return load("return " .. text, "=snapshot", "t", {})() end
+    assert.is_nil(revmap.restore(data(), revisions({ { "aaa1" }, { "bbb2", "aaa1" } })))
+    assert.is_nil(revmap.restore(data(), revisions({ { "aaa1" }, { "bbb2", "aaa1" }, { "zzz9", "bbb2" } })))
+    local old = data()
+    old.version = revmap.SNAPSHOT_VERSION - 1
+    assert.is_nil(revmap.restore(old, revs))
+    assert.is_nil(revmap.restore("not a snapshot", revs))
+  end)
+end)
