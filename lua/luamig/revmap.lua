@@ -362,7 +362,7 @@ function Map:_link(any_deps)
       if #declared == 0 then real_bases[#real_bases + 1] = id end
     end
     if #declared == 0 then
-      n._norm_down = n._norm_down or downs
+      n._norm_down = downs
       if any_deps then
         for j = 1, n_downs do append(nodes[downs[j]], "_norm_next", n) end
       end
