@@ -9,16 +9,20 @@
 --
 -- It is stored as Lua bytecode of
 --   return { dir = DIR, fingerprint = FP,
+--            files = "name\tsignature\tchecksum\n...",    -- by file name
+--            graph = a revmap snapshot of those revisions }
+-- or, for a project of several versions directories (whose map spans
+-- them), with the revisions themselves instead of a graph:
 --            revisions = { { path, revision, down_revision, branch_labels,
---                            depends_on, message }, ... },   -- by file name
---            files = "name\tsignature\tchecksum\n...",    -- same order
---            graph = a revmap snapshot of those revisions, or nil }
+--                            depends_on, message }, ... }    -- same order
 -- Loading that is ten times faster than parsing any text format in Lua;
 -- what only a stale index or a run's history rows need (signatures,
 -- checksums) stays one string, split when asked for. The versions directory
 -- already runs as code (the revisions), so the index trusts nothing that
 -- the revisions do not; a truncated or foreign index fails to load and is
 -- rebuilt.
+local revmap = require("luamig.revmap")
+
 local M = {}
 
 M.FILE = ".luamig-index"
@@ -29,11 +33,20 @@ function M.read(dir)
   local chunk = loadfile(dir .. "/" .. M.FILE, "b", {})
   if chunk == nil then return nil end
   local ok, index = pcall(chunk)
-  if not ok or type(index) ~= "table" or type(index.revisions) ~= "table"
-    or type(index.files) ~= "string" then
-    return nil
+  if not ok or type(index) ~= "table" or type(index.files) ~= "string" then return nil end
+  local graph = index.graph
+  if type(index.revisions) ~= "table"
+    and not (type(graph) == "table" and graph.version == revmap.SNAPSHOT_VERSION) then
+    return nil  -- written by another version of luamig
   end
   return index
+end
+
+-- The index's revisions in file-name order (from its graph: made anew,
+-- once per index).
+function M.revisions(index)
+  if index.revisions == nil then index.revisions = revmap.snapshot_revisions(index.graph) end
+  return index.revisions
 end
 
 -- The index's entries in file-name order: { name, signature, checksum,
@@ -42,7 +55,7 @@ function M.entries(index)
   local entries, i = {}, 0
   for name, signature, checksum in index.files:gmatch("([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\n") do
     i = i + 1
-    entries[i] = { name = name, signature = signature, checksum = checksum, rev = index.revisions[i] }
+    entries[i] = { name = name, signature = signature, checksum = checksum, rev = M.revisions(index)[i] }
   end
   return entries
 end
@@ -66,21 +79,24 @@ end
 
 -- Writes the index of dir, as of fingerprint, for entries { name,
 -- signature, rev, checksum? } in file-name order (the checksum is the
--- rev's unless given), with graph (the text of a revmap snapshot of these
--- revisions) when there is one; atomically, and silently not at all where
--- the directory is read-only.
+-- rev's unless given): with graph (the text of a revmap snapshot of these
+-- revisions) when there is one, else with the revisions; atomically, and
+-- silently not at all where the directory is read-only.
 function M.write(dir, fingerprint, entries, graph)
   local revisions, files = {}, {}
   for i, e in ipairs(entries) do
     if e.name:find("[\t\n]") then return end  -- not representable in files
     local r = e.rev
-    revisions[i] = ("{path=%q,revision=%q,%s%s%s%s},"):format(r.path, r.revision,
-      field("down_revision", r.down_revision), field("branch_labels", r.branch_labels),
-      field("depends_on", r.depends_on), field("message", r.message))
+    if not graph then
+      revisions[i] = ("{path=%q,revision=%q,%s%s%s%s},"):format(r.path, r.revision,
+        field("down_revision", r.down_revision), field("branch_labels", r.branch_labels),
+        field("depends_on", r.depends_on), field("message", r.message))
+    end
     files[i] = ("%s\t%s\t%s\n"):format(e.name, e.signature, e.checksum or r.checksum)
   end
-  local source = ("return {dir=%q,fingerprint=%q,files=%q,revisions={\n%s\n},graph=%s}")
-    :format(dir, fingerprint, table.concat(files), table.concat(revisions, "\n"), graph or "nil")
+  local contents = graph and "graph=" .. graph or "revisions={\n" .. table.concat(revisions, "\n") .. "\n}"
+  local source = ("return {dir=%q,fingerprint=%q,files=%q,%s}")
+    :format(dir, fingerprint, table.concat(files), contents)
   local chunk = load(source, "=" .. M.FILE, "t", {})
   if chunk == nil then return end
   local tmp = ("%s/%s.%d"):format(dir, M.FILE, math.random(1, 1 << 30))

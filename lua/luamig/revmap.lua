@@ -53,6 +53,8 @@ local function to_list(v)
   return out
 end
 
+local function copy(list) return table.move(list, 1, #list, 1, {}) end
+
 local function set_of(list)
   local s = {}
   for _, x in ipairs(list) do s[x] = true end
@@ -561,7 +563,7 @@ end
 ---------------------------------------------------------------------------
 
 -- Changes whenever the fields of a node or of the map change meaning.
-M.SNAPSHOT_VERSION = 2
+M.SNAPSHOT_VERSION = 3
 
 local function quoted_list(list)
   local parts = {}
@@ -576,11 +578,11 @@ local function id_list(nodes)
 end
 
 -- the fields of a node as constructor text; every field restore sets is
--- named (false where restore computes it), so each table is sized once;
--- source and path come from the revisions restore is given
+-- named (false where restore computes it), so each table is sized once
 local function node_text(n, has_deps)
-  local out = { ("revision=%q,message=%s,path=false,_idx=%d,_topo=%d,source=false"):format(
-    n.revision, n.message and ("%q"):format(n.message) or "nil", n._idx, n._topo) }
+  local out = { ("revision=%q,message=%s,path=%s,_idx=%d,_topo=%d,source=false"):format(
+    n.revision, n.message and ("%q"):format(n.message) or "nil",
+    n.path and ("%q"):format(n.path) or "nil", n._idx, n._topo) }
   local function list(key, v, default)
     if v == default then out[#out + 1] = key .. "=false"
     else out[#out + 1] = key .. "=" .. quoted_list(v) end
@@ -608,8 +610,10 @@ local function node_text(n, has_deps)
   return "{" .. table.concat(out, ",") .. "}"
 end
 
---- The map as the text of a Lua table constructor, for restore().
+--- The map as the text of a Lua table constructor, for restore(); of a
+--- map built by new().
 function Map:snapshot()
+  assert(self._revisions, "revmap: snapshot of a map not built by new()")
   local position, sources, identity = {}, {}, true
   for k, src in ipairs(self._revisions) do position[src] = k end
   for i, n in ipairs(self._order) do
@@ -633,19 +637,19 @@ function Map:snapshot()
       ok and ("{" .. table.concat(history, ",") .. "}") or "false", table.concat(nodes, ",\n"))
 end
 
---- The map a snapshot describes, over the same revisions (in the same
---- order) it was taken from; nil when the snapshot does not fit them.
-function M.restore(snap, revisions)
-  if type(snap) ~= "table" or snap.version ~= M.SNAPSHOT_VERSION or type(snap.nodes) ~= "table"
-    or #snap.nodes ~= #revisions then
+--- The map a snapshot describes. source_at(k) gives the k-th of the
+--- revisions it was taken from, when a node's is first asked for
+--- (Map:source): a command reading only the graph makes no table per
+--- revision file. rebase(path), when given, says where each file is
+--- reached now. Nil when the data is not a snapshot of this version.
+function M.restore(snap, source_at, rebase)
+  if type(snap) ~= "table" or snap.version ~= M.SNAPSHOT_VERSION or type(snap.nodes) ~= "table" then
     return nil
   end
-  local list, by_id, sources, has_deps = snap.nodes, {}, snap.sources, snap.has_deps
+  local list, by_id, positions, has_deps = snap.nodes, {}, snap.sources or nil, snap.has_deps
   for i = 1, #list do
     local n = setmetatable(list[i], Node)
-    local src = revisions[sources and sources[i] or i]
-    if src == nil or src.revision ~= n.revision then return nil end
-    n.source, n.path = src, src.path  -- the path as the files are reached now
+    if rebase then n.path = rebase(n.path) end
     local downs = n.down_revisions or EMPTY
     local children = n.children or EMPTY
     n.down_revisions, n.children = downs, children
@@ -669,11 +673,45 @@ function M.restore(snap, revisions)
   for label, id in pairs(snap.labels) do labels[label] = by_id[id] end
   local history = snap.history or nil
   for i = 1, history and #history or 0 do history[i] = list[history[i]] end
-  return setmetatable({ _nodes = by_id, _order = list, _labels = labels, _revisions = revisions,
-    _history = history,
+  return setmetatable({ _nodes = by_id, _order = list, _labels = labels,
+    _source_at = source_at, _source_positions = positions, _history = history,
     _acyclic = snap.acyclic, _has_deps = has_deps or nil,
     _heads = snap.heads, _real_heads = snap.real_heads, _bases = snap.bases, _real_bases = snap.real_bases,
     _anc_cache = setmetatable({}, { __mode = "k" }) }, Map)
+end
+
+--- The revision table behind a node (what its file returned): upgrade,
+--- downgrade, transaction, checksum.
+function Map:source(node)
+  local src = node.source
+  if not src then
+    local positions = self._source_positions
+    src = self._source_at(positions and positions[node._idx] or node._idx)
+    node.source = src
+  end
+  return src
+end
+
+-- a list field of a snapshot node, as a revision file would give it
+local function declared(v)
+  if not v or #v == 0 then return nil end
+  if #v == 1 then return v[1] end
+  return copy(v)
+end
+
+--- The graph fields of the revisions a snapshot was taken from, in their
+--- order: { revision, down_revision, branch_labels, depends_on, message,
+--- path } each (a restored snapshot too).
+function M.snapshot_revisions(snap)
+  local out, positions = {}, snap.sources or nil
+  for i, n in ipairs(snap.nodes) do
+    out[positions and positions[i] or i] = {
+      revision = n.revision, down_revision = declared(n.down_revisions),
+      branch_labels = declared(rawget(n, "own_branch_labels")),
+      depends_on = declared(rawget(n, "declared_depends_on")),
+      message = n.message, path = n.path }
+  end
+  return out
 end
 
 ---------------------------------------------------------------------------
@@ -1388,13 +1426,13 @@ function Map:_apply_downgrade(rows, node)
   end
 end
 
-local function copy(list) return table.move(list, 1, #list, 1, {}) end
 
-local function make_step(node, up, ops)
+local function make_step(node, source, up, ops)
   local from, to
   if up then from, to = copy(node.down_revisions), { node.revision }
   else from, to = { node.revision }, copy(node.down_revisions) end
-  return { node = node, direction = up and "up" or "down", from = from, to = to, version_ops = ops }
+  return { node = node, source = source, direction = up and "up" or "down", from = from, to = to,
+    version_ops = ops }
 end
 
 -- turn an ordered list of nodes into steps, simulating the version table
@@ -1407,7 +1445,7 @@ function Map:_steps(current, order, up)
     if up then self:_apply_upgrade(rows, node) else self:_apply_downgrade(rows, node) end
     local after = #ops
     local step_ops = after == before + 1 and { ops[after] } or table.move(ops, before + 1, after, 1, {})
-    steps[i] = make_step(node, up, step_ops)
+    steps[i] = make_step(node, self:source(node), up, step_ops)
   end
   return steps
 end

@@ -16,9 +16,10 @@ local function direction_name(step)
   return step.direction == "down" and "downgrade" or "upgrade"
 end
 
--- The revision file's table behind a graph node.
-local function source_of(node)
-  return node.source or node
+-- The revision file's table behind a step (its revmap step carries it;
+-- a step made by hand may give the node only).
+local function source_of(step)
+  return step.source or step.node
 end
 
 ------------------------------------------------------------- connecting
@@ -285,7 +286,7 @@ function Migrator:record_statements(step, direction, seconds)
   if node.revision ~= nil then
     local history, history_schema = self:history_table()
     stmts[#stmts + 1] = { ddl.history_insert(history, history_schema, {
-      node.revision, direction, seconds * 1000, source_of(node).checksum, node.message, n = 5 }) }
+      node.revision, direction, seconds * 1000, source_of(step).checksum, node.message, n = 5 }) }
   end
   return stmts
 end
@@ -306,7 +307,7 @@ function Migrator:drift(map, applied)
   local changed = {}
   for _, row in ipairs(self.conn:exec(ddl.latest_history_query(self:history_table()))) do
     local node = applied[row.revision] and map:get(row.revision)
-    local checksum = node and source_of(node).checksum
+    local checksum = node and map:source(node).checksum
     if checksum and row.direction == "upgrade" and row.checksum and row.checksum ~= checksum then
       changed[#changed + 1] = { revision = row.revision, path = node.path }
     end
@@ -355,7 +356,7 @@ end
 function Migrator:call_revision(step)
   local node = step.node
   local direction = direction_name(step)
-  local fn = source_of(node)[direction]
+  local fn = source_of(step)[direction]
   local line
   luamig.set_context({ x = self.cfg.x or {}, revision = node.revision, direction = direction,
                        db = self.db, offline = self.target.offline == true })
@@ -398,7 +399,7 @@ function Migrator:run(steps)
   local per_step = self.cfg.transaction_per_migration ~= false
   local target = self.target
   local function run_step(step)
-    local transactional = source_of(step.node).transaction ~= false
+    local transactional = source_of(step).transaction ~= false
     local started = core.clock()
     if not transactional and target.transaction_open then self:commit() end
     if transactional and not target.transaction_open then self:begin() end

@@ -72,25 +72,39 @@ local function indexed(index)
   end }
 end
 
--- The revisions of one directory, sorted by file name, appended to
--- revisions: the index's whole while the directory's fingerprint matches
--- it, else each file through the index by its signature. Returns the
--- index's snapshot of the map (when it was used whole), and a function
--- writing a new index with a given snapshot.
-local function load_dir(dir, revisions)
+-- The revisions of one directory, sorted by file name: from its index
+-- while the directory's fingerprint matches it (unless opts.reread), else
+-- each file through the index by its signature. With opts.graph and an
+-- index that keeps a snapshot of the map, returns that snapshot, a
+-- function giving the revision at a position (made when first asked for)
+-- and one saying where a file written in the snapshot is reached now;
+-- otherwise appends the revisions to `revisions`. Last, returns a function
+-- that writes a new index with a given snapshot.
+local function load_dir(dir, revisions, opts)
   local fingerprint, err = core.fingerprint(dir, ".lua")
   if fingerprint == nil then error(("cannot read versions directory %s"):format(err), 0) end
-  local index = revindex.read(dir)
+  local index = not opts.reread and revindex.read(dir)
   if index and index.fingerprint == fingerprint then
-    local meta, n = indexed(index), #revisions
+    local meta = indexed(index)
     local moved = index.dir ~= dir and #index.dir + 2  -- the same files, reached another way
-    for i, rev in ipairs(index.revisions) do
-      if moved then rev.path = dir .. "/" .. rev.path:sub(moved) end
-      revisions[n + i] = setmetatable(rev, meta)
+    local function rebase(path) return moved and dir .. "/" .. path:sub(moved) or path end
+    local function write(graph) revindex.write(dir, fingerprint, revindex.entries(index), graph) end
+    if opts.graph and index.graph then
+      local sources
+      local function source_at(k)
+        if not sources then  -- from the restored snapshot: its paths are rebased
+          sources = revindex.revisions(index)
+          for _, rev in ipairs(sources) do setmetatable(rev, meta) end
+        end
+        return sources[k]
+      end
+      return index.graph, source_at, moved and rebase, write
     end
-    return index.graph, function(graph)
-      revindex.write(dir, fingerprint, revindex.entries(index), graph)
+    for _, rev in ipairs(revindex.revisions(index)) do
+      rev.path = rebase(rev.path)
+      revisions[#revisions + 1] = setmetatable(rev, meta)
     end
+    return nil, nil, nil, write
   end
   local names, signatures = core.listdir(dir, true)
   if names == nil then error(("cannot read versions directory %s"):format(signatures), 0) end
@@ -111,27 +125,32 @@ local function load_dir(dir, revisions)
   end
   local function write(graph) revindex.write(dir, fingerprint, order, graph) end
   write(nil)  -- before the map is built, which may fail: the files stay known
-  return nil, write
+  return nil, nil, nil, write
 end
 
 -- All revisions of the configured version directories.
 function M.load_all(cfg)
   local revisions = {}
-  for _, dir in ipairs(cfg.version_dirs) do load_dir(dir, revisions) end
+  for _, dir in ipairs(cfg.version_dirs) do load_dir(dir, revisions, {}) end
   return revisions
 end
 
 -- The revision map of the configured version directories. With a single
--- directory, its index also keeps a snapshot of the map, restored instead
--- of built while the index is valid (building is most of the time of
--- `heads` or `history` over thousands of revisions).
+-- directory, its index keeps a snapshot of the map, restored instead of
+-- built while the index is valid: building is most of the time of `heads`
+-- or `history` over thousands of revisions, and a restored map makes a
+-- revision's table only when a command runs it.
 function M.load_map(cfg)
   local dirs, revisions = cfg.version_dirs, {}
   if #dirs ~= 1 then return revmap.new(M.load_all(cfg)) end
-  local snapshot, write = load_dir(dirs[1], revisions)
-  local map = snapshot and revmap.restore(snapshot, revisions)
-  if map then return map end
-  map = revmap.new(revisions)
+  local graph, source_at, rebase, write = load_dir(dirs[1], revisions, { graph = true })
+  if graph then
+    local map = revmap.restore(graph, source_at, rebase)
+    if map then return map end
+    -- an index that loads but does not restore: read the files again
+    write = select(4, load_dir(dirs[1], revisions, { reread = true }))
+  end
+  local map = revmap.new(revisions)
   write(map:snapshot())
   return map
 end

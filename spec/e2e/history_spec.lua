@@ -95,6 +95,13 @@ describe("a revision file edited after it was applied", function()
     assert.matches(warning, err)
   end)
 
+  it("makes status warn also after another command has indexed the edited file", function()
+    assert.equal(0, (run(dir, "heads")))  -- the index (and its map) now hold the edited file
+    local code, _, err = run(dir, "status")
+    assert.equal(0, code, err)
+    assert.matches(warning, err)
+  end)
+
   it("makes upgrade warn and still apply what is pending", function()
     local code, _, err = run(dir, "upgrade head")
     assert.equal(0, code, err)

@@ -24,9 +24,9 @@ end
 local function copy(list) return table.move(list, 1, #list, 1, {}) end
 
 -- the snapshot written out and read back, as the index does
-local function round_trip(map, revs)
+local function round_trip(map, revs, rebase)
   local data = assert(load("return " .. map:snapshot(), "=snapshot", "t", {}))()
-  return revmap.restore(data, revs)
+  return revmap.restore(data, function(k) return revs[k] end, rebase)
 end
 
 local function steps_text(steps)
@@ -61,7 +61,7 @@ local function answers(map, revs)
       branch_labels = copy(n.branch_labels), depends_on = copy(n.depends_on),
       is_head = n.is_head, is_base = n.is_base, is_branch_point = n.is_branch_point,
       is_merge_point = n.is_merge_point, message = n.message, path = n.path,
-      source = n.source == nil and "none" or (n.source == revs[i] and "same" or n.source.revision),
+      source = map:source(n),
       applied = attempt(function()
         local set, list = map:applied({ n.revision }), {}
         for id in pairs(set) do list[#list + 1] = id end
@@ -103,32 +103,55 @@ describe("a revmap snapshot", function()
     end)
   end
 
-  it("keeps each node's revision table as its source", function()
+  it("gives each node the revision table it was built from as its source", function()
     local revs = revisions(graphs["files listed out of id order"])
     local restored = round_trip(revmap.new(revs), revs)
     for _, n in ipairs(restored:revisions()) do
-      assert.equal(n.revision, n.source.revision)
-      assert.equal(n.path, n.source.path)
+      assert.equal(n.revision, restored:source(n).revision)
     end
   end)
 
-  it("takes each node's path from the revisions it is given (the files reached another way)", function()
+  it("makes no revision table until one is asked for, when given a function for them", function()
+    local revs = revisions(graphs["files listed out of id order"])
+    local data = assert(load("return " .. revmap.new(revs):snapshot(), "=snapshot", "t", {}))()
+    local asked = {}
+    local map = revmap.restore(data, function(k) asked[#asked + 1] = k; return revs[k] end)
+    assert.same({ "bbb2" }, map:heads())
+    assert.same({ "bbb2", "ccc3", "aaa1" }, ids(map:history(nil, {})))
+    assert.same({}, asked)
+    local steps = map:upgrade_steps({}, "heads")
+    assert.same({ "aaa1", "ccc3", "bbb2" }, ids((function()
+      local nodes = {}
+      for i, step in ipairs(steps) do nodes[i] = step.source end
+      return nodes
+    end)()))
+    assert.equal(revs[1], map:source(map:get("ccc3")))
+  end)
+
+  it("gives each node its path as rebased (the files reached another way)", function()
     local revs = revisions(graphs["a chain"])
-    local map = revmap.new(revs)
-    for _, r in ipairs(revs) do r.path = "/elsewhere/" .. r.path end
-    local restored = round_trip(map, revs)
+    local restored = round_trip(revmap.new(revs), revs, function(path) return "/elsewhere/" .. path end)
     assert.equal("/elsewhere/versions/aaa1.lua", restored:get("aaa1").path)
   end)
 
-  it("is refused for other revisions, or from another version of revmap", function()
+  it("gives back the graph fields of the revisions it was taken from, in their order", function()
+    local revs = revisions(graphs["depends_on across branches"])
+    local data = assert(load("return " .. revmap.new(revs):snapshot(), "=snapshot", "t", {}))()
+    local back = revmap.snapshot_revisions(data)
+    -- "x" and { "x" } declare the same; compare as lists
+    local function fields(r)
+      local function list(v) return type(v) == "string" and { v } or v end
+      return { revision = r.revision, down_revision = list(r.down_revision), branch_labels = list(r.branch_labels),
+        depends_on = list(r.depends_on), message = r.message, path = r.path }
+    end
+    for i, r in ipairs(revs) do assert.same(fields(r), fields(back[i])) end
+  end)
+
+  it("is refused from another version of revmap", function()
     local revs = revisions(graphs["a chain"])
-    local text = revmap.new(revs):snapshot()
-    local function data() return load("return " .. text, "=snapshot", "t", {})() end
-    assert.is_nil(revmap.restore(data(), revisions({ { "aaa1" }, { "bbb2", "aaa1" } })))
-    assert.is_nil(revmap.restore(data(), revisions({ { "aaa1" }, { "bbb2", "aaa1" }, { "zzz9", "bbb2" } })))
-    local old = data()
+    local old = assert(load("return " .. revmap.new(revs):snapshot(), "=snapshot", "t", {}))()
     old.version = revmap.SNAPSHOT_VERSION - 1
-    assert.is_nil(revmap.restore(old, revs))
-    assert.is_nil(revmap.restore("not a snapshot", revs))
+    assert.is_nil(revmap.restore(old, function(k) return revs[k] end))
+    assert.is_nil(revmap.restore("not a snapshot", function(k) return revs[k] end))
   end)
 end)
