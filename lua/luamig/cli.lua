@@ -2,7 +2,6 @@
 -- dispatch, print, and map outcomes to exit codes (0 ok, 1 failure,
 -- 2 usage).
 local core = require("luamig.core")
-local commands = require("luamig.commands")
 local errors = require("luamig.errors")
 local display = require("luamig.display")
 
@@ -377,7 +376,8 @@ function M.main(argv)
   end
   core.trap_signals()
   local s = session(opts, args, paint)
-  local run_ok, result = pcall(commands[cmd.name], s)
+  -- required here, not at the top: --version and help need none of it
+  local run_ok, result = pcall(require("luamig.commands")[cmd.name], s)
   if run_ok then return result or 0 end
   local url = opts.url or os.getenv("LUAMIG_URL")
   io.stderr:write(paint.error("luamig:"), " ", errors.redact(errors.describe(result), url), "\n")

@@ -5,9 +5,19 @@
 local config = require("luamig.config")
 local script = require("luamig.script")
 local revmap = require("luamig.revmap")
-local runtime = require("luamig.runtime")
 local display = require("luamig.display")
-local autogen = require("luamig.autogen")
+
+-- A module only some commands use, loaded on first use: `heads` or
+-- `--version` need not undump the runtime, op, ddl and autogen.
+local function on_demand(name)
+  return setmetatable({}, { __index = function(proxy, key)
+    local module = require(name)
+    setmetatable(proxy, { __index = module })
+    return module[key]
+  end })
+end
+local runtime = on_demand("luamig.runtime")
+local autogen = on_demand("luamig.autogen")
 local luamig = require("luamig")
 
 local M = {}
