@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # op.bulk_insert of N rows (default 1,000,000: int, text, timestamptz)
-# against psql's \copy of the same rows from a file. Prints medians of 3
-# and the ratio.
+# against psql's \copy of the same rows from a file. Prints medians of 5
+# and the ratio; the two run in turn, so both see the machine alike.
 #   bash bench/bulk.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,10 +36,10 @@ for i = 1, n do f:write(i, '\t', 'item number ', i, '\t', '2026-11-25 10:00:00+0
 
 fresh() { "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench"; }
 with_table() { fresh; "${psql[@]}" -d bench -c 'CREATE TABLE items (id integer, name text, at timestamptz)'; }
-psql_ms=$(time_ms 3 with_table "${psql[@]}" -d bench -c "\\copy items FROM '$work/items.tsv'")
-cd "$work/project"
-luamig_ms=$(time_ms 3 fresh "$luamig" -q --url "$url" upgrade head)
+copy_with_psql() { "${psql[@]}" -d bench -c "\\copy items FROM '$work/items.tsv'"; }
+insert_with_luamig() { (cd "$work/project" && "$luamig" -q --url "$url" upgrade head); }
+read -r psql_ms luamig_ms < <(time_pair 5 with_table copy_with_psql fresh insert_with_luamig)
 rows=$("${psql[@]}" -d bench -tAc 'SELECT count(*) FROM items')
-printf 'bulk_insert benchmark, N=%s rows (int, text, timestamptz), medians of 3\n' "$n"
+printf 'bulk_insert benchmark, N=%s rows (int, text, timestamptz), medians of 5, run in turn\n' "$n"
 printf '  psql \\copy %9s ms   luamig op.bulk_insert %9s ms   luamig/psql %s   (%s rows landed)\n' \
   "$psql_ms" "$luamig_ms" "$(ratio "$luamig_ms" "$psql_ms")" "$rows"

@@ -5,8 +5,9 @@
 # version-table and history statements, and the same transactions) run by
 # `psql -X -f` in one session. Both transaction modes: BEGIN/COMMIT around
 # each revision (the default) and one transaction for the whole run
-# (transaction_per_migration = false). Prints medians of 5 and the ratios;
-# also peak RSS of luamig's upgrade.
+# (transaction_per_migration = false). psql and luamig run in turn, so both
+# see the machine alike. Prints medians of 5 and the ratios; also peak RSS
+# of luamig's upgrade.
 #   bash bench/migrate.sh [N] [chain|branchy]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,12 @@ cd "$work/project"
 sed 's/^return {/return { transaction_per_migration = false,/' luamig.lua >luamig-one-tx.lua
 
 fresh() { "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench"; }
+at_head() { fresh; "${psql[@]}" -d bench -f "$work/up.sql" >/dev/null; }
 url="host=$PG_DIR port=5432 user=postgres dbname=bench"
+psql_up() { "${psql[@]}" -d bench -f "$work/up.sql"; }
+psql_down() { "${psql[@]}" -d bench -f "$work/down.sql"; }
+luamig_up() { "$luamig" -q -c "$config" --url "$url" upgrade heads; }
+luamig_down() { "$luamig" -q -c "$config" --url "$url" downgrade base; }
 
 printf 'migrate benchmark, N=%s one-table revisions (%s), medians of 5\n' "$n" "$shape"
 for mode in per-revision whole-run; do
@@ -30,12 +36,10 @@ for mode in per-revision whole-run; do
   [ "$mode" = whole-run ] && config=luamig-one-tx.lua
   "$luamig" -q -c "$config" upgrade head --sql >"$work/up.sql"
   "$luamig" -q -c "$config" downgrade heads:base --sql >"$work/down.sql"
-  at_head() { fresh; "${psql[@]}" -d bench -f "$work/up.sql" >/dev/null; }
-  # each measured command runs against a database prepared by the step before
-  psql_up=$(time_ms 5 fresh "${psql[@]}" -d bench -f "$work/up.sql")
-  luamig_up=$(time_ms 5 fresh "$luamig" -q -c "$config" --url "$url" upgrade heads)
-  psql_down=$(time_ms 5 at_head "${psql[@]}" -d bench -f "$work/down.sql")
-  luamig_down=$(time_ms 5 at_head "$luamig" -q -c "$config" --url "$url" downgrade base)
+  # each measured command runs against a database prepared by the step
+  # before it; psql and luamig run in turn
+  read -r psql_up luamig_up < <(time_pair 5 fresh psql_up fresh luamig_up)
+  read -r psql_down luamig_down < <(time_pair 5 at_head psql_down at_head luamig_down)
   printf '  %-13s upgrade heads   psql %8s ms   luamig %8s ms   luamig/psql %s\n' \
     "$mode" "$psql_up" "$luamig_up" "$(ratio "$luamig_up" "$psql_up")"
   printf '  %-13s downgrade base  psql %8s ms   luamig %8s ms   luamig/psql %s\n' \

@@ -73,18 +73,22 @@ typedef struct {
   int is_int;
 } Field;
 
-/* Reads the value at the top of the stack (without popping it). */
-static void read_field(lua_State *L, int null, Field *f) {
-  f->type = lua_type(L, -1);
-  if (f->type == LUA_TNIL || lua_rawequal(L, -1, null)) {
-    f->type = LUA_TNIL;
-  } else if (f->type == LUA_TSTRING) {
-    f->s = lua_tolstring(L, -1, &f->len);
-  } else if (f->type == LUA_TNUMBER) {
-    f->is_int = lua_isinteger(L, -1);
-    if (f->is_int) f->i = lua_tointeger(L, -1); else f->d = (double)lua_tonumber(L, -1);
-  } else if (f->type == LUA_TBOOLEAN) {
-    f->i = lua_toboolean(L, -1);
+/* Reads the value at the top of the stack, of the given type (without
+ * popping it). Few API calls: this runs for every field of a million rows.
+ * Only a table can be the null marker (op.NULL). */
+static void read_field(lua_State *L, int type, int null, Field *f) {
+  f->type = type;
+  switch (type) {
+    case LUA_TSTRING: f->s = lua_tolstring(L, -1, &f->len); break;
+    case LUA_TNUMBER:
+      /* not lua_tointegerx: a float with an integral value stays a float
+       * (-0.0 keeps its sign) */
+      f->is_int = lua_isinteger(L, -1);
+      if (f->is_int) f->i = lua_tointeger(L, -1); else f->d = (double)lua_tonumber(L, -1);
+      break;
+    case LUA_TBOOLEAN: f->i = lua_toboolean(L, -1); break;
+    case LUA_TTABLE: if (lua_rawequal(L, -1, null)) f->type = LUA_TNIL; break;
+    default: break;
   }
 }
 
@@ -143,13 +147,14 @@ int copy_encode(lua_State *L) {
     }
     for (lua_Integer c = 1; c <= ncols; c++) {
       Field f;
+      int type;
       if (keyed) {
         lua_rawgeti(L, 5, c);
-        lua_rawget(L, 7);
+        type = lua_rawget(L, 7);
       } else {
-        lua_rawgeti(L, 7, c);
+        type = lua_rawgeti(L, 7, c);
       }
-      read_field(L, 4, &f);
+      read_field(L, type, 4, &f);
       lua_pop(L, 1);  /* back to the buffer's level */
       if (c > 1) luaL_addchar(&b, '\t');
       const char *bad = add_field(L, &b, &f);
