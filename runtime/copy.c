@@ -134,7 +134,10 @@ int copy_encode(lua_State *L) {
   luaL_argcheck(L, ncols >= 1, 3, "need at least one column");
   lua_settop(L, 7);  /* 7: the current row, replaced in place */
   luaL_Buffer b;
-  luaL_buffinit(L, &b);
+  /* room for short fields up front: growing the buffer by doubling would
+   * copy each batch several times and ask malloc for ever larger blocks */
+  lua_Integer room = n * ncols * 16 + n;
+  luaL_buffinitsize(L, &b, (size_t)(room > 0 && room < (1 << 24) ? room : (1 << 24)));
   for (lua_Integer r = 1; r <= n; r++) {
     if (lua_rawgeti(L, 1, r) != LUA_TTABLE) {
       lua_pushfstring(L, "row %d must be a table, got %s", (int)r, luaL_typename(L, -1));

@@ -46,9 +46,10 @@ static int has_suffix(const char *name, const char *suffix, size_t suffix_len) {
 
 /* The names in d ending in suffix; 0, or -1 with errno set. */
 static int read_names(DIR *d, const char *suffix, size_t suffix_len, struct listing *l) {
-  struct dirent *e;
-  errno = 0;
-  while ((e = readdir(d)) != NULL) {
+  for (;;) {
+    errno = 0;  /* readdir's NULL is the end only while errno stays 0 */
+    struct dirent *e = readdir(d);
+    if (e == NULL) return errno == 0 ? 0 : -1;
     if (!has_suffix(e->d_name, suffix, suffix_len)) continue;
     if (l->n == l->cap) {
       size_t cap = l->cap ? l->cap * 2 : 256;
@@ -62,7 +63,6 @@ static int read_names(DIR *d, const char *suffix, size_t suffix_len, struct list
     if ((f->name = strdup(e->d_name)) == NULL) return -1;
     l->n++;
   }
-  return errno == 0 ? 0 : -1;
 }
 
 /* A stat-ing thread's share: every stride-th file from first. */

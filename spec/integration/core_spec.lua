@@ -137,6 +137,17 @@ describe("luamig.core fingerprint", function()
     helpers.write(dir .. "/c.lua", "return 30"); changed()
   end)
 
+  it("sees a change to any one of thousands of files, stat-ed on several threads", function()
+    for i = 1, 3000 do helpers.write(("%s/r%04d.lua"):format(dir, i), "return " .. i) end
+    local before = fingerprint()
+    assert.matches("^3002:", before)
+    os.execute(("touch -d 2001-02-03T04:05:06 %s/r2999.lua"):format(dir))
+    local touched = fingerprint()
+    assert.not_equal(before, touched)
+    helpers.write(dir .. "/r1500.lua", "return 1500 -- edited")
+    assert.not_equal(touched, fingerprint())
+  end)
+
   it("reports a missing directory instead of raising", function()
     local fp, err = core.fingerprint(dir .. "/missing", ".lua")
     assert.is_nil(fp)
