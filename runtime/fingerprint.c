@@ -117,7 +117,6 @@ static uint64_t splitmix64(uint64_t x) {
 /* One 64-bit hash per file, summed and xor-ed (two independent
  * combinations, 128 bits): the same for any listing order. */
 static void fold(const struct listing *l, uint64_t *sum, uint64_t *mix) {
-  *sum = *mix = 0;
   for (size_t i = 0; i < l->n; i++) {
     const struct file *f = &l->files[i];
     uint64_t h = 14695981039346656037ULL;  /* FNV-1a of the name */
@@ -146,10 +145,12 @@ int sys_fingerprint(lua_State *L) {
   struct listing l = {dirfd(d), NULL, 0, 0};
   int failed = read_names(d, suffix, suffix_len, &l);
   int err = errno;
-  if (!failed) stat_all(&l);
+  uint64_t sum = 0, mix = 0;
+  if (!failed) {
+    stat_all(&l);
+    fold(&l, &sum, &mix);
+  }
   closedir(d);
-  uint64_t sum, mix;
-  fold(&l, &sum, &mix);
   size_t n = l.n;
   free_listing(&l);  /* nothing above can raise a Lua error: no leak */
   if (failed) {

@@ -34,11 +34,10 @@ function M.read(dir)
   if chunk == nil then return nil end
   local ok, index = pcall(chunk)
   if not ok or type(index) ~= "table" or type(index.files) ~= "string" then return nil end
-  local graph = index.graph
-  if type(index.revisions) ~= "table"
-    and not (type(graph) == "table" and graph.version == revmap.SNAPSHOT_VERSION) then
+  if index.graph ~= nil and not revmap.is_snapshot(index.graph) then
     return nil  -- written by another version of luamig
   end
+  if index.graph == nil and type(index.revisions) ~= "table" then return nil end
   return index
 end
 
@@ -52,10 +51,10 @@ end
 -- The index's entries in file-name order: { name, signature, checksum,
 -- rev }, where rev is the index's revision for that file.
 function M.entries(index)
-  local entries, i = {}, 0
+  local entries, revisions, i = {}, M.revisions(index), 0
   for name, signature, checksum in index.files:gmatch("([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\n") do
     i = i + 1
-    entries[i] = { name = name, signature = signature, checksum = checksum, rev = M.revisions(index)[i] }
+    entries[i] = { name = name, signature = signature, checksum = checksum, rev = revisions[i] }
   end
   return entries
 end

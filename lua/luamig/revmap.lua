@@ -571,12 +571,6 @@ local function quoted_list(list)
   return "{" .. table.concat(parts, ",") .. "}"
 end
 
-local function id_list(nodes)
-  local parts = {}
-  for i, n in ipairs(nodes) do parts[i] = ("%q"):format(n.revision) end
-  return "{" .. table.concat(parts, ",") .. "}"
-end
-
 -- the fields of a node as constructor text; every field restore sets is
 -- named (false where restore computes it), so each table is sized once
 local function node_text(n, has_deps)
@@ -593,7 +587,7 @@ local function node_text(n, has_deps)
   list("_all_down", n._all_down, n.down_revisions)
   list("_norm_down", n._norm_down, n.down_revisions)
   if n._norm_next == EMPTY then out[#out + 1] = "_norm_next=false"
-  else out[#out + 1] = "_norm_next=" .. id_list(n._norm_next) end
+  else out[#out + 1] = "_norm_next=" .. quoted_list(ids_of(n._norm_next)) end
   for _, key in ipairs { "own_branch_labels", "declared_depends_on", "depends_on", "branch_labels" } do
     local v = rawget(n, key)
     if v ~= nil then out[#out + 1] = key .. "=" .. quoted_list(v) end
@@ -637,15 +631,19 @@ function Map:snapshot()
       ok and ("{" .. table.concat(history, ",") .. "}") or "false", table.concat(nodes, ",\n"))
 end
 
+--- Whether data (as a snapshot's text evaluates) is a snapshot this
+--- version of revmap can restore.
+function M.is_snapshot(data)
+  return type(data) == "table" and data.version == M.SNAPSHOT_VERSION and type(data.nodes) == "table"
+end
+
 --- The map a snapshot describes. source_at(k) gives the k-th of the
 --- revisions it was taken from, when a node's is first asked for
 --- (Map:source): a command reading only the graph makes no table per
 --- revision file. rebase(path), when given, says where each file is
 --- reached now. Nil when the data is not a snapshot of this version.
 function M.restore(snap, source_at, rebase)
-  if type(snap) ~= "table" or snap.version ~= M.SNAPSHOT_VERSION or type(snap.nodes) ~= "table" then
-    return nil
-  end
+  if not M.is_snapshot(snap) then return nil end
   local list, by_id, positions, has_deps = snap.nodes, {}, snap.sources or nil, snap.has_deps
   for i = 1, #list do
     local n = setmetatable(list[i], Node)

@@ -73,23 +73,23 @@ local function indexed(index)
 end
 
 -- The revisions of one directory, sorted by file name: from its index
--- while the directory's fingerprint matches it (unless opts.reread), else
--- each file through the index by its signature. With opts.graph and an
--- index that keeps a snapshot of the map, returns that snapshot, a
--- function giving the revision at a position (made when first asked for)
--- and one saying where a file written in the snapshot is reached now;
--- otherwise appends the revisions to `revisions`. Last, returns a function
--- that writes a new index with a given snapshot.
-local function load_dir(dir, revisions, opts)
+-- while the directory's fingerprint matches it, else each file through
+-- the index by its signature. Returns { write = function(graph) writing a
+-- new index with a map snapshot (or none), stale = the index must be
+-- written }. With want_graph and an index that keeps a snapshot of the
+-- map, also { snapshot, source_at = the revision at a position (made when
+-- first asked for), rebase = where a file the snapshot names is reached
+-- now }, and the revisions are not appended.
+local function load_dir(dir, revisions, want_graph)
   local fingerprint, err = core.fingerprint(dir, ".lua")
   if fingerprint == nil then error(("cannot read versions directory %s"):format(err), 0) end
-  local index = not opts.reread and revindex.read(dir)
+  local index = revindex.read(dir)
   if index and index.fingerprint == fingerprint then
     local meta = indexed(index)
     local moved = index.dir ~= dir and #index.dir + 2  -- the same files, reached another way
     local function rebase(path) return moved and dir .. "/" .. path:sub(moved) or path end
     local function write(graph) revindex.write(dir, fingerprint, revindex.entries(index), graph) end
-    if opts.graph and index.graph then
+    if want_graph and index.graph then
       local sources
       local function source_at(k)
         if not sources then  -- from the restored snapshot: its paths are rebased
@@ -98,13 +98,13 @@ local function load_dir(dir, revisions, opts)
         end
         return sources[k]
       end
-      return index.graph, source_at, moved and rebase, write
+      return { snapshot = index.graph, source_at = source_at, rebase = moved and rebase, write = write }
     end
     for _, rev in ipairs(revindex.revisions(index)) do
       rev.path = rebase(rev.path)
       revisions[#revisions + 1] = setmetatable(rev, meta)
     end
-    return nil, nil, nil, write
+    return { write = write }
   end
   local names, signatures = core.listdir(dir, true)
   if names == nil then error(("cannot read versions directory %s"):format(signatures), 0) end
@@ -123,15 +123,16 @@ local function load_dir(dir, revisions, opts)
       revisions[#revisions + 1] = e.rev
     end
   end
-  local function write(graph) revindex.write(dir, fingerprint, order, graph) end
-  write(nil)  -- before the map is built, which may fail: the files stay known
-  return nil, nil, nil, write
+  return { write = function(graph) revindex.write(dir, fingerprint, order, graph) end, stale = true }
 end
 
 -- All revisions of the configured version directories.
 function M.load_all(cfg)
   local revisions = {}
-  for _, dir in ipairs(cfg.version_dirs) do load_dir(dir, revisions, {}) end
+  for _, dir in ipairs(cfg.version_dirs) do
+    local loaded = load_dir(dir, revisions, false)
+    if loaded.stale then loaded.write(nil) end
+  end
   return revisions
 end
 
@@ -143,15 +144,17 @@ end
 function M.load_map(cfg)
   local dirs, revisions = cfg.version_dirs, {}
   if #dirs ~= 1 then return revmap.new(M.load_all(cfg)) end
-  local graph, source_at, rebase, write = load_dir(dirs[1], revisions, { graph = true })
-  if graph then
-    local map = revmap.restore(graph, source_at, rebase)
-    if map then return map end
-    -- an index that loads but does not restore: read the files again
-    write = select(4, load_dir(dirs[1], revisions, { reread = true }))
+  local loaded = load_dir(dirs[1], revisions, true)
+  if loaded.snapshot then  -- revindex.read let in only a snapshot of this revmap
+    return assert(revmap.restore(loaded.snapshot, loaded.source_at, loaded.rebase))
   end
-  local map = revmap.new(revisions)
-  write(map:snapshot())
+  local ok, map = pcall(revmap.new, revisions)
+  if not ok then
+    -- the files stay known, so that the next run need not compile them
+    if loaded.stale then loaded.write(nil) end
+    error(map, 0)
+  end
+  loaded.write(map:snapshot())
   return map
 end
 

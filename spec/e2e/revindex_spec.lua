@@ -67,6 +67,18 @@ describe("the revision index", function()
     assert.equal("<base> -> aaaa00000001 (head), first\n", history(dir))
   end)
 
+  it("is written even when the revisions do not form a graph, and then reports the same error", function()
+    local path = versions .. "bbbb00000002_rev.lua"
+    helpers.write(path, (helpers.read(path):gsub('"aaaa00000001"', '"ffff00000009"')))
+    local code, _, err = run(dir, "heads")
+    assert.equal(1, code)
+    assert.matches("Revision ffff00000009 referenced from bbbb00000002", err)
+    assert.truthy(io.open(versions .. ".luamig-index", "rb"))
+    local again_code, _, again_err = run(dir, "heads")
+    assert.equal(1, again_code)
+    assert.equal(err, again_err)
+  end)
+
   it("is rebuilt when it is not a valid index", function()
     history(dir)
     helpers.write(versions .. ".luamig-index", "garbage")
