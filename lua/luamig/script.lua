@@ -242,9 +242,11 @@ M.CONFIG_TEMPLATE = [[
 return {
   -- the migrations directory, relative to this file
   script_location = "${script_location}",
-  -- handed to libpq untouched: a URI or "key=value" string; PG* variables
-  -- and ~/.pgpass apply. Overridden by --url and LUAMIG_URL.
-  url = os.getenv("DATABASE_URL") or "postgresql://postgres@localhost:5432/postgres",
+  -- the database to migrate, handed to libpq: a URI or "key=value" string
+  -- (e.g. "postgresql://app@localhost:5432/app"); PG* variables and
+  -- ~/.pgpass apply. Overridden by --url and LUAMIG_URL. None by default:
+  -- a new project touches no database until you name one.
+  url = os.getenv("DATABASE_URL"),
   version_table = "luamig_version",
   -- version_table_schema = "public",
   -- false: the whole run in one transaction
