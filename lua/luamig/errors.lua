@@ -98,14 +98,15 @@ end
 -- The password values of a "key=value" string, read as libpq's
 -- conninfo_parse reads them: a value is 'single quoted' or runs to the
 -- next space, and a backslash takes the next character as it is. Each as
--- written and as meant.
+-- written and as meant. Returns whether every word was a key=value pair.
 local function keyword_passwords(url, found)
   local i = 1
   while true do
-    local _, key_end = url:find("^%s*[^%s=]*", i)
+    if i > #url or url:find("^%s*$", i) then return true end
+    local key_end = select(2, url:find("^%s*[^%s=]*", i))
     local key = url:sub(i, key_end):match("%S+")
-    local _, value_at = url:find("^%s*=%s*", key_end + 1)
-    if key == nil or value_at == nil then return end
+    local value_at = select(2, url:find("^%s*=%s*", key_end + 1))
+    if key == nil or value_at == nil then return false end
     local quoted = url:sub(value_at + 1, value_at + 1) == "'"
     local j, value = value_at + (quoted and 2 or 1), {}
     while j <= #url do
@@ -170,13 +171,16 @@ end
 
 -- Hides from a message every password of the connection string `url`
 -- (a URI's user info and ?password=, a key=value string's password=),
--- as written and as decoded, longest first.
+-- as written and as decoded, longest first. A string that is neither
+-- but holds an '@' (a mistyped URI, which libpq quotes whole: missing "="
+-- after "postgres:/u:pw@h") is hidden whole, since which part of it is
+-- secret cannot be told.
 function M.redact(msg, url)
   msg = tostring(msg)
   if type(url) ~= "string" then return msg end
   local found = {}
   local rest = uri_rest(url)
-  if rest then uri_passwords(rest, found) else keyword_passwords(url, found) end
+  if rest then uri_passwords(rest, found) elseif not keyword_passwords(url, found) and url:find("@", 1, true) then found[1] = url end
   table.sort(found, function(a, b) return #a > #b end)
   for _, secret in ipairs(found) do
     if secret ~= "" then msg = hide(msg, secret) end

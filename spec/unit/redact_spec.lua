@@ -27,6 +27,17 @@ describe("errors.redact", function()
     assert.equal("x **** y", redact("x hunter2 y", "host=h password = hunter2"))
   end)
 
+  it("hides the whole of a string that is neither a URI nor key=value, as libpq quotes it", function()
+    assert.equal('missing "=" after "****" in connection info string',
+      redact('missing "=" after "postgres:/u:pw9x@h/db" in connection info string', "postgres:/u:pw9x@h/db"))
+    assert.equal('missing "=" after "mydb" in connection info string',
+      redact('missing "=" after "mydb" in connection info string', "mydb"))
+  end)
+
+  it("reads an unterminated quoted password to the end", function()
+    assert.equal("saw ****", redact("saw pw 9", "host=h password='pw 9"))
+  end)
+
   it("leaves a short password's letters inside other words alone", function()
     local msg = 'connection to server at "127.0.0.1", port 1 failed: Connection refused'
     assert.equal(msg, redact(msg, "postgresql://postgres:e@127.0.0.1:1/db"))
