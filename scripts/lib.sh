@@ -2,7 +2,7 @@
 # Debian packages, building, and a throwaway PostgreSQL cluster.
 # shellcheck shell=bash
 
-LUAMIG_PACKAGES="liblua5.4-dev lua5.4 lua-busted libpq-dev postgresql cmake gcc pkg-config"
+LUAMIG_PACKAGES="liblua5.4-dev lua5.4 lua-busted libpq-dev postgresql cmake gcc pkg-config jq"
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
 say() { printf '==> %s\n' "$*" >&2; }

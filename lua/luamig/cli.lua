@@ -27,7 +27,7 @@ M.global_options = global_options
 local verbose = { "-v", "--verbose", key = "verbose", flag = true, help = "more detail" }
 local sql = { nil, "--sql", key = "sql", flag = true, help = "print the SQL instead of running it (no connection)" }
 local message = { "-m", "--message", key = "message", value = "MSG", help = "the revision's message" }
-local rev_id = { nil, "--rev-id", key = "rev_id", value = "ID", help = "the new revision's id (default: 12 random hex digits)" }
+local rev_id = { nil, "--rev-id", key = "rev_id", value = "ID", help = "the new revision's id: letters, digits and _, at most 32 (default: 12 random hex digits)" }
 local branch_label = { nil, "--branch-label", key = "branch_label", value = "LABEL", help = "a branch label for the new revision" }
 
 -- Each command: name, args (upper-cased in help; "x..." takes the rest,
@@ -44,7 +44,7 @@ M.commands = {
       { nil, "--head", key = "head", value = "REV", help = "the parent of the new revision (default: head; base starts a new base)" },
       { nil, "--splice", key = "splice", flag = true, help = "allow --head to name a revision that is not a head" },
       { nil, "--depends-on", key = "depends_on", value = "REV", list = true, help = "a revision that must be applied first (repeatable)" },
-      { nil, "--version-path", key = "version_path", value = "DIR", help = "write the file in DIR instead of versions/" },
+      { nil, "--version-path", key = "version_path", value = "DIR", help = "write the file in DIR, one of the version locations, instead of versions/" },
       { nil, "--autogenerate", key = "autogenerate", flag = true, help = "fill the revision from the model (target_metadata)" } },
     example = { 'luamig revision -m "add invoices"', 'luamig revision -m "add invoices" --head 8b04f6a2d7e1 --splice' } },
   { name = "upgrade", args = { "target" }, options = { sql }, summary = "apply revisions up to TARGET (head, heads, +N, REV, label@head)",

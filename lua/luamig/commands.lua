@@ -143,14 +143,21 @@ local function new_revision_parents(map, head, splice)
   return ids
 end
 
+-- The id of a new revision: --rev-id under the rule the reader applies,
+-- or a fresh one.
+local function new_revision_id(map, rev_id)
+  if rev_id == nil then return script.new_rev_id() end
+  local problem = revmap.id_problem(rev_id)
+  if problem then error(problem, 0) end
+  if map:get(rev_id) then error(("revision %s already exists"):format(rev_id), 0) end
+  return rev_id
+end
+
 function M.revision(s)
   local a = s.args
   local cfg, map = load_project(s)
-  local id = a.rev_id or script.new_rev_id()
-  if a.rev_id and not a.rev_id:match("^[%w_%-]+$") then
-    error(("--rev-id %q may hold only letters, digits, - and _"):format(a.rev_id), 0)
-  end
-  if map:get(id) then error(("revision %s already exists"):format(id), 0) end
+  local id = new_revision_id(map, a.rev_id)
+  local version_dir = a.version_path and script.version_dir(cfg, a.version_path)
   local parents = new_revision_parents(map, a.head or "head", a.splice)
   local down_revision = parents
   if #parents <= 1 then down_revision = parents[1] end
@@ -171,7 +178,7 @@ function M.revision(s)
     id = id, message = a.message, down_revision = down_revision,
     branch_labels = a.branch_label, depends_on = #depends_on > 0 and depends_on or nil,
     upgrades = upgrades, downgrades = downgrades,
-  }, a.version_path and config.join(cfg.dir, a.version_path))
+  }, version_dir)
   s.out(path)
 end
 
@@ -311,12 +318,12 @@ end
 
 function M.merge(s)
   local cfg, map = load_project(s)
+  local id = new_revision_id(map, s.args.rev_id)
   local parents = {}
   for _, rev in ipairs(s.args.revs) do
     for _, id in ipairs(map:resolve(rev, {})) do parents[#parents + 1] = id end
   end
   if #parents < 2 then error("merge needs at least two revisions to merge", 0) end
-  local id = s.args.rev_id or script.new_rev_id()
   local path = script.write_revision(cfg, {
     id = id, message = s.args.message, down_revision = parents, branch_labels = s.args.branch_label,
   })

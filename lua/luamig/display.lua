@@ -61,13 +61,29 @@ local function json_escape(c)
   return json_named[c] or ("\\u%04x"):format(c:byte())
 end
 
+-- JSON text is UTF-8 (RFC 8259 §8.1): each byte of a string that does not
+-- belong to a well-formed UTF-8 sequence (a message in Latin-1, a cut
+-- sequence) becomes U+FFFD, the replacement character.
+local function as_utf8(s)
+  if utf8.len(s) then return s end
+  local parts, i = {}, 1
+  while true do
+    local n, bad = utf8.len(s, i)
+    if n then parts[#parts + 1] = s:sub(i) break end
+    parts[#parts + 1] = s:sub(i, bad - 1)
+    parts[#parts + 1] = "\u{FFFD}"
+    i = bad + 1
+  end
+  return table.concat(parts)
+end
+
 local function encode(v, out)
   local t = type(v)
   if v == nil then out[#out + 1] = "null"
   elseif t == "boolean" then out[#out + 1] = tostring(v)
   elseif t == "number" then out[#out + 1] = math.type(v) == "integer" and tostring(v) or ("%.17g"):format(v)
   elseif t == "string" then
-    out[#out + 1] = '"' .. v:gsub('[%c"\\]', json_escape) .. '"'
+    out[#out + 1] = '"' .. as_utf8(v):gsub('[%c"\\]', json_escape) .. '"'
   elseif t == "table" then
     if next(v) == nil or #v > 0 or getmetatable(v) == M.array then
       out[#out + 1] = "["

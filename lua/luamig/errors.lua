@@ -68,24 +68,124 @@ end
 
 RevisionError.__tostring = RevisionError.describe
 
--- Removes a password written in a connection string from a message:
--- postgresql://user:secret@host and password=secret.
+------------------------------------------------------ connection strings
+
+-- What follows the scheme of a URI connection string (libpq knows these
+-- two prefixes; anything else is a "key=value" string), or nil.
+local function uri_rest(url)
+  return url:match("^postgresql://(.*)$") or url:match("^postgres://(.*)$")
+end
+
+local function percent_decoded(s)
+  return (s:gsub("%%(%x%x)", function(hex) return string.char(tonumber(hex, 16)) end))
+end
+
+-- The passwords of a URI as libpq reads them: the user info ends at the
+-- first '@' met before any '/', the password at its first ':'; and
+-- ?password= among the parameters. Each as written and decoded.
+local function uri_passwords(rest, found)
+  local cut = rest:find("[@/]")
+  if cut and rest:sub(cut, cut) == "@" then
+    local password = rest:sub(1, cut - 1):match(":(.*)$")
+    if password then found[#found + 1] = password; found[#found + 1] = percent_decoded(password) end
+  end
+  local query = rest:match("%?(.*)$")
+  for key, value in (query or ""):gmatch("([^&=]*)=([^&]*)") do
+    if percent_decoded(key) == "password" then found[#found + 1] = value; found[#found + 1] = percent_decoded(value) end
+  end
+end
+
+-- The password values of a "key=value" string, read as libpq's
+-- conninfo_parse reads them: a value is 'single quoted' or runs to the
+-- next space, and a backslash takes the next character as it is. Each as
+-- written and as meant. Returns whether every word was a key=value pair.
+local function keyword_passwords(url, found)
+  local i = 1
+  while true do
+    if i > #url or url:find("^%s*$", i) then return true end
+    local key_end = select(2, url:find("^%s*[^%s=]*", i))
+    local key = url:sub(i, key_end):match("%S+")
+    local value_at = select(2, url:find("^%s*=%s*", key_end + 1))
+    if key == nil or value_at == nil then return false end
+    local quoted = url:sub(value_at + 1, value_at + 1) == "'"
+    local j, value = value_at + (quoted and 2 or 1), {}
+    while j <= #url do
+      local c = url:sub(j, j)
+      if c == "\\" then
+        value[#value + 1] = url:sub(j + 1, j + 1)
+        j = j + 2
+      elseif (quoted and c == "'") or (not quoted and c:match("%s")) then
+        break
+      else
+        value[#value + 1] = c
+        j = j + 1
+      end
+    end
+    if key == "password" then
+      found[#found + 1] = url:sub(value_at + (quoted and 2 or 1), j - 1)
+      found[#found + 1] = table.concat(value)
+    end
+    i = j + (quoted and 1 or 0)
+  end
+end
+
+-- Refuses a URI whose user name or password holds a raw '@' or '/': libpq
+-- would end the user info at the wrong character and read the rest of the
+-- password as host, port or database name, and then print it in its
+-- error. Percent-encoded, libpq reads them right.
+function M.check_url(url)
+  local rest = uri_rest(url)
+  if rest == nil then return end
+  local cut = rest:find("[@/]")
+  local stray
+  if cut and rest:sub(cut, cut) == "@" then  -- the rest of the authority
+    stray = rest:sub(cut + 1):match("^[^/?]*"):find("@", 1, true)
+  elseif cut then                             -- no user info: the path
+    stray = rest:sub(cut + 1):match("^[^?]*"):find("@", 1, true)
+  end
+  if stray then
+    error("cannot connect to the database: the URL holds a raw '@' or '/' in its user name, password or database name;"
+      .. " percent-encode them ('@' as %40, '/' as %2F)", 0)
+  end
+end
+
+-- A byte that continues a word: a password is hidden where it stands as
+-- a whole (not inside a longer word), so that hiding the password "e"
+-- leaves "connect" whole.
+local WORD = "[%w_\128-\255]"
+
+local function hide(msg, secret)
+  local out, i = {}, 1
+  local open_start, open_end = secret:sub(1, 1):match(WORD), secret:sub(-1):match(WORD)
+  while true do
+    local at, last = msg:find(secret, i, true)
+    if at == nil then break end
+    local joined = (open_start and msg:sub(at - 1, at - 1):match(WORD)) or (open_end and msg:sub(last + 1, last + 1):match(WORD))
+    out[#out + 1] = msg:sub(i, joined and at or at - 1)
+    if not joined then out[#out + 1] = "****" end
+    i = joined and at + 1 or last + 1
+  end
+  out[#out + 1] = msg:sub(i)
+  return table.concat(out)
+end
+
+-- Hides from a message every password of the connection string `url`
+-- (a URI's user info and ?password=, a key=value string's password=),
+-- as written and as decoded, longest first. A string that is neither
+-- but holds an '@' (a mistyped URI, which libpq quotes whole: missing "="
+-- after "postgres:/u:pw@h") is hidden whole, since which part of it is
+-- secret cannot be told.
 function M.redact(msg, url)
   msg = tostring(msg)
   if type(url) ~= "string" then return msg end
-  local secrets = {}
-  local uri_pw = url:match("^%a+://[^:/@]*:([^@]*)@")
-  if uri_pw and uri_pw ~= "" then secrets[#secrets + 1] = uri_pw end
-  for pw in url:gmatch("password%s*=%s*'([^']*)'") do secrets[#secrets + 1] = pw end
-  for pw in url:gmatch("password%s*=%s*([^%s']+)") do secrets[#secrets + 1] = pw end
-  for pw in url:gmatch("[?&]password=([^&]*)") do secrets[#secrets + 1] = pw end
-  for _, secret in ipairs(secrets) do
-    if secret ~= "" then
-      msg = msg:gsub(secret:gsub("%p", "%%%0"), "****")
-    end
+  local found = {}
+  local rest = uri_rest(url)
+  if rest then uri_passwords(rest, found) elseif not keyword_passwords(url, found) and url:find("@", 1, true) then found[1] = url end
+  table.sort(found, function(a, b) return #a > #b end)
+  for _, secret in ipairs(found) do
+    if secret ~= "" then msg = hide(msg, secret) end
   end
   return msg
 end
-
 
 return M

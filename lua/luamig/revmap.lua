@@ -172,9 +172,33 @@ local function append(node, field, x)
   list[#list + 1] = x
 end
 
--- The ids of the revisions, each a non-empty string without + - @ (which
--- target syntax uses). One search over all of them instead of three per
--- revision; each id is looked at only when there is a culprit.
+-- The rule for a revision id, used by the reader of revision files and by
+-- every command that writes one: the characters Alembic reserves for
+-- target syntax (+ - @) first, with Alembic's message; then letters,
+-- digits and _ only (no space, quote or ':' of a range); then at most 32
+-- bytes, the width of the version table's version_num. Returns the
+-- problem with `id` as one line, or nil.
+local MAX_ID = 32
+
+function M.id_problem(id)
+  local plain = find(id, "^[%w_]+$")
+  if plain and #id <= MAX_ID then return nil end
+  local reserved = {}
+  for _, c in ipairs { "+", "-", "@" } do
+    if find(id, c, 1, true) then reserved[#reserved + 1] = c end
+  end
+  if #reserved > 0 then
+    return ("Character(s) '%s' not allowed in revision identifier '%s'"):format(table.concat(reserved, ", "), id)
+  end
+  if not plain then
+    return ("revision identifier %s may hold only letters, digits and _"):format((("%q"):format(id):gsub("\\\n", "\\n")))
+  end
+  return ("revision identifier '%s' is longer than %d characters (the version table's version_num is varchar(%d))")
+    :format(id, MAX_ID, MAX_ID)
+end
+
+-- The ids of the revisions, each a non-empty string that M.id_problem
+-- lets through.
 local function valid_ids(revisions)
   local ids = {}
   for i, src in ipairs(revisions) do
@@ -183,21 +207,11 @@ local function valid_ids(revisions)
       fail("revision #%d%s: 'revision' must be a non-empty string", i,
         type(src) == "table" and src.path and (" (" .. src.path .. ")") or "")
     end
+    local problem = M.id_problem(id)
+    if problem then fail("%s", problem) end
     ids[i] = id
   end
-  local all = table.concat(ids, " ")
-  if not (find(all, "+", 1, true) or find(all, "-", 1, true) or find(all, "@", 1, true)) then
-    return ids
-  end
-  for _, id in ipairs(ids) do
-    local bad = {}
-    for _, c in ipairs { "+", "-", "@" } do
-      if find(id, c, 1, true) then bad[#bad + 1] = c end
-    end
-    if #bad > 0 then
-      fail("Character(s) '%s' not allowed in revision identifier '%s'", table.concat(bad, ", "), id)
-    end
-  end
+  return ids
 end
 
 -- a node for the revision src, whose id valid_ids checked

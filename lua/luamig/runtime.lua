@@ -29,6 +29,7 @@ function M.connect(url)
   if type(url) ~= "string" or url == "" then
     error("no database URL: pass --url, set LUAMIG_URL, or set url in the config file", 0)
   end
+  errors.check_url(url)
   local conn, err = core.connect(url)
   if conn == nil then
     error(("cannot connect to the database: %s"):format(errors.redact(err, url):gsub("%s+", " ")), 0)

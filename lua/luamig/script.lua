@@ -20,10 +20,8 @@ local function validate(rev, path)
   if type(rev.revision) ~= "string" or rev.revision == "" then
     bad("'revision' must be a non-empty string")
   end
-  if not rev.revision:match("^[%w_%-]+$") then bad(("revision id %q may hold only letters, digits, - and _"):format(rev.revision)) end
-  if #rev.revision > 32 then
-    bad(("revision id %q is longer than 32 characters (the version table's version_num is varchar(32))"):format(rev.revision))
-  end
+  local problem = revmap.id_problem(rev.revision)
+  if problem then bad(problem) end
   for _, field in ipairs({ "down_revision", "branch_labels", "depends_on" }) do
     for _, v in ipairs(as_list(rev[field])) do
       if type(v) ~= "string" then bad(("'%s' must be nil, a string or a list of strings"):format(field)) end
@@ -193,6 +191,14 @@ local function indent(body)
   return (body:gsub("\n", "\n    "))
 end
 
+-- A message as the rest of a "-- " comment: every line break Lua's lexer
+-- knows (\n, \r, \r\n) starts another comment line, so no line of the
+-- message is ever read as code. The file's `message` field (a literal)
+-- keeps the exact text.
+local function comment_text(message)
+  return (message:gsub("\r\n?", "\n"):gsub("\n", "\n-- "))
+end
+
 -- 12 hex digits from /dev/urandom: math.random's seed can repeat between
 -- two runs started in the same second.
 function M.new_rev_id()
@@ -208,14 +214,38 @@ function M.slug(message)
   return s:sub(1, 40):gsub("_+$", "")
 end
 
+-- A directory as a path names it: no "." segments, no doubled or
+-- trailing "/".
+local function normal_dir(path)
+  local p = ("/" .. path .. "/"):gsub("/+", "/")
+  repeat
+    local n
+    p, n = p:gsub("/%./", "/")
+  until n == 0
+  p = p:sub(2, -2)
+  if path:sub(1, 1) == "/" then p = "/" .. p end
+  return p == "" and "." or p
+end
+
+-- The version directory that `path` (from the command line, relative to
+-- the config file's directory) names. A file written anywhere else would
+-- never be loaded, so, as in Alembic, that is an error.
+function M.version_dir(cfg, path)
+  local wanted = normal_dir(config.join(cfg.dir, path))
+  for _, dir in ipairs(cfg.version_dirs) do
+    if normal_dir(dir) == wanted then return dir end
+  end
+  error(("Path %s is not represented in current version locations"):format(path), 0)
+end
+
 -- Renders the template with ${name} fields and writes the file.
 -- rev: { id, message, down_revision, branch_labels, depends_on, upgrades, downgrades }
 function M.write_revision(cfg, rev, version_dir)
   local template = read_file(cfg.script_dir .. "/script.lua.tmpl")
   local down = rev.down_revision
   local fields = {
-    message = rev.message or "",
-    message_literal = ("%q"):format(rev.message or ""),
+    message = comment_text(rev.message or ""),
+    message_literal = M.lua_value(rev.message or ""),
     revision = rev.id,
     down_revision = M.lua_value(down),
     down_revision_comment = down == nil and "<base>" or (type(down) == "table" and table.concat(down, ", ") or down),
@@ -242,9 +272,11 @@ M.CONFIG_TEMPLATE = [[
 return {
   -- the migrations directory, relative to this file
   script_location = "${script_location}",
-  -- handed to libpq untouched: a URI or "key=value" string; PG* variables
-  -- and ~/.pgpass apply. Overridden by --url and LUAMIG_URL.
-  url = os.getenv("DATABASE_URL") or "postgresql://postgres@localhost:5432/postgres",
+  -- the database to migrate, handed to libpq: a URI or "key=value" string
+  -- (e.g. "postgresql://app@localhost:5432/app"); PG* variables and
+  -- ~/.pgpass apply. Overridden by --url and LUAMIG_URL. None by default:
+  -- a new project touches no database until you name one.
+  url = os.getenv("DATABASE_URL"),
   version_table = "luamig_version",
   -- version_table_schema = "public",
   -- false: the whole run in one transaction

@@ -186,6 +186,9 @@ describe("graph commands on two heads", function()
 
   it("revision --branch-label, --depends-on and --version-path write those fields where asked", function()
     os.execute("mkdir -p " .. helpers.shell_quote(dir .. "/other"))
+    -- --version-path names a version location (#12 item 20)
+    local cfg = dir .. "/luamig.lua"
+    helpers.write(cfg, (helpers.read(cfg):gsub("return {", 'return {\n  version_locations = { "other" },', 1)))
     ok(dir, "revision -m dep --head bbb@head --branch-label side --depends-on ccc --version-path other --rev-id 0000000000dd")
     local text = helpers.read(dir .. "/other/0000000000dd_dep.lua")
     assert.matches('branch_labels = "side"', text)

@@ -38,8 +38,10 @@ local function json(dir, args)
   assert(doc ~= nil, ("luamig --json %s printed invalid JSON (%s): %s"):format(args, tostring(msg), out))
   assert.matches("^%s*$", out:sub(pos))
   assert.equal("table", type(doc))
+  -- JSON text is UTF-8 (RFC 8259 §8.1); utf8.len refuses any other byte
+  assert(utf8.len(out), ("luamig --json %s printed bytes that are not UTF-8: %s"):format(args, out))
   -- and a second opinion from another parser
-  local f = assert(io.popen(helpers.tool(("printf %%s %s | python3 -m json.tool >/dev/null 2>&1 && echo ok"):format(helpers.shell_quote(out)))))
+  local f = assert(io.popen(helpers.tool(("printf %%s %s | jq . >/dev/null 2>&1 && echo ok"):format(helpers.shell_quote(out)))))
   assert.equal("ok\n", f:read("a"))
   f:close()
   return doc
@@ -164,6 +166,12 @@ describe("--json", function()
       helpers.write(dir .. "/migrations/versions/eee0000000e5_odd.lua",
         helpers.revision_source { id = "eee0000000e5", down = D, message = odd })
       assert.equal(odd, json(dir, "heads").heads[1].message)
+    end)
+
+    it("bytes of a message that are not UTF-8 become U+FFFD, one per byte", function()
+      helpers.write(dir .. "/migrations/versions/eee0000000e5_odd.lua",
+        helpers.revision_source { id = "eee0000000e5", down = D, message = "bad \xff\xfe, cut \xe2\x82, ok \xe2\x82\xac" })
+      assert.equal("bad \u{FFFD}\u{FFFD}, cut \u{FFFD}\u{FFFD}, ok \u{20AC}", json(dir, "history").history[1].message)
     end)
   end)
 
