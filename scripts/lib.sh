@@ -3,6 +3,8 @@
 # shellcheck shell=bash
 
 LUAMIG_PACKAGES="liblua5.4-dev lua5.4 lua-busted libpq-dev postgresql cmake gcc pkg-config"
+# needed only by the specs (spec/e2e/pgbouncer_spec.lua runs a real PgBouncer)
+LUAMIG_SPEC_PACKAGES="pgbouncer"
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
 say() { printf '==> %s\n' "$*" >&2; }

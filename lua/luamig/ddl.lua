@@ -559,10 +559,27 @@ function M.tables_exist_query(a, b)
     { M.qualified(a[1], a[2]), M.qualified(b[1], b[2]) }
 end
 
+-- The schema each unqualified table name resolves to (columns s1, s2, ...):
+-- the existing table's own on the search path, else current_schema(), where
+-- CREATE TABLE would put it (NULL when the search path names no schema).
+function M.resolve_schemas_query(names)
+  local columns, params = {}, {}
+  for i, name in ipairs(names) do
+    params[i] = M.ident(name)
+    columns[i] = ("coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      .. "WHERE c.oid = to_regclass($%d)), current_schema()) AS s%d"):format(i, i)
+  end
+  return "SELECT " .. table.concat(columns, ", "), params
+end
+
+-- The server session's pid as the server sees it (column pid); behind a
+-- proxy it differs from the one libpq reports.
+M.BACKEND_PID_QUERY = "SELECT pg_backend_pid() AS pid"
+
 -- The migration lock: a session advisory lock keyed by the version table's
--- qualified name; pid tells whether the session stays the same.
+-- schema-qualified name.
 function M.try_lock_query(class, name)
-  return "SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked, pg_backend_pid() AS pid", { class, name }
+  return "SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked", { class, name }
 end
 
 function M.unlock_query(class, name)

@@ -181,12 +181,43 @@ function Migrator:exec(sql, params)
   return self.target:execute(sql, params)
 end
 
+-- The version and history tables as { name, schema }, the schema as the
+-- server resolves it, once per run (after env.lua's on_connect): every
+-- later statement names it, so a revision changing search_path cannot
+-- redirect them, and the lock is the same however the config spells the
+-- table. Offline, the names stay as configured.
+function Migrator:bookkeeping_tables()
+  if self.tables == nil then
+    local cfg = self.cfg
+    local tables = { version = { cfg.version_table, cfg.version_table_schema },
+                     history = { cfg.history_table, cfg.version_table_schema } }
+    if not self.target.offline and cfg.version_table_schema == nil then
+      local sql, params = ddl.resolve_schemas_query({ cfg.version_table, cfg.history_table })
+      local row = self.conn:query(sql, params)[1]
+      if row.s1 == nil or row.s2 == nil then
+        error("the search path names no existing schema for the version table: set version_table_schema or fix search_path", 0)
+      end
+      tables.version[2], tables.history[2] = row.s1, row.s2
+    end
+    self.tables = tables
+  end
+  return self.tables
+end
+
 function Migrator:version_table()
-  return self.cfg.version_table, self.cfg.version_table_schema
+  local t = self:bookkeeping_tables().version
+  return t[1], t[2]
 end
 
 function Migrator:history_table()
-  return self.cfg.history_table, self.cfg.version_table_schema
+  local t = self:bookkeeping_tables().history
+  return t[1], t[2]
+end
+
+-- The version table as messages name it: public.luamig_version.
+function Migrator:version_table_label()
+  local name, schema = self:version_table()
+  return schema and (schema .. "." .. name) or name
 end
 
 -- Session settings for the whole run (PostgreSQL's lock_timeout and
@@ -204,35 +235,59 @@ function Migrator:apply_settings()
   if #settings > 0 then self:exec(ddl.set_settings(settings)) end
 end
 
+-- Refuses a pooling proxy that shares our server session with other
+-- clients (PgBouncer in transaction or statement mode): a session lock
+-- protects nothing there. A proxy shows as a pid from libpq (PgBouncer's
+-- own) unlike the server's; then a second client must not reach the server
+-- session we just left idle, as it does through such a pool.
+function Migrator:check_session_kept()
+  local pid = self.conn:query(ddl.BACKEND_PID_QUERY)[1].pid
+  if pid == self.conn:backend_pid() then return end
+  local probe = M.connect(self.cfg.url)
+  local ok, probe_pid = pcall(function() return probe:query(ddl.BACKEND_PID_QUERY)[1].pid end)
+  probe:close()
+  if not ok then error(probe_pid, 0) end
+  if probe_pid == pid then
+    error("the connection goes through a pooling proxy that shares server sessions between clients "
+      .. "(such as PgBouncer in transaction or statement mode): session advisory locks do not work there; "
+      .. "connect to PostgreSQL directly or through session pooling for migrations", 0)
+  end
+end
+
 -- Waits for the session advisory lock by polling pg_try_advisory_lock from
 -- outside any transaction: a runner blocked in pg_advisory_lock would hold
--- a snapshot and deadlock another runner's CREATE INDEX CONCURRENTLY.
+-- a snapshot and deadlock another runner's CREATE INDEX CONCURRENTLY. With
+-- a timeout it tries a last time at the deadline, not before.
 function Migrator:lock(timeout)
   if self.target.offline then return end
-  local name = ddl.qualified(self:version_table())
-  local started, delay, said = core.clock(), 0.02, false
-  while true do
-    local sql, params = ddl.try_lock_query(LOCK_CLASS, name)
-    local row = self.conn:query(sql, params)[1]
-    -- behind a transaction-pooling proxy each statement may reach another
-    -- server session, and a session lock protects nothing
-    if row.pid ~= self.conn:backend_pid() then
-      error("the connection goes through a transaction-pooling proxy (the server session changed between statements): "
-        .. "session advisory locks do not work there; connect to PostgreSQL directly for migrations", 0)
+  local label
+  local ok, err = pcall(function()
+    self:check_session_kept()
+    local key = ddl.qualified(self:version_table())
+    label = self:version_table_label()
+    local deadline = timeout and core.clock() + timeout
+    local delay, said = 0.02, false
+    while not self.conn:query(ddl.try_lock_query(LOCK_CLASS, key))[1].locked do
+      if not said then
+        self.log("waiting for another luamig run to release its lock on " .. label)
+        said = true
+      end
+      local remaining = deadline and deadline - core.clock()
+      if remaining and remaining <= 0 then
+        error(("gave up waiting for the migration lock on %s after %g s (--lock-timeout)"):format(label, timeout), 0)
+      end
+      core.sleep(math.min(delay * (0.5 + math.random()), remaining or math.huge))
+      if core.interrupted() then error("interrupted", 0) end
+      delay = math.min(delay * 2, 1)
     end
-    if row.locked then break end
-    if not said then
-      self.log("waiting for another luamig run to release its lock on " .. name)
-      said = true
-    end
-    if timeout and core.clock() - started + delay > timeout then
-      error(("gave up waiting for the migration lock on %s after %g s (--lock-timeout)"):format(name, timeout), 0)
-    end
-    if core.interrupted() then error("interrupted while waiting for the migration lock", 0) end
-    core.sleep(delay * (0.5 + math.random()))
-    delay = math.min(delay * 2, 1)
+    self.locked = key
+  end)
+  -- the interrupt hook raises with the position of our code; say it plainly
+  if not ok and core.interrupted() then
+    error(("interrupted by %s while waiting for the migration lock%s; nothing was applied")
+      :format(core.interrupted(), label and (" on " .. label) or ""), 0)
   end
-  self.locked = name
+  if not ok then error(err, 0) end
 end
 
 function Migrator:unlock()

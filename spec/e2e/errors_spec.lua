@@ -79,6 +79,32 @@ describe("luamig errors", function()
   end)
 end)
 
+-- A project of `good` and a second revision bbbb00000002 running `up`.
+local function second_revision(url, up)
+  return project { url = url, revisions = { good,
+    { id = "bbbb00000002", down = "aaaa00000001", slug = "second", up = up } } }
+end
+
+local SECOND = ("\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_second.lua"):gsub("%.lua", "%%.lua")
+
+describe("a revision that disturbs the runner's transaction or version table", function()
+  local url, conn
+  before_each(function() url, conn = helpers.fresh_db() end)
+  after_each(function() conn:close() end)
+
+  it("changing search_path does not redirect the version table or the history", function()
+    local code, _, err = run(second_revision(url, [[
+    op.execute("CREATE SCHEMA other")
+    op.execute("SET search_path TO other")
+    op.create_table("b", { { "id", "int" } })]]), "upgrade head")
+    assert.equal(0, code, err)
+    assert.same({ "bbbb00000002" }, helpers.versions(conn, "public.luamig_version"))
+    assert.equal(2, conn:exec("SELECT count(*)::int AS n FROM public.luamig_history")[1].n)
+    assert.same({ "b" }, helpers.tables(conn, "other"))
+    assert.equal(0, conn:exec("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'other' AND tablename LIKE 'luamig%'")[1].n)
+  end)
+end)
+
 describe("luamig usage errors", function()
   it("an unknown command prints usage and exits 2", function()
     local code, _, err = run(helpers.tmpdir(), "frobnicate")

@@ -63,6 +63,36 @@ for _, signal in ipairs({ "INT", "TERM" }) do
   end)
 end
 
+describe("SIGINT while waiting for the migration lock", function()
+  local conn, holder, waiter, code
+  setup(function()
+    local url
+    url, conn = helpers.fresh_db()
+    local dir = project { url = url, revisions = { first, sleeper(30) } }
+    holder = start_sleeping(dir, conn, 30)
+    waiter = process.spawn(dir, "upgrade head")
+    assert(process.wait_until(function() return waiter:stderr():find("waiting for another luamig run", 1, true) end, 10),
+      "the second run never waited for the lock: " .. waiter:stderr())
+    waiter:signal("INT")
+    code = waiter:wait(10)
+  end)
+  teardown(function()
+    waiter:cleanup()
+    -- SIGKILL would leave its pg_sleep running on the server, seen by later specs
+    holder:signal("INT")
+    holder:wait(10)
+    holder:cleanup()
+    conn:close()
+  end)
+
+  it("prints one clean line saying nothing was applied, exit 1", function()
+    assert.equal(1, code, waiter:stderr())
+    assert.equal("waiting for another luamig run to release its lock on public.luamig_version\n"
+      .. "luamig: interrupted by SIGINT while waiting for the migration lock on public.luamig_version; nothing was applied\n",
+      waiter:stderr())
+  end)
+end)
+
 ------------------------------------------------------------ server restart
 
 local PG_CTL = (os.getenv("PG_BIN") or "/usr/lib/postgresql/15/bin") .. "/pg_ctl"
