@@ -586,6 +586,13 @@ function M.unlock_query(class, name)
   return "SELECT pg_advisory_unlock($1::int, hashtext($2))", { class, name }
 end
 
+-- A transaction lock serializing the creation of the bookkeeping tables
+-- (the history table is shared by projects with different version tables,
+-- hence different migration locks); `name` is no table's qualified name.
+function M.bookkeeping_lock(class, name)
+  return "SELECT pg_advisory_xact_lock($1::int, hashtext($2))", { class, name }
+end
+
 -- settings: { {name, value} }: session-wide SETs.
 function M.set_settings(settings)
   local parts = {}

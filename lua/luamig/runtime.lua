@@ -323,6 +323,9 @@ end
 function Migrator:ensure_bookkeeping()
   local present = self.target.offline and {} or self:bookkeeping_present()
   local stmts = {}
+  if not self.target.offline and not (present.version and present.history) then
+    stmts[1] = { ddl.bookkeeping_lock(LOCK_CLASS, "luamig bookkeeping tables") }
+  end
   if not present.version then stmts[#stmts + 1] = { ddl.create_version_table(self:version_table()) } end
   if not present.history then stmts[#stmts + 1] = { ddl.create_history_table(self:history_table()) } end
   if #stmts > 0 then self.target:execute_all(stmts) end

@@ -231,6 +231,48 @@ describe("two runners on one version table, one naming its schema (version_table
   end)
 end)
 
+--------------------------------------------------- the bookkeeping tables
+
+-- env.lua's on_connect waits at a barrier: the shared advisory lock 4242,
+-- which the spec holds exclusively until every runner waits for it.
+local BARRIER = [[
+return {
+  on_connect = function(db)
+    db:query("SELECT pg_advisory_lock_shared(4242)")
+    db:query("SELECT pg_advisory_unlock_shared(4242)")
+  end,
+}
+]]
+
+describe("two projects with different version tables, first run together on a fresh database", function()
+  local one = { { id = "e00000000001", up = [[op.execute("SELECT 1")]] } }
+  local dirs = {
+    project { revisions = one, settings = { version_table = "a_version" } },
+    project { revisions = one, settings = { version_table = "b_version" } },
+  }
+  for _, dir in ipairs(dirs) do helpers.write(dir .. "/migrations/env.lua", BARRIER) end
+
+  it("both succeed creating the shared luamig_history, ten times over", function()
+    for round = 1, 10 do
+      local url, conn = helpers.fresh_db()
+      conn:exec("SELECT pg_advisory_lock(4242)")
+      local procs = {}
+      for i, dir in ipairs(dirs) do procs[i] = process.spawn(dir, "--url " .. helpers.shell_quote(url) .. " upgrade head") end
+      assert(process.wait_until(function()
+        return conn:exec("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")[1].n == 2
+      end, 10), "the runners never reached the barrier")
+      conn:exec("SELECT pg_advisory_unlock(4242)")
+      for i, p in ipairs(procs) do
+        local code, err = p:wait(30), p:stderr()
+        p:cleanup()
+        assert.equal(0, code, ("round %d, project %d: %s"):format(round, i, err))
+      end
+      assert.equal(2, conn:exec("SELECT count(*)::int AS n FROM luamig_history")[1].n)
+      conn:close()
+    end
+  end)
+end)
+
 ------------------------------------------------------------ --lock-timeout
 
 describe("--lock-timeout 3 while another run holds the lock", function()
