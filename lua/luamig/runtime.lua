@@ -343,8 +343,10 @@ function Migrator:record_statements(step, direction, seconds)
   local node = step.node
   if node.revision ~= nil then
     local history, history_schema = self:history_table()
+    -- offline, the time taken is psql's, not known here: 0
+    local ms = self.target.offline and 0 or seconds * 1000
     stmts[#stmts + 1] = { ddl.history_insert(history, history_schema, {
-      node.revision, direction, seconds * 1000, source_of(step).checksum, node.message, n = 5 }) }
+      node.revision, direction, ms, source_of(step).checksum, node.message, n = 5 }) }
   end
   return stmts
 end
