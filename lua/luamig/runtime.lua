@@ -165,7 +165,7 @@ Migrator.__index = Migrator
 -- opts: { cfg, conn (nil for offline), out (offline), log = function(line),
 --         progress = function(text) }
 function M.new(opts)
-  local self = setmetatable({ cfg = opts.cfg, log = opts.log or function() end }, Migrator)
+  local self = setmetatable({ cfg = opts.cfg, log = opts.log or function() end, commits = 0 }, Migrator)
   if opts.conn then
     self.target = setmetatable({ conn = opts.conn }, Online)
   else
@@ -386,6 +386,7 @@ end
 function Migrator:commit()
   self:exec(ddl.COMMIT)
   self.target.transaction_open = false
+  self.commits = (self.commits or 0) + 1
 end
 
 -- After a failure: roll back if a transaction is open; a lost connection
@@ -411,13 +412,31 @@ local function revision_line(path)
   return nil
 end
 
+-- What a failure of the running revision leaves behind: all of it rolled
+-- back only when it began in the runner's transaction and nothing was
+-- committed since (transaction = false, op.autocommit).
+function Migrator:undo_outcome()
+  local began = self.revision_began
+  if began.in_transaction and began.commits == self.commits then return "the revision was rolled back" end
+  return "the revision runs outside a transaction (transaction = false or op.autocommit): "
+    .. "the statements it ran stay applied and the version table was not updated; check them before running it again"
+end
+
+local ENDED_TRANSACTION = "the revision ended the runner's transaction (COMMIT or ROLLBACK in op.execute); "
+  .. "what it ran is committed as far as it got and the version table was not updated; "
+  .. "check the database, and use transaction = false or op.autocommit for work that must commit"
+
 -- Runs fn(op) for one step with op bound; any error becomes a revision
--- error naming the step's revision, file and line.
+-- error naming the step's revision, file and line. Online, the server's
+-- transaction state afterwards must be the runner's: a revision that ended
+-- the transaction itself, or caught an SQL error and went on in an aborted
+-- transaction, fails here with what happened.
 function Migrator:call_revision(step)
   local node = step.node
   local direction = direction_name(step)
   local fn = source_of(step)[direction]
   local line
+  self.revision_began = { in_transaction = self.target.transaction_open, commits = self.commits }
   luamig.set_context({ x = self.cfg.x or {}, revision = node.revision, direction = direction,
                        db = self.db, offline = self.target.offline == true })
   op.bind(self.target)
@@ -426,9 +445,14 @@ function Migrator:call_revision(step)
     return e
   end, op)
   op.unbind()
+  local server = self.conn and self.conn:transaction_status()
+  if server == "idle" and self.target.transaction_open then
+    if ok then error(errors.revision_error(node, direction, ENDED_TRANSACTION), 0) end
+    error(errors.revision_error(node, direction, err, line, ENDED_TRANSACTION .. "; then it failed: "), 0)
+  end
   if not ok then
     if core.interrupted() then
-      err = ("interrupted by %s; the revision was rolled back"):format(core.interrupted())
+      err = ("interrupted by %s; %s"):format(core.interrupted(), self:undo_outcome())
     end
     error(errors.revision_error(node, direction, err, line), 0)
   end
@@ -452,6 +476,10 @@ function Migrator:guarded(fn)
   if not ok then
     self:rollback()
     error(err, 0)
+  end
+  if server == "inerror" then
+    error(errors.revision_error(node, direction,
+      "an SQL error in the revision was caught (pcall) and the transaction is aborted; " .. self:undo_outcome()), 0)
   end
 end
 

@@ -92,6 +92,38 @@ describe("a revision that disturbs the runner's transaction or version table", f
   before_each(function() url, conn = helpers.fresh_db() end)
   after_each(function() conn:close() end)
 
+  it("ending the transaction with COMMIT and then failing is named as such, exit 1", function()
+    local code, _, err = run(second_revision(url, [[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("COMMIT")
+    error("boom")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. ":%d+%): the revision ended the runner's transaction %(COMMIT or ROLLBACK in op%.execute%); "
+      .. "what it ran is committed as far as it got and the version table was not updated; [^\n]*; then it failed: boom\n$", "\n" .. err)
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("ending the transaction with COMMIT and returning fails the revision, exit 1", function()
+    local code, _, err = run(second_revision(url, [[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("COMMIT")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. "%): the revision ended the runner's transaction %(COMMIT or ROLLBACK in op%.execute%); "
+      .. "what it ran is committed as far as it got and the version table was not updated; [^\n]*\n$", "\n" .. err)
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("swallowing an SQL error with pcall fails the revision naming the cause and rolls it back", function()
+    local code, _, err = run(second_revision(url, [[
+    op.create_table("b", { { "id", "int" } })
+    pcall(op.execute, "INSERT INTO nope VALUES (1)")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. "%): an SQL error in the revision was caught %(pcall%) and the transaction is aborted; "
+      .. "the revision was rolled back\n$", "\n" .. err)
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
   it("changing search_path does not redirect the version table or the history", function()
     local code, _, err = run(second_revision(url, [[
     op.execute("CREATE SCHEMA other")

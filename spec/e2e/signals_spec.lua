@@ -63,6 +63,38 @@ for _, signal in ipairs({ "INT", "TERM" }) do
   end)
 end
 
+describe("SIGINT during a transaction = false revision that sleeps on the server", function()
+  local conn, p, code
+  setup(function()
+    local url
+    url, conn = helpers.fresh_db()
+    local slow = sleeper(30)
+    slow.transaction = false
+    local dir = project { url = url, revisions = { first, slow } }
+    assert.equal(0, (run(dir, "upgrade aaaa00000001")))
+    p = start_sleeping(dir, conn, 30)
+    p:signal("INT")
+    code = p:wait(10)
+  end)
+  teardown(function()
+    p:cleanup()
+    conn:close()
+  end)
+
+  it("says what stays applied instead of claiming a rollback, exit 1", function()
+    assert.equal(1, code, p:stderr())
+    local file = ("migrations/versions/bbbb00000002_slow.lua"):gsub("%p", "%%%0")
+    assert.matches(("^luamig: bbbb00000002 %%(%s:%%d+%%): interrupted by SIGINT; the revision runs outside a transaction "
+      .. "%%(transaction = false or op%%.autocommit%%): the statements it ran stay applied and the version table was not updated; "
+      .. "check them before running it again\n$"):format(file), p:stderr())
+  end)
+
+  it("leaves the statements that ran and the version table unchanged", function()
+    assert.same({ "a", "b", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+end)
+
 describe("SIGINT while waiting for the migration lock", function()
   local conn, holder, waiter, code
   setup(function()
