@@ -535,6 +535,26 @@ function M.select_versions(name, schema)
   return ("SELECT version_num FROM %s"):format(M.qualified(name, schema))
 end
 
+-- The marker in the error of a version change that matched no row; the
+-- server's message quotes it: ... "luamig: 0 version rows are <id>".
+local NO_VERSION_ROW = "luamig: "
+
+-- An UPDATE or DELETE of one version row as one statement that fails when
+-- it changes no row (another session or the revision changed the table):
+-- the check runs in the same simple query as the rest of the step, before
+-- its COMMIT. The failing cast depends on count(*), so the planner cannot
+-- fold it into an error of every run.
+local function one_row(change_sql, id_param)
+  return ("WITH changed AS (%s RETURNING 1) SELECT CASE count(*) WHEN 1 THEN 1 ELSE ('%s' || count(*) || ' version rows are ' || $%d)::int END FROM changed")
+    :format(change_sql, NO_VERSION_ROW, id_param)
+end
+
+-- The version row a failed version change (a database error) found missing, or nil.
+function M.missing_version_row(err)
+  if err.sqlstate ~= "22P02" or type(err.message) ~= "string" then return nil end
+  return err.message:match('"' .. NO_VERSION_ROW .. '%d+ version rows are (.-)"$')
+end
+
 -- One statement per version-table change ({op="insert"|"update"|"delete"}),
 -- with its parameters.
 function M.version_change(name, schema, change)
@@ -542,9 +562,9 @@ function M.version_change(name, schema, change)
   if change.op == "insert" then
     return ("INSERT INTO %s (version_num) VALUES ($1)"):format(tbl), { change.id }
   elseif change.op == "update" then
-    return ("UPDATE %s SET version_num = $1 WHERE version_num = $2"):format(tbl), { change.to, change.from }
+    return one_row(("UPDATE %s SET version_num = $1 WHERE version_num = $2"):format(tbl), 2), { change.to, change.from }
   elseif change.op == "delete" then
-    return ("DELETE FROM %s WHERE version_num = $1"):format(tbl), { change.id }
+    return one_row(("DELETE FROM %s WHERE version_num = $1"):format(tbl), 1), { change.id }
   end
   error("unknown version change " .. tostring(change.op))
 end

@@ -357,8 +357,22 @@ end
 function Migrator:record(step, direction, seconds, commit)
   local stmts = self:record_statements(step, direction, seconds)
   if commit then stmts[#stmts + 1] = { ddl.COMMIT } end
-  self.target:execute_all(stmts)
+  local ok, err = pcall(self.target.execute_all, self.target, stmts)
+  if not ok then error(self:record_error(step, direction, err), 0) end
   if commit then self.target.transaction_open = false end
+end
+
+-- A failure recording a step, naming its revision (or stamp) and, when a
+-- version change matched no row, that row.
+function Migrator:record_error(step, direction, err)
+  local node = step.node
+  local missing = errors.is_db_error(err) and ddl.missing_version_row(err)
+  if missing then
+    err = ("the version table %s has no row %s to change (it was changed during the run); %s"):format(
+      self:version_table_label(), missing, node.revision and self:undo_outcome() or "nothing was changed")
+  end
+  if node.revision == nil then return "stamp: " .. errors.describe(err) end
+  return errors.revision_error(node, direction, err)
 end
 
 -- Applied revisions whose file changed since they last ran: { {revision, path} }.
@@ -456,6 +470,10 @@ function Migrator:call_revision(step)
     end
     error(errors.revision_error(node, direction, err, line), 0)
   end
+  if server == "inerror" then
+    error(errors.revision_error(node, direction,
+      "an SQL error in the revision was caught (pcall) and the transaction is aborted; " .. self:undo_outcome()), 0)
+  end
 end
 
 local function describe_step(step)
@@ -476,10 +494,6 @@ function Migrator:guarded(fn)
   if not ok then
     self:rollback()
     error(err, 0)
-  end
-  if server == "inerror" then
-    error(errors.revision_error(node, direction,
-      "an SQL error in the revision was caught (pcall) and the transaction is aborted; " .. self:undo_outcome()), 0)
   end
 end
 

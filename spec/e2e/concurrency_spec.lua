@@ -231,6 +231,34 @@ describe("two runners on one version table, one naming its schema (version_table
   end)
 end)
 
+describe("stamp while another session deletes the version row it changes", function()
+  local url, conn, holder, dir, p
+  before_each(function()
+    url, conn = helpers.fresh_db()
+    dir = project { url = url, revisions = chain_of(2) }
+    assert.equal(0, (helpers.run(dir, "stamp c00000000001")))
+    holder = assert(require("luamig.core").connect(url))
+    holder:exec("BEGIN")
+    holder:exec("DELETE FROM luamig_version")
+  end)
+  after_each(function()
+    if p then p:cleanup() end
+    holder:close()
+    conn:close()
+  end)
+
+  it("fails with one line naming the missing row and changes nothing, exit 1", function()
+    p = process.spawn(dir, "stamp c00000000002")
+    assert(process.wait_until(function() return process.server_runs(conn, "%UPDATE%luamig_version%") end, 10),
+      "the stamp never reached its version change: " .. p:stderr())
+    holder:exec("COMMIT")
+    assert.equal(1, p:wait(10))
+    assert.matches("^luamig: stamp: the version table public%.luamig_version has no row c00000000001 to change "
+      .. "%(it was changed during the run%); nothing was changed\n$", p:stderr())
+    assert.same({}, helpers.versions(conn))
+  end)
+end)
+
 --------------------------------------------------- the bookkeeping tables
 
 -- env.lua's on_connect waits at a barrier: the shared advisory lock 4242,

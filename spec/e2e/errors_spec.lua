@@ -124,6 +124,17 @@ describe("a revision that disturbs the runner's transaction or version table", f
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
   end)
 
+  it("deleting its own version row fails the step naming the row and rolls it back", function()
+    local code, _, err = run(second_revision(url, [[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("DELETE FROM luamig_version")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. "%): the version table public%.luamig_version has no row aaaa00000001 to change "
+      .. "%(it was changed during the run%); the revision was rolled back\n$", "\n" .. err)
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
   it("changing search_path does not redirect the version table or the history", function()
     local code, _, err = run(second_revision(url, [[
     op.execute("CREATE SCHEMA other")
