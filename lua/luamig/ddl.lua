@@ -535,6 +535,26 @@ function M.select_versions(name, schema)
   return ("SELECT version_num FROM %s"):format(M.qualified(name, schema))
 end
 
+-- The marker in the error of a version change that matched no row; the
+-- server's message quotes it: ... "luamig: 0 version rows are <id>".
+local NO_VERSION_ROW = "luamig: "
+
+-- An UPDATE or DELETE of one version row as one statement that fails when
+-- it changes no row (another session or the revision changed the table):
+-- the check runs in the same simple query as the rest of the step, before
+-- its COMMIT. The failing cast depends on count(*), so the planner cannot
+-- fold it into an error of every run.
+local function one_row(change_sql, id_param)
+  return ("WITH changed AS (%s RETURNING 1) SELECT CASE count(*) WHEN 1 THEN 1 ELSE ('%s' || count(*) || ' version rows are ' || $%d)::int END FROM changed")
+    :format(change_sql, NO_VERSION_ROW, id_param)
+end
+
+-- The version row a failed version change (a database error) found missing, or nil.
+function M.missing_version_row(err)
+  if err.sqlstate ~= "22P02" or type(err.message) ~= "string" then return nil end
+  return err.message:match('"' .. NO_VERSION_ROW .. '%d+ version rows are (.-)"$')
+end
+
 -- One statement per version-table change ({op="insert"|"update"|"delete"}),
 -- with its parameters.
 function M.version_change(name, schema, change)
@@ -542,9 +562,9 @@ function M.version_change(name, schema, change)
   if change.op == "insert" then
     return ("INSERT INTO %s (version_num) VALUES ($1)"):format(tbl), { change.id }
   elseif change.op == "update" then
-    return ("UPDATE %s SET version_num = $1 WHERE version_num = $2"):format(tbl), { change.to, change.from }
+    return one_row(("UPDATE %s SET version_num = $1 WHERE version_num = $2"):format(tbl), 2), { change.to, change.from }
   elseif change.op == "delete" then
-    return ("DELETE FROM %s WHERE version_num = $1"):format(tbl), { change.id }
+    return one_row(("DELETE FROM %s WHERE version_num = $1"):format(tbl), 1), { change.id }
   end
   error("unknown version change " .. tostring(change.op))
 end
@@ -559,14 +579,38 @@ function M.tables_exist_query(a, b)
     { M.qualified(a[1], a[2]), M.qualified(b[1], b[2]) }
 end
 
+-- The schema each unqualified table name resolves to (columns s1, s2, ...):
+-- the existing table's own on the search path, else current_schema(), where
+-- CREATE TABLE would put it (NULL when the search path names no schema).
+function M.resolve_schemas_query(names)
+  local columns, params = {}, {}
+  for i, name in ipairs(names) do
+    params[i] = M.ident(name)
+    columns[i] = ("coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      .. "WHERE c.oid = to_regclass($%d)), current_schema()) AS s%d"):format(i, i)
+  end
+  return "SELECT " .. table.concat(columns, ", "), params
+end
+
+-- The server session's pid as the server sees it (column pid); behind a
+-- proxy it differs from the one libpq reports.
+M.BACKEND_PID_QUERY = "SELECT pg_backend_pid() AS pid"
+
 -- The migration lock: a session advisory lock keyed by the version table's
--- qualified name; pid tells whether the session stays the same.
+-- schema-qualified name.
 function M.try_lock_query(class, name)
-  return "SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked, pg_backend_pid() AS pid", { class, name }
+  return "SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked", { class, name }
 end
 
 function M.unlock_query(class, name)
   return "SELECT pg_advisory_unlock($1::int, hashtext($2))", { class, name }
+end
+
+-- A transaction lock serializing the creation of the bookkeeping tables
+-- (the history table is shared by projects with different version tables,
+-- hence different migration locks); `name` is no table's qualified name.
+function M.bookkeeping_lock(class, name)
+  return "SELECT pg_advisory_xact_lock($1::int, hashtext($2))", { class, name }
 end
 
 -- settings: { {name, value} }: session-wide SETs.

@@ -49,10 +49,11 @@ function M.describe(err)
 end
 
 -- A failure inside revision `rev` (a node with revision and path), at
--- `line` of its file when known.
-function M.revision_error(rev, direction, cause, line)
+-- `line` of its file when known; `context`, when given, is said before the
+-- cause.
+function M.revision_error(rev, direction, cause, line, context)
   return setmetatable({ revision = rev.revision, path = rev.path, direction = direction,
-                        cause = cause, line = line }, RevisionError)
+                        cause = cause, line = line, context = context }, RevisionError)
 end
 
 
@@ -63,7 +64,7 @@ function RevisionError:describe()
   if type(self.cause) == "string" and self.path then
     msg = msg:gsub("^" .. self.path:gsub("%p", "%%%0") .. ":%d+: ", "")
   end
-  return ("%s (%s): %s"):format(self.revision, where, msg)
+  return ("%s (%s): %s%s"):format(self.revision, where, self.context or "", msg)
 end
 
 RevisionError.__tostring = RevisionError.describe

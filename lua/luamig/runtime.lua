@@ -166,7 +166,7 @@ Migrator.__index = Migrator
 -- opts: { cfg, conn (nil for offline), out (offline), log = function(line),
 --         progress = function(text) }
 function M.new(opts)
-  local self = setmetatable({ cfg = opts.cfg, log = opts.log or function() end }, Migrator)
+  local self = setmetatable({ cfg = opts.cfg, log = opts.log or function() end, commits = 0 }, Migrator)
   if opts.conn then
     self.target = setmetatable({ conn = opts.conn }, Online)
   else
@@ -182,12 +182,43 @@ function Migrator:exec(sql, params)
   return self.target:execute(sql, params)
 end
 
+-- The version and history tables as { name, schema }, the schema as the
+-- server resolves it, once per run (after env.lua's on_connect): every
+-- later statement names it, so a revision changing search_path cannot
+-- redirect them, and the lock is the same however the config spells the
+-- table. Offline, the names stay as configured.
+function Migrator:bookkeeping_tables()
+  if self.tables == nil then
+    local cfg = self.cfg
+    local tables = { version = { cfg.version_table, cfg.version_table_schema },
+                     history = { cfg.history_table, cfg.version_table_schema } }
+    if not self.target.offline and cfg.version_table_schema == nil then
+      local sql, params = ddl.resolve_schemas_query({ cfg.version_table, cfg.history_table })
+      local row = self.conn:query(sql, params)[1]
+      if row.s1 == nil or row.s2 == nil then
+        error("the search path names no existing schema for the version table: set version_table_schema or fix search_path", 0)
+      end
+      tables.version[2], tables.history[2] = row.s1, row.s2
+    end
+    self.tables = tables
+  end
+  return self.tables
+end
+
 function Migrator:version_table()
-  return self.cfg.version_table, self.cfg.version_table_schema
+  local t = self:bookkeeping_tables().version
+  return t[1], t[2]
 end
 
 function Migrator:history_table()
-  return self.cfg.history_table, self.cfg.version_table_schema
+  local t = self:bookkeeping_tables().history
+  return t[1], t[2]
+end
+
+-- The version table as messages name it: public.luamig_version.
+function Migrator:version_table_label()
+  local name, schema = self:version_table()
+  return schema and (schema .. "." .. name) or name
 end
 
 -- Session settings for the whole run (PostgreSQL's lock_timeout and
@@ -205,35 +236,59 @@ function Migrator:apply_settings()
   if #settings > 0 then self:exec(ddl.set_settings(settings)) end
 end
 
+-- Refuses a pooling proxy that shares our server session with other
+-- clients (PgBouncer in transaction or statement mode): a session lock
+-- protects nothing there. A proxy shows as a pid from libpq (PgBouncer's
+-- own) unlike the server's; then a second client must not reach the server
+-- session we just left idle, as it does through such a pool.
+function Migrator:check_session_kept()
+  local pid = self.conn:query(ddl.BACKEND_PID_QUERY)[1].pid
+  if pid == self.conn:backend_pid() then return end
+  local probe = M.connect(self.cfg.url)
+  local ok, probe_pid = pcall(function() return probe:query(ddl.BACKEND_PID_QUERY)[1].pid end)
+  probe:close()
+  if not ok then error(probe_pid, 0) end
+  if probe_pid == pid then
+    error("the connection goes through a pooling proxy that shares server sessions between clients "
+      .. "(such as PgBouncer in transaction or statement mode): session advisory locks do not work there; "
+      .. "connect to PostgreSQL directly or through session pooling for migrations", 0)
+  end
+end
+
 -- Waits for the session advisory lock by polling pg_try_advisory_lock from
 -- outside any transaction: a runner blocked in pg_advisory_lock would hold
--- a snapshot and deadlock another runner's CREATE INDEX CONCURRENTLY.
+-- a snapshot and deadlock another runner's CREATE INDEX CONCURRENTLY. With
+-- a timeout it tries a last time at the deadline, not before.
 function Migrator:lock(timeout)
   if self.target.offline then return end
-  local name = ddl.qualified(self:version_table())
-  local started, delay, said = core.clock(), 0.02, false
-  while true do
-    local sql, params = ddl.try_lock_query(LOCK_CLASS, name)
-    local row = self.conn:query(sql, params)[1]
-    -- behind a transaction-pooling proxy each statement may reach another
-    -- server session, and a session lock protects nothing
-    if row.pid ~= self.conn:backend_pid() then
-      error("the connection goes through a transaction-pooling proxy (the server session changed between statements): "
-        .. "session advisory locks do not work there; connect to PostgreSQL directly for migrations", 0)
+  local label
+  local ok, err = pcall(function()
+    self:check_session_kept()
+    local key = ddl.qualified(self:version_table())
+    label = self:version_table_label()
+    local deadline = timeout and core.clock() + timeout
+    local delay, said = 0.02, false
+    while not self.conn:query(ddl.try_lock_query(LOCK_CLASS, key))[1].locked do
+      if not said then
+        self.log("waiting for another luamig run to release its lock on " .. label)
+        said = true
+      end
+      local remaining = deadline and deadline - core.clock()
+      if remaining and remaining <= 0 then
+        error(("gave up waiting for the migration lock on %s after %g s (--lock-timeout)"):format(label, timeout), 0)
+      end
+      core.sleep(math.min(delay * (0.5 + math.random()), remaining or math.huge))
+      if core.interrupted() then error("interrupted", 0) end
+      delay = math.min(delay * 2, 1)
     end
-    if row.locked then break end
-    if not said then
-      self.log("waiting for another luamig run to release its lock on " .. name)
-      said = true
-    end
-    if timeout and core.clock() - started + delay > timeout then
-      error(("gave up waiting for the migration lock on %s after %g s (--lock-timeout)"):format(name, timeout), 0)
-    end
-    if core.interrupted() then error("interrupted while waiting for the migration lock", 0) end
-    core.sleep(delay * (0.5 + math.random()))
-    delay = math.min(delay * 2, 1)
+    self.locked = key
+  end)
+  -- the interrupt hook raises with the position of our code; say it plainly
+  if not ok and core.interrupted() then
+    error(("interrupted by %s while waiting for the migration lock%s; nothing was applied")
+      :format(core.interrupted(), label and (" on " .. label) or ""), 0)
   end
-  self.locked = name
+  if not ok then error(err, 0) end
 end
 
 function Migrator:unlock()
@@ -269,6 +324,9 @@ end
 function Migrator:ensure_bookkeeping()
   local present = self.target.offline and {} or self:bookkeeping_present()
   local stmts = {}
+  if not self.target.offline and not (present.version and present.history) then
+    stmts[1] = { ddl.bookkeeping_lock(LOCK_CLASS, "luamig bookkeeping tables") }
+  end
   if not present.version then stmts[#stmts + 1] = { ddl.create_version_table(self:version_table()) } end
   if not present.history then stmts[#stmts + 1] = { ddl.create_history_table(self:history_table()) } end
   if #stmts > 0 then self.target:execute_all(stmts) end
@@ -286,8 +344,10 @@ function Migrator:record_statements(step, direction, seconds)
   local node = step.node
   if node.revision ~= nil then
     local history, history_schema = self:history_table()
+    -- offline, the time taken is psql's, not known here: 0
+    local ms = self.target.offline and 0 or seconds * 1000
     stmts[#stmts + 1] = { ddl.history_insert(history, history_schema, {
-      node.revision, direction, seconds * 1000, source_of(step).checksum, node.message, n = 5 }) }
+      node.revision, direction, ms, source_of(step).checksum, node.message, n = 5 }) }
   end
   return stmts
 end
@@ -298,8 +358,22 @@ end
 function Migrator:record(step, direction, seconds, commit)
   local stmts = self:record_statements(step, direction, seconds)
   if commit then stmts[#stmts + 1] = { ddl.COMMIT } end
-  self.target:execute_all(stmts)
+  local ok, err = pcall(self.target.execute_all, self.target, stmts)
+  if not ok then error(self:record_error(step, direction, err), 0) end
   if commit then self.target.transaction_open = false end
+end
+
+-- A failure recording a step, naming its revision (or stamp) and, when a
+-- version change matched no row, that row.
+function Migrator:record_error(step, direction, err)
+  local node = step.node
+  local missing = errors.is_db_error(err) and ddl.missing_version_row(err)
+  if missing then
+    err = ("the version table %s has no row %s to change (it was changed during the run); %s"):format(
+      self:version_table_label(), missing, node.revision and self:undo_outcome() or "nothing was changed")
+  end
+  if node.revision == nil then return "stamp: " .. errors.describe(err) end
+  return errors.revision_error(node, direction, err)
 end
 
 -- Applied revisions whose file changed since they last ran: { {revision, path} }.
@@ -327,6 +401,7 @@ end
 function Migrator:commit()
   self:exec(ddl.COMMIT)
   self.target.transaction_open = false
+  self.commits = (self.commits or 0) + 1
 end
 
 -- After a failure: roll back if a transaction is open; a lost connection
@@ -352,13 +427,31 @@ local function revision_line(path)
   return nil
 end
 
+-- What a failure of the running revision leaves behind: all of it rolled
+-- back only when it began in the runner's transaction and nothing was
+-- committed since (transaction = false, op.autocommit).
+function Migrator:undo_outcome()
+  local began = self.revision_began
+  if began.in_transaction and began.commits == self.commits then return "the revision was rolled back" end
+  return "the revision runs outside a transaction (transaction = false or op.autocommit): "
+    .. "the statements it ran stay applied and the version table was not updated; check them before running it again"
+end
+
+local ENDED_TRANSACTION = "the revision ended the runner's transaction (COMMIT or ROLLBACK in op.execute); "
+  .. "what it ran is committed as far as it got and the version table was not updated; "
+  .. "check the database, and use transaction = false or op.autocommit for work that must commit"
+
 -- Runs fn(op) for one step with op bound; any error becomes a revision
--- error naming the step's revision, file and line.
+-- error naming the step's revision, file and line. Online, the server's
+-- transaction state afterwards must be the runner's: a revision that ended
+-- the transaction itself, or caught an SQL error and went on in an aborted
+-- transaction, fails here with what happened.
 function Migrator:call_revision(step)
   local node = step.node
   local direction = direction_name(step)
   local fn = source_of(step)[direction]
   local line
+  self.revision_began = { in_transaction = self.target.transaction_open, commits = self.commits }
   luamig.set_context({ x = self.cfg.x or {}, revision = node.revision, direction = direction,
                        db = self.db, offline = self.target.offline == true })
   op.bind(self.target)
@@ -367,11 +460,20 @@ function Migrator:call_revision(step)
     return e
   end, op)
   op.unbind()
+  local server = self.conn and self.conn:transaction_status()
+  if server == "idle" and self.target.transaction_open then
+    if ok then error(errors.revision_error(node, direction, ENDED_TRANSACTION), 0) end
+    error(errors.revision_error(node, direction, err, line, ENDED_TRANSACTION .. "; then it failed: "), 0)
+  end
   if not ok then
     if core.interrupted() then
-      err = ("interrupted by %s; the revision was rolled back"):format(core.interrupted())
+      err = ("interrupted by %s; %s"):format(core.interrupted(), self:undo_outcome())
     end
     error(errors.revision_error(node, direction, err, line), 0)
+  end
+  if server == "inerror" then
+    error(errors.revision_error(node, direction,
+      "an SQL error in the revision was caught (pcall) and the transaction is aborted; " .. self:undo_outcome()), 0)
   end
 end
 

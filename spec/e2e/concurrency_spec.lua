@@ -108,7 +108,7 @@ describe("a second runner started while the first builds an index concurrently",
     second = process.spawn(dir, "--lock-timeout 0.5 upgrade head")
     local code = second:wait(5)
     assert.equal(1, code)
-    assert.matches("luamig: gave up waiting for the migration lock on \"luamig_version\" after 0%.5 s %(%-%-lock%-timeout%)\n$",
+    assert.matches("luamig: gave up waiting for the migration lock on public%.luamig_version after 0%.5 s %(%-%-lock%-timeout%)\n$",
       second:stderr())
     assert.is_true(first:exit_code() == nil, "the first runner should still be at work")
     assert.equal(0, first:wait(15), first:stderr())
@@ -185,5 +185,154 @@ describe("statement_timeout in the config and a statement that runs longer", fun
       .. 'ERROR 57014: canceling statement due to statement timeout; statement: SELECT pg_sleep%(5%)\n$', "\n" .. err)
     assert.same({ "luamig_version", "t" }, helpers.tables(conn))
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+end)
+
+------------------------------------------------ one table, two spellings
+
+-- n revisions on one chain, each logging its id into applied_log (which
+-- the spec creates), so a revision applied twice shows as two rows.
+local function logging_chain(n)
+  local revisions = {}
+  for i = 1, n do
+    local id = ("d%011d"):format(i)
+    revisions[i] = { id = id, down = i > 1 and ("d%011d"):format(i - 1) or nil, up = ([[
+    op.execute("INSERT INTO applied_log VALUES ('%s')")
+    op.execute("SELECT pg_sleep(0.01)")]]):format(id) }
+  end
+  return revisions
+end
+
+describe("two runners on one version table, one naming its schema (version_table_schema) and one not", function()
+  local conn, procs
+  setup(function()
+    local url
+    url, conn = helpers.fresh_db()
+    conn:exec("CREATE TABLE applied_log (revision text)")
+    local revisions = logging_chain(25)
+    local qualified = project { url = url, revisions = revisions, settings = { version_table_schema = "public" } }
+    local plain = project { url = url, revisions = revisions }
+    procs = { process.spawn(qualified, "upgrade head"), process.spawn(plain, "upgrade head") }
+    for _, p in ipairs(procs) do p.code = p:wait(60) end
+  end)
+  teardown(function()
+    cleanup(procs)
+    conn:close()
+  end)
+
+  it("both exit 0: the second waits for the first's lock, then finds the work done", function()
+    for i, p in ipairs(procs) do assert.equal(0, p.code, ("runner %d: %s"):format(i, p:stderr())) end
+  end)
+
+  it("apply each revision exactly once", function()
+    local rows = conn:exec("SELECT count(*)::int AS n, count(DISTINCT revision)::int AS distinct_n FROM applied_log")
+    assert.same({ { n = 25, distinct_n = 25 } }, rows)
+    assert.same({ "d00000000025" }, helpers.versions(conn))
+  end)
+end)
+
+describe("stamp while another session deletes the version row it changes", function()
+  local url, conn, holder, dir, p
+  before_each(function()
+    url, conn = helpers.fresh_db()
+    dir = project { url = url, revisions = chain_of(2) }
+    assert.equal(0, (helpers.run(dir, "stamp c00000000001")))
+    holder = assert(require("luamig.core").connect(url))
+    holder:exec("BEGIN")
+    holder:exec("DELETE FROM luamig_version")
+  end)
+  after_each(function()
+    if p then p:cleanup() end
+    holder:close()
+    conn:close()
+  end)
+
+  it("fails with one line naming the missing row and changes nothing, exit 1", function()
+    p = process.spawn(dir, "stamp c00000000002")
+    assert(process.wait_until(function() return process.server_runs(conn, "%UPDATE%luamig_version%") end, 10),
+      "the stamp never reached its version change: " .. p:stderr())
+    holder:exec("COMMIT")
+    assert.equal(1, p:wait(10))
+    assert.matches("^luamig: stamp: the version table public%.luamig_version has no row c00000000001 to change "
+      .. "%(it was changed during the run%); nothing was changed\n$", p:stderr())
+    assert.same({}, helpers.versions(conn))
+  end)
+end)
+
+--------------------------------------------------- the bookkeeping tables
+
+-- env.lua's on_connect waits at a barrier: the shared advisory lock 4242,
+-- which the spec holds exclusively until every runner waits for it.
+local BARRIER = [[
+return {
+  on_connect = function(db)
+    db:query("SELECT pg_advisory_lock_shared(4242)")
+    db:query("SELECT pg_advisory_unlock_shared(4242)")
+  end,
+}
+]]
+
+describe("two projects with different version tables, first run together on a fresh database", function()
+  local one = { { id = "e00000000001", up = [[op.execute("SELECT 1")]] } }
+  local dirs = {
+    project { revisions = one, settings = { version_table = "a_version" } },
+    project { revisions = one, settings = { version_table = "b_version" } },
+  }
+  for _, dir in ipairs(dirs) do helpers.write(dir .. "/migrations/env.lua", BARRIER) end
+
+  it("both succeed creating the shared luamig_history, ten times over", function()
+    for round = 1, 10 do
+      local url, conn = helpers.fresh_db()
+      conn:exec("SELECT pg_advisory_lock(4242)")
+      local procs = {}
+      for i, dir in ipairs(dirs) do procs[i] = process.spawn(dir, "--url " .. helpers.shell_quote(url) .. " upgrade head") end
+      assert(process.wait_until(function()
+        return conn:exec("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")[1].n == 2
+      end, 10), "the runners never reached the barrier")
+      conn:exec("SELECT pg_advisory_unlock(4242)")
+      for i, p in ipairs(procs) do
+        local code, err = p:wait(30), p:stderr()
+        p:cleanup()
+        assert.equal(0, code, ("round %d, project %d: %s"):format(round, i, err))
+      end
+      assert.equal(2, conn:exec("SELECT count(*)::int AS n FROM luamig_history")[1].n)
+      conn:close()
+    end
+  end)
+end)
+
+------------------------------------------------------------ --lock-timeout
+
+describe("--lock-timeout 3 while another run holds the lock", function()
+  local conn, first, second
+  setup(function()
+    local url
+    url, conn = helpers.fresh_db()
+    local dir = project { url = url, revisions = {
+      { id = "f00000000001", up = [[op.execute("SELECT pg_sleep(8)")]] } } }
+    first = process.spawn(dir, "upgrade head")
+    assert(process.wait_until(function() return process.server_runs(conn, "SELECT pg_sleep(8)%") end, 10),
+      "the first runner never reached its sleep: " .. first:stderr())
+    local clock = require("luamig.core").clock
+    local started = clock()
+    second = process.spawn(dir, "--lock-timeout 3 upgrade head")
+    second.code = second:wait(10)
+    second.elapsed = clock() - started
+  end)
+  teardown(function()
+    first:signal("INT")  -- SIGKILL would leave its pg_sleep running on the server
+    first:wait(10)
+    cleanup({ first, second })
+    conn:close()
+  end)
+
+  it("gives up after 3 s, not before, and within 4 s", function()
+    assert.equal(1, second.code, second:stderr())
+    assert.is_true(second.elapsed >= 3 and second.elapsed < 4, ("gave up after %.2f s"):format(second.elapsed))
+  end)
+
+  it("says it gave up after 3 s", function()
+    assert.matches("luamig: gave up waiting for the migration lock on public%.luamig_version after 3 s %(%-%-lock%-timeout%)\n$",
+      second:stderr())
   end)
 end)

@@ -79,6 +79,75 @@ describe("luamig errors", function()
   end)
 end)
 
+-- A project of `good` and a second revision bbbb00000002 running `up`.
+local function second_revision(url, up)
+  return project { url = url, revisions = { good,
+    { id = "bbbb00000002", down = "aaaa00000001", slug = "second", up = up } } }
+end
+
+local SECOND = ("\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_second.lua"):gsub("%.lua", "%%.lua")
+
+describe("a revision that disturbs the runner's transaction or version table", function()
+  local url, conn
+  before_each(function() url, conn = helpers.fresh_db() end)
+  after_each(function() conn:close() end)
+
+  it("ending the transaction with COMMIT and then failing is named as such, exit 1", function()
+    local code, _, err = run(second_revision(url, [[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("COMMIT")
+    error("boom")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. ":%d+%): the revision ended the runner's transaction %(COMMIT or ROLLBACK in op%.execute%); "
+      .. "what it ran is committed as far as it got and the version table was not updated; [^\n]*; then it failed: boom\n$", "\n" .. err)
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("ending the transaction with COMMIT and returning fails the revision, exit 1", function()
+    local code, _, err = run(second_revision(url, [[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("COMMIT")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. "%): the revision ended the runner's transaction %(COMMIT or ROLLBACK in op%.execute%); "
+      .. "what it ran is committed as far as it got and the version table was not updated; [^\n]*\n$", "\n" .. err)
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("swallowing an SQL error with pcall fails the revision naming the cause and rolls it back", function()
+    local code, _, err = run(second_revision(url, [[
+    op.create_table("b", { { "id", "int" } })
+    pcall(op.execute, "INSERT INTO nope VALUES (1)")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. "%): an SQL error in the revision was caught %(pcall%) and the transaction is aborted; "
+      .. "the revision was rolled back\n$", "\n" .. err)
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("deleting its own version row fails the step naming the row and rolls it back", function()
+    local code, _, err = run(second_revision(url, [[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("DELETE FROM luamig_version")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. "%): the version table public%.luamig_version has no row aaaa00000001 to change "
+      .. "%(it was changed during the run%); the revision was rolled back\n$", "\n" .. err)
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("changing search_path does not redirect the version table or the history", function()
+    local code, _, err = run(second_revision(url, [[
+    op.execute("CREATE SCHEMA other")
+    op.execute("SET search_path TO other")
+    op.create_table("b", { { "id", "int" } })]]), "upgrade head")
+    assert.equal(0, code, err)
+    assert.same({ "bbbb00000002" }, helpers.versions(conn, "public.luamig_version"))
+    assert.equal(2, conn:exec("SELECT count(*)::int AS n FROM public.luamig_history")[1].n)
+    assert.same({ "b" }, helpers.tables(conn, "other"))
+    assert.equal(0, conn:exec("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'other' AND tablename LIKE 'luamig%'")[1].n)
+  end)
+end)
+
 describe("luamig usage errors", function()
   it("an unknown command prints usage and exits 2", function()
     local code, _, err = run(helpers.tmpdir(), "frobnicate")

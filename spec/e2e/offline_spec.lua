@@ -95,6 +95,22 @@ describe("luamig upgrade --sql", function()
     conn:close()
   end)
 
+  it("records no duration in the history rows: the time taken to print the SQL is not the revision's", function()
+    local url, conn = helpers.fresh_db()
+    local code, sql, err = helpers.run(project(url, [[
+    local started = os.clock()
+    while os.clock() - started < 0.2 do end
+    op.create_table("t", { { "id", "int" } })]]), "upgrade head --sql")
+    assert.equal(0, code, err)
+    local path = os.tmpname()
+    helpers.write(path, sql)
+    local ok, out = psql_file(url, path)
+    os.remove(path)
+    assert.is_true(ok, out)
+    assert.same({ { duration_ms = 0 } }, conn:exec("SELECT duration_ms FROM luamig_history"))
+    conn:close()
+  end)
+
   for _, fn in ipairs({ "query", "rows" }) do
     it(("fails clearly when a revision calls op.%s"):format(fn), function()
       local url, conn = helpers.fresh_db()

@@ -63,6 +63,68 @@ for _, signal in ipairs({ "INT", "TERM" }) do
   end)
 end
 
+describe("SIGINT during a transaction = false revision that sleeps on the server", function()
+  local conn, p, code
+  setup(function()
+    local url
+    url, conn = helpers.fresh_db()
+    local slow = sleeper(30)
+    slow.transaction = false
+    local dir = project { url = url, revisions = { first, slow } }
+    assert.equal(0, (run(dir, "upgrade aaaa00000001")))
+    p = start_sleeping(dir, conn, 30)
+    p:signal("INT")
+    code = p:wait(10)
+  end)
+  teardown(function()
+    p:cleanup()
+    conn:close()
+  end)
+
+  it("says what stays applied instead of claiming a rollback, exit 1", function()
+    assert.equal(1, code, p:stderr())
+    local file = ("migrations/versions/bbbb00000002_slow.lua"):gsub("%p", "%%%0")
+    assert.matches(("^luamig: bbbb00000002 %%(%s:%%d+%%): interrupted by SIGINT; the revision runs outside a transaction "
+      .. "%%(transaction = false or op%%.autocommit%%): the statements it ran stay applied and the version table was not updated; "
+      .. "check them before running it again\n$"):format(file), p:stderr())
+  end)
+
+  it("leaves the statements that ran and the version table unchanged", function()
+    assert.same({ "a", "b", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+end)
+
+describe("SIGINT while waiting for the migration lock", function()
+  local conn, holder, waiter, code
+  setup(function()
+    local url
+    url, conn = helpers.fresh_db()
+    local dir = project { url = url, revisions = { first, sleeper(30) } }
+    holder = start_sleeping(dir, conn, 30)
+    waiter = process.spawn(dir, "upgrade head")
+    assert(process.wait_until(function() return waiter:stderr():find("waiting for another luamig run", 1, true) end, 10),
+      "the second run never waited for the lock: " .. waiter:stderr())
+    waiter:signal("INT")
+    code = waiter:wait(10)
+  end)
+  teardown(function()
+    waiter:cleanup()
+    -- SIGKILL would leave its pg_sleep running on the server, seen by later specs
+    holder:signal("INT")
+    holder:wait(10)
+    holder:cleanup()
+    conn:close()
+  end)
+
+  it("prints one clean line saying nothing was applied, exit 1", function()
+    assert.equal(1, code, waiter:stderr())
+    assert.equal("waiting for another luamig run to release its lock on public.luamig_version\n"
+      .. "luamig: interrupted by SIGINT while waiting for the migration lock on public.luamig_version; nothing was applied\n",
+      waiter:stderr())
+  end)
+end)
+
 ------------------------------------------------------------ server restart
 
 local PG_CTL = (os.getenv("PG_BIN") or "/usr/lib/postgresql/15/bin") .. "/pg_ctl"

@@ -94,19 +94,26 @@ return {
     r.transaction == false and "false" or "true", r.up or "", r.down_body or "")
 end
 
+-- luamig.lua's text: spec.url, spec.transaction_per_migration and the
+-- keys of spec.settings (e.g. { version_table_schema = "public" }).
+local function config_source(spec)
+  local lit = require("luamig.script").lua_value
+  local lines = { '  script_location = "migrations",', ("  url = %q,"):format(spec.url or ""),
+                  ("  transaction_per_migration = %s,"):format(spec.transaction_per_migration == false and "false" or "true") }
+  local keys = {}
+  for k in pairs(spec.settings or {}) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do lines[#lines + 1] = ("  %s = %s,"):format(k, lit(spec.settings[k])) end
+  return "return {\n" .. table.concat(lines, "\n") .. "\n}\n"
+end
+
 -- A project directory: luamig.lua pointing at url, migrations/ with the
 -- template, env.lua and the given revisions ({ id=..., ... } as above, or
 -- { file = "name.lua", source = "..." } for raw files).
 function M.project(spec)
   local dir = M.tmpdir()
   os.execute(("cd %s && %s init migrations >/dev/null 2>&1"):format(M.shell_quote(dir), M.shell_quote(M.bin())))
-  M.write(dir .. "/luamig.lua", spec.config or ([[
-return {
-  script_location = "migrations",
-  url = %q,
-  transaction_per_migration = %s,
-}
-]]):format(spec.url or "", spec.transaction_per_migration == false and "false" or "true"))
+  M.write(dir .. "/luamig.lua", spec.config or config_source(spec))
   for _, r in ipairs(spec.revisions or {}) do
     local name = r.file or (r.id .. "_" .. (r.slug or "rev") .. ".lua")
     M.write(dir .. "/migrations/versions/" .. name, r.source or M.revision_source(r))
