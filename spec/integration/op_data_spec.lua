@@ -215,10 +215,49 @@ describe("op data", function()
       end)
     end)
 
-    it("refuses a keyed row with a key outside columns", function()
-      fails('op.bulk_insert: row 2 has a key "sx" that is not in columns', function(op)
+    it("refuses a keyed row with a key outside columns, naming the row", function()
+      fails('op.bulk_insert: row 2: unknown column "sx" %(not in opts.columns%)', function(op)
         op.bulk_insert("t", { { id = 1 }, { id = 2, sx = "typo" } }, { columns = { "id", "s" } })
       end)
+      assert.same({}, stored())
+    end)
+
+    it("refuses a keyed row after positional ones, naming its position", function()
+      local rows = {}
+      for i = 1, 1500 do rows[i] = { i, "p" } end
+      rows[1234] = { id = 1234, s = "k" }
+      fails("op.bulk_insert: row 1234 is keyed but the first row is positional", function(op)
+        op.bulk_insert("t", rows, { columns = { "id", "s" } })
+      end)
+      assert.same({}, stored())
+    end)
+
+    it("refuses a positional row after keyed ones, naming its position", function()
+      fails("op.bulk_insert: row 3 is positional but the first row is keyed", function(op)
+        op.bulk_insert("t", { { id = 1 }, { id = 2 }, { 3, "c" } }, { columns = { "id", "s" } })
+      end)
+    end)
+
+    it("refuses a row mixing positional values and keys", function()
+      fails('op.bulk_insert: row 2 mixes positional values and keys %(key "s"%)', function(op)
+        op.bulk_insert("t", { { 1, "a" }, { 2, s = "b" } }, { columns = { "id", "s" } })
+      end)
+      fails("op.bulk_insert: row 1 mixes positional values and keys", function(op)
+        op.bulk_insert("t", { { 1, s = "a" } }, { columns = { "id", "s" } })
+      end)
+    end)
+
+    it("refuses a positional value beyond the last column, even after a hole", function()
+      fails("op.bulk_insert: row 2 has a value at position 5 but there are 2 columns", function(op)
+        op.bulk_insert("t", { { 1, "a" }, { 2, [5] = "x" } }, { columns = { "id", "s" } })
+      end)
+    end)
+
+    it("takes positional rows with a hole and an n field", function()
+      apply(function(op)
+        op.bulk_insert("t", { { 1, "a" }, { 2, nil, n = 2 }, { 3 } }, { columns = { "id", "s" } })
+      end)
+      assert.same({ { id = 1, s = "a" }, { id = 2 }, { id = 3 } }, stored())
     end)
 
     it("refuses a positional row longer than columns", function()
