@@ -133,7 +133,8 @@ end
 -- With batch = n it yields lists of up to n rows instead.
 -- The connection is busy until the loop ends, so the loop body cannot run
 -- other op calls; leaving the loop early (break, error) reads and drops
--- the rest of the result (a cancel would abort the revision's transaction).
+-- the rest of the result (a cancel would abort the revision's transaction);
+-- the runtime closes an iterator left unfinished when the revision ends.
 function M.rows(sql, params, batch)
   check_sql("rows", sql)
   check("rows", batch == nil or (math.type(batch) == "integer" and batch > 0),

@@ -99,6 +99,13 @@ function Online:stream(sql, params)
   return function() return conn:fetch() end
 end
 
+-- Drops what is left of an op.rows result the revision did not read to
+-- the end, so that the connection can carry the next statement; cancel
+-- (the revision failed) stops the query instead of reading it all.
+function Online:close_stream(cancel)
+  self.conn:discard_stream(cancel)
+end
+
 -- COPY ... FROM STDIN fed by chunks(), an iterator of strings; an error
 -- while producing them aborts the COPY.
 function Online:copy_in(sql, chunks)
@@ -144,6 +151,8 @@ function Offline:copy_in(sql, chunks)
   for chunk in chunks do self.out:write(chunk) end
   self.out:write("\\.\n\n")
 end
+
+function Offline.close_stream() end
 
 -- Runs fn() outside the revision's transaction: commit what is open, run,
 -- and open a new one (for CREATE INDEX CONCURRENTLY and the like).
@@ -366,6 +375,7 @@ function Migrator:call_revision(step)
     return e
   end, op)
   op.unbind()
+  self.target:close_stream(not ok)
   if not ok then
     if core.interrupted() then
       err = ("interrupted by %s; the revision was rolled back"):format(core.interrupted())
