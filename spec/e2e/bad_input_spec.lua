@@ -113,7 +113,9 @@ local cases = {
   { "show of a missing revision", graph = "two_similar_ids", args = "show zzzz",
     err = "Can't locate revision identified by 'zzzz'" },
   { "a relative step too large for an integer", graph = "two_similar_ids", args = "upgrade +99999999999999999999",
-    err = "Relative revision %+99999999999999999999 is out of range" },
+    err = "Relative revision %+99999999999999999999 didn't produce 99999999999999999999 migrations" },
+  { "a relative step of the smallest integer", graph = "two_similar_ids", args = "downgrade -9223372036854775808",
+    err = "Relative revision %-9223372036854775808 didn't produce 9223372036854775808 migrations" },
   { "a '%' in a target that is no valid destination", graph = "two_similar_ids", args = "downgrade 'abcd00000002-1%'",
     err = "Destination abcd00000002%-1%% is not a valid downgrade target from current head%(s%)" },
 

@@ -97,6 +97,23 @@ describe("luamig on a chain of revisions", function()
     assert.not_matches("Running", err)
   end)
 
+  for _, target in ipairs({ "-9223372036854775808", "-99999999999999999999", "-4" }) do
+    it("downgrade " .. target .. " beyond the applied revisions is an error and downgrades nothing", function()
+      assert.equal(0, (run(dir, "upgrade head")))
+      local code, _, err = run(dir, "downgrade " .. target)
+      assert.equal(1, code)
+      assert.equal(("luamig: Relative revision %s didn't produce %s migrations\n"):format(target, target:sub(2)), err)
+      assert.same({ "cccc00000003" }, helpers.versions(conn))
+    end)
+  end
+
+  it("upgrade +9223372036854775808 beyond the graph is an error and upgrades nothing", function()
+    local code, _, err = run(dir, "upgrade +9223372036854775808")
+    assert.equal(1, code)
+    assert.equal("luamig: Relative revision +9223372036854775808 didn't produce 9223372036854775808 migrations\n", err)
+    assert.same({}, helpers.tables(conn))
+  end)
+
   it("-q silences progress", function()
     local code, out, err = run(dir, "-q upgrade head")
     assert.equal(0, code)
