@@ -6,6 +6,7 @@ local config = require("luamig.config")
 local script = require("luamig.script")
 local revmap = require("luamig.revmap")
 local display = require("luamig.display")
+local errors = require("luamig.errors")
 
 -- A module only some commands use, loaded on first use: `heads` or
 -- `--version` need not undump the runtime, op, ddl and autogen.
@@ -39,12 +40,24 @@ local function load_project(s)
   return cfg, map
 end
 
+local function env_path(cfg) return cfg.script_dir .. "/env.lua" end
+
 local function load_env(cfg)
-  local path = cfg.script_dir .. "/env.lua"
+  local path = env_path(cfg)
   local f = io.open(path, "r")
   if f == nil then return {} end
   f:close()
   return config.load_table_file(path, "env")
+end
+
+-- Runs env.lua's on_connect(db); a failure names env.lua and its line.
+local function run_on_connect(cfg, env, db)
+  local path, line = env_path(cfg), nil
+  local ok, err = xpcall(env.on_connect, function(e)
+    line = errors.line_in(path)
+    return e
+  end, db)
+  if not ok then error(errors.hook_error(path, "on_connect", err, line), 0) end
 end
 
 -- Connects, runs env.lua's on_connect, takes the migration lock, calls
@@ -59,7 +72,7 @@ local function with_migrator(s, cfg, fn, opts)
   conn:set_notices(not s.opts.quiet)
   local migrator = runtime.new({ cfg = cfg, conn = conn, log = s.log })
   local ok, result = pcall(function()
-    if env.on_connect then env.on_connect(migrator.db) end
+    if env.on_connect then run_on_connect(cfg, env, migrator.db) end
     if opts.lock then migrator:lock(s.opts.lock_timeout) end
     return fn(migrator, env)
   end)

@@ -348,18 +348,6 @@ end
 
 ------------------------------------------------------------------ steps
 
--- The line of `path` the error was raised from: the innermost frame of the
--- revision file on the stack.
-local function revision_line(path)
-  local source = "@" .. path
-  for level = 2, 60 do
-    local info = debug.getinfo(level, "Sl")
-    if info == nil then break end
-    if info.source == source and info.currentline > 0 then return info.currentline end
-  end
-  return nil
-end
-
 -- Runs fn(op) for one step with op bound; any error becomes a revision
 -- error naming the step's revision, file and line.
 function Migrator:call_revision(step)
@@ -371,7 +359,7 @@ function Migrator:call_revision(step)
                        db = self.db, offline = self.target.offline == true })
   op.bind(self.target)
   local ok, err = xpcall(fn, function(e)
-    line = revision_line(node.path)
+    line = errors.line_in(node.path)
     return e
   end, op)
   op.unbind()

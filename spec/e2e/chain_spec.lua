@@ -114,6 +114,24 @@ describe("luamig on a chain of revisions", function()
     assert.same({}, helpers.tables(conn))
   end)
 
+  it("loads a revision file, env.lua and luamig.lua that start with a UTF-8 byte order mark", function()
+    local bom = "\239\187\191"
+    for _, path in ipairs({ "/luamig.lua", "/migrations/env.lua", "/migrations/versions/aaaa00000001_rev.lua" }) do
+      helpers.write(dir .. path, bom .. helpers.read(dir .. path))
+    end
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(0, code, err)
+    assert.same({ "cccc00000003" }, helpers.versions(conn))
+  end)
+
+  it("ignores a directory named like a revision file in versions/", function()
+    assert(os.execute("mkdir " .. helpers.shell_quote(dir .. "/migrations/versions/notes.lua")))
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(0, code, err)
+    assert.equal("", (err:gsub("Running[^\n]*\n", "")))
+    assert.same({ "cccc00000003" }, helpers.versions(conn))
+  end)
+
   it("-q silences progress", function()
     local code, out, err = run(dir, "-q upgrade head")
     assert.equal(0, code)
