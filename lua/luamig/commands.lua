@@ -95,6 +95,17 @@ local function set_of(list)
   return set
 end
 
+-- The version rows that no revision file defines (a file deleted, or a
+-- database migrated from another branch): current flags them, status
+-- warns of them.
+local function undefined_versions(map, heads)
+  local undefined = {}
+  for _, id in ipairs(heads) do
+    if map:get(id) == nil then undefined[#undefined + 1] = id end
+  end
+  return undefined
+end
+
 ------------------------------------------------------------------ init
 
 function M.init(s)
@@ -228,18 +239,18 @@ function M.downgrade(s) return migrate(s, "downgrade") end
 function M.current(s)
   local cfg, map = load_project(s)
   local heads = with_migrator(s, cfg, function(m) return m:current_heads() end)
+  local undefined = set_of(undefined_versions(map, heads))
   if s.opts.json then
     local list = setmetatable({}, display.array)
     for _, id in ipairs(heads) do
-      local node = map:get(id)
-      list[#list + 1] = node and display.revision_json(node, set_of(heads)) or { revision = id, unknown = true }
+      list[#list + 1] = undefined[id] and { revision = id, unknown = true } or display.revision_json(map:get(id), set_of(heads))
     end
     s.out(display.json({ current = list }))
     return
   end
   for _, id in ipairs(heads) do
     local node = map:get(id)
-    if node == nil then
+    if undefined[id] then
       s.out(id .. " (not found in the revision files)")
     elseif s.args.verbose then
       s.out(display.entry(node))
@@ -343,6 +354,9 @@ function M.status(s)
     warn_drift(s, m, map, heads)
     return heads
   end)
+  for _, id in ipairs(undefined_versions(map, heads)) do
+    s.warn(("the version table names revision %s, which no revision file defines"):format(id))
+  end
   local applied = map:applied(heads)
   local rows = setmetatable({}, display.array)
   local newest_first = map:history(nil, heads)

@@ -114,6 +114,18 @@ describe("luamig on a chain of revisions", function()
     assert.same({}, helpers.tables(conn))
   end)
 
+  it("status warns of a version row that no revision file defines, as current flags it", function()
+    assert.equal(0, (run(dir, "upgrade head")))
+    conn:exec("UPDATE luamig_version SET version_num = 'ffff00000009'")
+    local code, out, err = run(dir, "status")
+    assert.equal(0, code, err)
+    assert.matches("^pending  aaaa00000001, create a\n", out)
+    assert.equal("luamig: warning: the version table names revision ffff00000009, which no revision file defines\n"
+      .. "0 applied, 3 pending\n", err)
+    local _, current = run(dir, "current")
+    assert.equal("ffff00000009 (not found in the revision files)\n", current)
+  end)
+
   it("loads a revision file, env.lua and luamig.lua that start with a UTF-8 byte order mark", function()
     local bom = "\239\187\191"
     for _, path in ipairs({ "/luamig.lua", "/migrations/env.lua", "/migrations/versions/aaaa00000001_rev.lua" }) do
