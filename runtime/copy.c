@@ -132,8 +132,8 @@ static int shape_fail(lua_State *L, const char *fmt, ...) {
   return lua_error(L);
 }
 
-/* The stack slots of copy_encode. */
-enum { ARG_ROWS = 1, ARG_NULL = 4, ARG_COLUMNS = 5, SLOT_ROW = 7 };
+/* copy_encode's stack: 5 the column names, 7 the current row. */
+enum { ARG_COLUMNS = 5, SLOT_ROW = 7 };
 
 /* Whether the key at the top belongs in a row of the first row's shape:
  * a position 1..ncols or n (positional), or a name in columns (keyed). */
@@ -212,37 +212,37 @@ static void check_shape(lua_State *L, lua_Integer r, lua_Integer ncols, int keye
  * row's (keyed or positional), with an unknown column, or with more
  * values than columns. */
 int copy_encode(lua_State *L) {
-  luaL_checktype(L, ARG_ROWS, LUA_TTABLE);
+  luaL_checktype(L, 1, LUA_TTABLE);
   lua_Integer n = luaL_checkinteger(L, 2);
   lua_Integer ncols = luaL_checkinteger(L, 3);
-  if (!lua_isnoneornil(L, ARG_COLUMNS)) luaL_checktype(L, ARG_COLUMNS, LUA_TTABLE);
+  if (!lua_isnoneornil(L, 5)) luaL_checktype(L, 5, LUA_TTABLE);
   int keyed = lua_toboolean(L, 6);
-  luaL_argcheck(L, !keyed || lua_istable(L, ARG_COLUMNS), 6, "keyed rows need the column names");
+  luaL_argcheck(L, !keyed || lua_istable(L, 5), 6, "keyed rows need the column names");
   luaL_argcheck(L, ncols >= 1, 3, "need at least one column");
-  lua_settop(L, SLOT_ROW);  /* SLOT_ROW: the current row, replaced in place */
+  lua_settop(L, 7);  /* 7: the current row, replaced in place */
   luaL_Buffer b;
   /* room for short fields up front: growing the buffer by doubling would
    * copy each batch several times and ask malloc for ever larger blocks */
   lua_Integer room = n * ncols * 16 + n;
   luaL_buffinitsize(L, &b, (size_t)(room > 0 && room < (1 << 24) ? room : (1 << 24)));
   for (lua_Integer r = 1; r <= n; r++) {
-    if (lua_rawgeti(L, ARG_ROWS, r) != LUA_TTABLE) {
+    if (lua_rawgeti(L, 1, r) != LUA_TTABLE) {
       lua_pushfstring(L, "row %d must be a table, got %s", (int)r, luaL_typename(L, -1));
       return lua_error(L);
     }
-    lua_replace(L, SLOT_ROW);
+    lua_replace(L, 7);
     lua_Integer present = 0;
     for (lua_Integer c = 1; c <= ncols; c++) {
       Field f;
       int type;
       if (keyed) {
-        lua_rawgeti(L, ARG_COLUMNS, c);
-        type = lua_rawget(L, SLOT_ROW);
+        lua_rawgeti(L, 5, c);
+        type = lua_rawget(L, 7);
       } else {
-        type = lua_rawgeti(L, SLOT_ROW, c);
+        type = lua_rawgeti(L, 7, c);
       }
       present += type != LUA_TNIL;
-      read_field(L, type, ARG_NULL, &f);
+      read_field(L, type, 4, &f);
       lua_pop(L, 1);  /* back to the buffer's level */
       if (c > 1) luaL_addchar(&b, '\t');
       const char *bad = add_field(L, &b, &f);
