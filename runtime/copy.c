@@ -2,6 +2,7 @@
  * million rows escaped value by value in Lua cost several times what the
  * server spends parsing them. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,11 +120,97 @@ static int field_error(lua_State *L, lua_Integer r, lua_Integer c, const char *w
   return lua_error(L);
 }
 
+/* ------------------------------------------------------------ row shapes */
+
+/* Raises the message as it is: luaL_error would prefix a position of
+ * the Lua caller, and the caller names the operation itself. */
+static int shape_fail(lua_State *L, const char *fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  lua_pushvfstring(L, fmt, args);
+  va_end(args);
+  return lua_error(L);
+}
+
+/* copy_encode's stack: 5 the column names, 7 the current row. */
+enum { ARG_COLUMNS = 5, SLOT_ROW = 7 };
+
+/* Whether the key at the top belongs in a row of the first row's shape:
+ * a position 1..ncols or n (positional), or a name in columns (keyed). */
+static int key_fits(lua_State *L, lua_Integer ncols, int keyed) {
+  if (!keyed) {
+    if (lua_isinteger(L, -1)) return lua_tointeger(L, -1) >= 1 && lua_tointeger(L, -1) <= ncols;
+    return lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "n") == 0;
+  }
+  int fits = 0;
+  for (lua_Integer c = 1; c <= ncols && !fits; c++) {
+    lua_rawgeti(L, ARG_COLUMNS, c);
+    fits = lua_type(L, -2) == LUA_TSTRING && lua_rawequal(L, -1, -2);
+    lua_pop(L, 1);
+  }
+  return fits;
+}
+
+/* Raises why row r (at SLOT_ROW) does not have the first row's shape: it
+ * holds a key besides those read. Reads the row again: this runs once, on
+ * the way out. */
+static int shape_error(lua_State *L, lua_Integer r, lua_Integer ncols, int keyed) {
+  int has_position = 0, bad = 0;
+  const char *name = NULL;  /* a key that is a name; the row keeps it alive */
+  lua_pushnil(L);  /* then the offending key */
+  lua_pushnil(L);
+  while (lua_next(L, SLOT_ROW)) {
+    lua_pop(L, 1);
+    if (lua_isinteger(L, -1)) has_position = 1;
+    else if (lua_type(L, -1) == LUA_TSTRING && (keyed || strcmp(lua_tostring(L, -1), "n") != 0))
+      name = lua_tostring(L, -1);
+    if (!bad && !key_fits(L, ncols, keyed)) {
+      bad = 1;
+      lua_copy(L, -1, -2);
+    }
+  }
+  if (has_position && name != NULL)
+    return shape_fail(L, "row %d mixes positional values and keys (key \"%s\")", (int)r, name);
+  if (lua_isinteger(L, -1)) {
+    if (keyed) return shape_fail(L, "row %d is positional but the first row is keyed", (int)r);
+    lua_Integer len = (lua_Integer)lua_rawlen(L, SLOT_ROW);
+    if (len > ncols) return shape_fail(L, "row %d has %d values for %d columns", (int)r, (int)len, (int)ncols);
+    return shape_fail(L, "row %d has a value at position %I but there are %d columns", (int)r,
+                      lua_tointeger(L, -1), (int)ncols);
+  }
+  if (lua_type(L, -1) != LUA_TSTRING) return shape_fail(L, "row %d has a key of type %s", (int)r, luaL_typename(L, -1));
+  if (!keyed) return shape_fail(L, "row %d is keyed but the first row is positional", (int)r);
+  return shape_fail(L, "row %d: unknown column \"%s\" (not in opts.columns)", (int)r, lua_tostring(L, -1));
+}
+
+/* Checks that row r (at SLOT_ROW) holds nothing but the `present` fields
+ * read from it (and, positional, an n field): counting its keys costs a
+ * fraction of reading them one by one, and catches a keyed row among
+ * positional ones, a misspelt column or a value past the last column. */
+static void check_shape(lua_State *L, lua_Integer r, lua_Integer ncols, int keyed, lua_Integer present) {
+  lua_Integer keys = 0;
+  lua_pushnil(L);
+  while (lua_next(L, SLOT_ROW)) {
+    lua_pop(L, 1);
+    keys++;
+  }
+  if (keys <= present) return;  /* fewer: columns named twice, which the server refuses */
+  if (!keyed && keys == present + 1) {
+    lua_pushliteral(L, "n");
+    int has_n = lua_rawget(L, SLOT_ROW) != LUA_TNIL;
+    lua_pop(L, 1);
+    if (has_n) return;
+  }
+  shape_error(L, r, ncols, keyed);
+}
+
 /* copy_encode(rows, n, ncols, null [, columns [, keyed]]) -> text
  * Encodes rows[1..n] as COPY text lines of ncols fields: row[i] for
  * positional rows, row[columns[i]] for keyed ones.
  * nil and null become \N. Raises "row R, column C: ..." on a value COPY
- * cannot carry. */
+ * cannot carry, and "row R ..." on a row whose shape is not the first
+ * row's (keyed or positional), with an unknown column, or with more
+ * values than columns. */
 int copy_encode(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_Integer n = luaL_checkinteger(L, 2);
@@ -144,10 +231,7 @@ int copy_encode(lua_State *L) {
       return lua_error(L);
     }
     lua_replace(L, 7);
-    if (!keyed && (lua_Integer)lua_rawlen(L, 7) > ncols) {
-      lua_pushfstring(L, "row %d has %d values for %d columns", (int)r, (int)lua_rawlen(L, 7), (int)ncols);
-      return lua_error(L);
-    }
+    lua_Integer present = 0;
     for (lua_Integer c = 1; c <= ncols; c++) {
       Field f;
       int type;
@@ -157,12 +241,14 @@ int copy_encode(lua_State *L) {
       } else {
         type = lua_rawgeti(L, 7, c);
       }
+      present += type != LUA_TNIL;
       read_field(L, type, 4, &f);
       lua_pop(L, 1);  /* back to the buffer's level */
       if (c > 1) luaL_addchar(&b, '\t');
       const char *bad = add_field(L, &b, &f);
       if (bad) return field_error(L, r, c, bad);
     }
+    check_shape(L, r, ncols, keyed, present);
     luaL_addchar(&b, '\n');
   }
   luaL_pushresult(&b);

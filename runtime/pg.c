@@ -420,6 +420,23 @@ static int conn_set_notices(lua_State *L) {
   return 0;
 }
 
+/* conn:discard_stream([cancel]) -> whether a streamed query was open: reads
+ * and drops the rest of its result. With cancel the server is asked to stop
+ * it first (which aborts the transaction it runs in): a failed revision is
+ * rolled back anyway, and need not wait for a huge result to arrive. */
+static int conn_discard_stream(lua_State *L) {
+  Conn *c = checkconn(L);
+  int open = c->streaming;
+  if (open) {
+    char errbuf[256];
+    /* a cancel that cannot be sent only makes the drain read everything */
+    if (lua_toboolean(L, 2) && c->cancel != NULL) (void)PQcancel(c->cancel, errbuf, sizeof errbuf);
+    drain(c);
+  }
+  lua_pushboolean(L, open);
+  return 1;
+}
+
 static const luaL_Reg conn_methods[] = {
   {"exec", conn_exec},
   {"query", conn_query},
@@ -433,6 +450,7 @@ static const luaL_Reg conn_methods[] = {
   {"backend_pid", conn_backend_pid},
   {"set_notices", conn_set_notices},
   {"close", conn_close},
+  {"discard_stream", conn_discard_stream},
   {NULL, NULL}
 };
 

@@ -6,6 +6,7 @@ local config = require("luamig.config")
 local script = require("luamig.script")
 local revmap = require("luamig.revmap")
 local display = require("luamig.display")
+local errors = require("luamig.errors")
 
 -- A module only some commands use, loaded on first use: `heads` or
 -- `--version` need not undump the runtime, op, ddl and autogen.
@@ -39,12 +40,24 @@ local function load_project(s)
   return cfg, map
 end
 
+local function env_path(cfg) return cfg.script_dir .. "/env.lua" end
+
 local function load_env(cfg)
-  local path = cfg.script_dir .. "/env.lua"
+  local path = env_path(cfg)
   local f = io.open(path, "r")
   if f == nil then return {} end
   f:close()
   return config.load_table_file(path, "env")
+end
+
+-- Runs env.lua's on_connect(db); a failure names env.lua and its line.
+local function run_on_connect(cfg, env, db)
+  local path, line = env_path(cfg), nil
+  local ok, err = xpcall(env.on_connect, function(e)
+    line = errors.line_in(path)
+    return e
+  end, db)
+  if not ok then error(errors.hook_error(path, "on_connect", err, line), 0) end
 end
 
 -- Connects, runs env.lua's on_connect, takes the migration lock, calls
@@ -59,7 +72,7 @@ local function with_migrator(s, cfg, fn, opts)
   conn:set_notices(not s.opts.quiet)
   local migrator = runtime.new({ cfg = cfg, conn = conn, log = s.log })
   local ok, result = pcall(function()
-    if env.on_connect then env.on_connect(migrator.db) end
+    if env.on_connect then run_on_connect(cfg, env, migrator.db) end
     if opts.lock then migrator:lock(s.opts.lock_timeout) end
     return fn(migrator, env)
   end)
@@ -80,6 +93,17 @@ local function set_of(list)
   local set = {}
   for _, id in ipairs(list) do set[id] = true end
   return set
+end
+
+-- The version rows that no revision file defines (a file deleted, or a
+-- database migrated from another branch): current flags them, status
+-- warns of them.
+local function undefined_versions(map, heads)
+  local undefined = {}
+  for _, id in ipairs(heads) do
+    if map:get(id) == nil then undefined[#undefined + 1] = id end
+  end
+  return undefined
 end
 
 ------------------------------------------------------------------ init
@@ -222,18 +246,18 @@ function M.downgrade(s) return migrate(s, "downgrade") end
 function M.current(s)
   local cfg, map = load_project(s)
   local heads = with_migrator(s, cfg, function(m) return m:current_heads() end)
+  local undefined = set_of(undefined_versions(map, heads))
   if s.opts.json then
     local list = setmetatable({}, display.array)
     for _, id in ipairs(heads) do
-      local node = map:get(id)
-      list[#list + 1] = node and display.revision_json(node, set_of(heads)) or { revision = id, unknown = true }
+      list[#list + 1] = undefined[id] and { revision = id, unknown = true } or display.revision_json(map:get(id), set_of(heads))
     end
     s.out(display.json({ current = list }))
     return
   end
   for _, id in ipairs(heads) do
     local node = map:get(id)
-    if node == nil then
+    if undefined[id] then
       s.out(id .. " (not found in the revision files)")
     elseif s.args.verbose then
       s.out(display.entry(node))
@@ -337,6 +361,9 @@ function M.status(s)
     warn_drift(s, m, map, heads)
     return heads
   end)
+  for _, id in ipairs(undefined_versions(map, heads)) do
+    s.warn(("the version table names revision %s, which no revision file defines"):format(id))
+  end
   local applied = map:applied(heads)
   local rows = setmetatable({}, display.array)
   local newest_first = map:history(nil, heads)

@@ -33,6 +33,28 @@ local function check_types(path, cfg)
   end
 end
 
+-- PostgreSQL cuts names at 63 bytes (NAMEDATALEN - 1) with only a notice,
+-- so a longer name would make luamig look for a table the server never
+-- created, and the version table's primary key, named "<name>_pkc", would
+-- be cut to the same name as a 60-byte table: names that do not fit are
+-- refused before anything runs.
+local NAME_BYTES = 63
+local name_keys = {
+  { key = "version_table", reserved = #"_pkc", why = ', and the primary key is named version_table.."_pkc"' },
+  { key = "history_table", reserved = 0, why = "" },
+  { key = "version_table_schema", reserved = 0, why = "" },
+}
+
+local function check_names(path, cfg)
+  for _, k in ipairs(name_keys) do
+    local v, max = cfg[k.key], NAME_BYTES - k.reserved
+    if v ~= nil and #v > max then
+      error(("config %s: %s is %d bytes long; at most %d fit (PostgreSQL names hold %d bytes%s)")
+        :format(path, k.key, #v, max, NAME_BYTES, k.why), 0)
+    end
+  end
+end
+
 local defaults = {
   version_table = "luamig_version",
   history_table = "luamig_history",
@@ -62,9 +84,12 @@ function M.load_table_file(path, kind)
   end
   local f, open_err = io.open(path, "rb")
   if not f then error(("%s: cannot read %s"):format(kind, open_err), 0) end
-  local text = f:read("a")
+  local text, read_err = f:read("a")
   f:close()
-  local chunk, err = load(text, "@" .. path, "t", setmetatable({}, { __index = _G }))
+  if text == nil then error(("%s: cannot read %s: %s"):format(kind, path, read_err), 0) end
+  -- as the lua command reads a file: a UTF-8 byte order mark is skipped
+  local source = text:gsub("^\239\187\191", "")
+  local chunk, err = load(source, "@" .. path, "t", setmetatable({}, { __index = _G }))
   if not chunk then fail(err) end
   local ok, result = pcall(chunk)
   if not ok then fail(result) end
@@ -101,6 +126,7 @@ function M.load(opts, warn)
     error(("config %s: script_location must be a string naming the migrations directory"):format(path), 0)
   end
   check_types(path, cfg)
+  check_names(path, cfg)
   cfg.script_dir = M.join(cfg.dir, cfg.script_location)
   cfg.version_dirs = { cfg.script_dir .. "/versions" }
   for _, loc in ipairs(cfg.version_locations or {}) do

@@ -56,6 +56,24 @@ function M.revision_error(rev, direction, cause, line, context)
                         cause = cause, line = line, context = context }, RevisionError)
 end
 
+-- A failure inside a hook of env.lua (at path), e.g. on_connect:
+-- "env.lua (migrations/env.lua:4): on_connect: ...".
+function M.hook_error(path, hook, cause, line)
+  return setmetatable({ revision = path:match("[^/]*$"), path = path, context = hook .. ": ",
+                        cause = cause, line = line }, RevisionError)
+end
+
+-- The line of `path` an error is being raised from, for a message handler
+-- of xpcall: the innermost frame of that file on the stack.
+function M.line_in(path)
+  local source = "@" .. path
+  for level = 2, 60 do
+    local info = debug.getinfo(level, "Sl")
+    if info == nil then break end
+    if info.source == source and info.currentline > 0 then return info.currentline end
+  end
+  return nil
+end
 
 function RevisionError:describe()
   local where = self.path and (self.line and ("%s:%d"):format(self.path, self.line) or self.path) or "?"

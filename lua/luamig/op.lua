@@ -133,7 +133,8 @@ end
 -- With batch = n it yields lists of up to n rows instead.
 -- The connection is busy until the loop ends, so the loop body cannot run
 -- other op calls; leaving the loop early (break, error) reads and drops
--- the rest of the result (a cancel would abort the revision's transaction).
+-- the rest of the result (a cancel would abort the revision's transaction);
+-- the runtime closes an iterator left unfinished when the revision ends.
 function M.rows(sql, params, batch)
   check_sql("rows", sql)
   check("rows", batch == nil or (math.type(batch) == "integer" and batch > 0),
@@ -187,30 +188,19 @@ end
 
 local BATCH_ROWS = 1000
 
--- Keyed rows may hold only known columns: a typo would otherwise silently
--- insert NULL. (The C encoder checks positional rows.)
-local function key_checker(columns)
-  local known = {}
-  for _, name in ipairs(columns) do known[name] = true end
-  return function(row, index)
-    if type(row) ~= "table" then return end  -- the encoder says so
-    for k in pairs(row) do check("bulk_insert", known[k], "row %d has a key %q that is not in columns", index, tostring(k)) end
-  end
-end
-
 -- COPY data as chunks of BATCH_ROWS rows built lazily, so a million rows
 -- never sit in memory as one payload. first is the row already read from
--- next_row; the encoding itself is done in C by ddl.copy_rows.
+-- next_row; the encoding itself is done in C by ddl.copy_rows, which also
+-- checks that every row has the first row's shape (keyed or positional)
+-- and only known columns: a typo would otherwise silently insert NULL.
 local function copy_chunks(first, next_row, columns, keyed)
   local ncols = columns and #columns or (first.n or #first)
-  local check_keys = keyed and key_checker(columns)
   local pending, count, batch = first, 0, {}
   return function()
     if pending == nil then return nil end
     local n = 0
     while pending ~= nil and n < BATCH_ROWS do
       n = n + 1
-      if check_keys then check_keys(pending, count + n) end
       batch[n] = pending
       pending = next_row()
     end

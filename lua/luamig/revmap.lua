@@ -744,9 +744,6 @@ local function parse_relative(target)
   local function rest(r)
     local symbol, rel = r:match("^([%w_]*)([+-]%d+)")
     if not rel then return nil end
-    if math.tointeger(tonumber(rel)) == nil then
-      revision_error(("Relative revision %s is out of range"):format(rel))
-    end
     return symbol ~= "" and symbol or nil, rel
   end
   local at = 1
@@ -952,17 +949,31 @@ function Map:_walk(start, steps, branch_label, no_overwalk)
   return initial
 end
 
+-- The number of steps of a relative target's text ("+3", "-0", "-99...9")
+-- and its magnitude as digits. Python's int has no bounds, and a walk
+-- stops at the edge of the graph long before maxinteger steps, so a
+-- magnitude beyond Lua's integers walks maxinteger steps (never wrapping
+-- around, as -(-2^63) would).
+local function relative_steps(rel)
+  local sign, digits = rel:match("^([+-]?)0*(%d*)$")
+  if digits == "" then digits = "0" end
+  local n = math.tointeger(tonumber(digits)) or math.maxinteger
+  return sign == "-" and -n or n, digits
+end
+
 local function didnt_produce(rel)
-  revision_error(("Relative revision %s didn't produce %d migrations"):format(rel, math.abs(tonumber(rel))))
+  local _, digits = relative_steps(rel)
+  revision_error(("Relative revision %s didn't produce %s migrations"):format(rel, digits))
 end
 
 function Map:_parse_upgrade_target(current, target, assert_len)
   local label, symbol, rel_s
   if type(target) == "string" then label, symbol, rel_s = parse_relative(target) end
   if not rel_s then return self:get_revisions(target) end
-  local rel = math.tointeger(tonumber(rel_s))
+  local rel, digits = relative_steps(rel_s)
   if rel <= 0 then
-    if not symbol then didnt_produce(tostring(rel)) end
+    -- Alembic formats the number here, not the text: "-007" says -7
+    if not symbol then didnt_produce((rel < 0 and "-" or "") .. digits) end
     local start = label and self:get_revision(label .. "@" .. symbol) or self:get_revision(symbol)
     local rev = self:_walk(start, rel, nil, assert_len)
     -- Alembic trips an assertion here; we say what happened
@@ -1012,7 +1023,7 @@ function Map:_parse_downgrade_target(current, target, assert_len)
   if target == nil then return nil, false end
   local label, symbol, rel_s = parse_relative(target)
   if rel_s then
-    local rel = math.tointeger(tonumber(rel_s))
+    local rel = relative_steps(rel_s)
     if rel >= 0 then
       if not symbol then didnt_produce(rel_s) end
       local rev = self:_walk(symbol, rel, label, assert_len)

@@ -100,6 +100,13 @@ function Online:stream(sql, params)
   return function() return conn:fetch() end
 end
 
+-- Drops what is left of an op.rows result the revision did not read to
+-- the end, so that the connection can carry the next statement; cancel
+-- (the revision failed) stops the query instead of reading it all.
+function Online:close_stream(cancel)
+  self.conn:discard_stream(cancel)
+end
+
 -- COPY ... FROM STDIN fed by chunks(), an iterator of strings; an error
 -- while producing them aborts the COPY.
 function Online:copy_in(sql, chunks)
@@ -145,6 +152,8 @@ function Offline:copy_in(sql, chunks)
   for chunk in chunks do self.out:write(chunk) end
   self.out:write("\\.\n\n")
 end
+
+function Offline.close_stream() end
 
 -- Runs fn() outside the revision's transaction: commit what is open, run,
 -- and open a new one (for CREATE INDEX CONCURRENTLY and the like).
@@ -415,18 +424,6 @@ end
 
 ------------------------------------------------------------------ steps
 
--- The line of `path` the error was raised from: the innermost frame of the
--- revision file on the stack.
-local function revision_line(path)
-  local source = "@" .. path
-  for level = 2, 60 do
-    local info = debug.getinfo(level, "Sl")
-    if info == nil then break end
-    if info.source == source and info.currentline > 0 then return info.currentline end
-  end
-  return nil
-end
-
 -- What a failure of the running revision leaves behind: all of it rolled
 -- back only when it began in the runner's transaction and nothing was
 -- committed since (transaction = false, op.autocommit).
@@ -456,10 +453,11 @@ function Migrator:call_revision(step)
                        db = self.db, offline = self.target.offline == true })
   op.bind(self.target)
   local ok, err = xpcall(fn, function(e)
-    line = revision_line(node.path)
+    line = errors.line_in(node.path)
     return e
   end, op)
   op.unbind()
+  self.target:close_stream(not ok)
   local server = self.conn and self.conn:transaction_status()
   if server == "idle" and self.target.transaction_open then
     if ok then error(errors.revision_error(node, direction, ENDED_TRANSACTION), 0) end

@@ -114,11 +114,13 @@ local function load_dir(dir, revisions, want_graph)
       if was and was.signature == e.signature and was.rev then
         was.rev.path = path
         e.rev, e.checksum = setmetatable(was.rev, meta), was.checksum
-      else
+      elseif not core.isdir(path) then  -- a directory is no revision file (never indexed, so asked once)
         e.rev = M.load_revision(path)
       end
-      order[#order + 1] = e
-      revisions[#revisions + 1] = e.rev
+      if e.rev then
+        order[#order + 1] = e
+        revisions[#revisions + 1] = e.rev
+      end
     end
   end
   return { write = function(graph) revindex.write(dir, fingerprint, order, graph) end, stale = true }

@@ -97,6 +97,53 @@ describe("luamig on a chain of revisions", function()
     assert.not_matches("Running", err)
   end)
 
+  for _, target in ipairs({ "-9223372036854775808", "-99999999999999999999", "-4" }) do
+    it("downgrade " .. target .. " beyond the applied revisions is an error and downgrades nothing", function()
+      assert.equal(0, (run(dir, "upgrade head")))
+      local code, _, err = run(dir, "downgrade " .. target)
+      assert.equal(1, code)
+      assert.equal(("luamig: Relative revision %s didn't produce %s migrations\n"):format(target, target:sub(2)), err)
+      assert.same({ "cccc00000003" }, helpers.versions(conn))
+    end)
+  end
+
+  it("upgrade +9223372036854775808 beyond the graph is an error and upgrades nothing", function()
+    local code, _, err = run(dir, "upgrade +9223372036854775808")
+    assert.equal(1, code)
+    assert.equal("luamig: Relative revision +9223372036854775808 didn't produce 9223372036854775808 migrations\n", err)
+    assert.same({}, helpers.tables(conn))
+  end)
+
+  it("status warns of a version row that no revision file defines, as current flags it", function()
+    assert.equal(0, (run(dir, "upgrade head")))
+    conn:exec("UPDATE luamig_version SET version_num = 'ffff00000009'")
+    local code, out, err = run(dir, "status")
+    assert.equal(0, code, err)
+    assert.matches("^pending  aaaa00000001, create a\n", out)
+    assert.equal("luamig: warning: the version table names revision ffff00000009, which no revision file defines\n"
+      .. "0 applied, 3 pending\n", err)
+    local _, current = run(dir, "current")
+    assert.equal("ffff00000009 (not found in the revision files)\n", current)
+  end)
+
+  it("loads a revision file, env.lua and luamig.lua that start with a UTF-8 byte order mark", function()
+    local bom = "\239\187\191"
+    for _, path in ipairs({ "/luamig.lua", "/migrations/env.lua", "/migrations/versions/aaaa00000001_rev.lua" }) do
+      helpers.write(dir .. path, bom .. helpers.read(dir .. path))
+    end
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(0, code, err)
+    assert.same({ "cccc00000003" }, helpers.versions(conn))
+  end)
+
+  it("ignores a directory named like a revision file in versions/", function()
+    assert(os.execute("mkdir " .. helpers.shell_quote(dir .. "/migrations/versions/notes.lua")))
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(0, code, err)
+    assert.equal("", (err:gsub("Running[^\n]*\n", "")))
+    assert.same({ "cccc00000003" }, helpers.versions(conn))
+  end)
+
   it("-q silences progress", function()
     local code, out, err = run(dir, "-q upgrade head")
     assert.equal(0, code)

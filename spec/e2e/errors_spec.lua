@@ -48,6 +48,33 @@ describe("luamig errors", function()
     assert.matches('aaaa00000001 %(migrations/versions/aaaa00000001_badop%.lua:9%): op%.create_table: column "id": nil is not a PostgreSQL type name', err)
   end)
 
+  it("an op.rows result left unread is dropped when the revision returns", function()
+    local dir = project { url = url, revisions = {
+      { id = "aaaa00000001", slug = "peek", up = [[
+    op.create_table("a", { { "id", "int" } })
+    local next_row = op.rows("SELECT g FROM generate_series(1, 100000) g")
+    assert(next_row().g == 1)]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(0, code, err)
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("a statement while an op.rows result is unread names the revision and says what to do", function()
+    local dir = project { url = url, revisions = {
+      { id = "aaaa00000001", slug = "peek", up = [[
+    local next_row = op.rows("SELECT g FROM generate_series(1, 100000) g")
+    next_row()
+    op.create_table("a", { { "id", "int" } })]] } } }
+    local code, out, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.equal("luamig: aaaa00000001 (migrations/versions/aaaa00000001_peek.lua:11): op.create_table: an op.rows "
+      .. "loop is still reading its result on this connection; collect what you need and call op.create_table after the loop\n", err)
+    assert.same({ "luamig_version" }, helpers.tables(conn))
+    assert.same({}, helpers.versions(conn))
+  end)
+
   it("a connection failure prints libpq's message without the password", function()
     local dir = project { url = url, revisions = { good } }
     local bad = ("postgresql://postgres:hunter2@/nosuchdb?host=%s&port=5432"):format(helpers.pghost())

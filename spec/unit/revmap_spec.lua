@@ -307,6 +307,14 @@ describe("revmap", function()
       assert.equal("Relative revision -1 didn't produce 1 migrations", error_of(map.resolve, map, "-1", {}))
       assert.equal("Walked too far", error_of(map.resolve, map, B .. "+2"))
     end)
+
+    it("walks a relative step beyond Lua's integers as far as the graph goes, never wrapping around", function()
+      assert.equal("Relative revision -9223372036854775808 didn't produce 9223372036854775808 migrations",
+        error_of(map.resolve, map, "-9223372036854775808", { B }))
+      assert.equal("Relative revision +99999999999999999999 didn't produce 99999999999999999999 migrations",
+        error_of(map.resolve, map, "+99999999999999999999", { B }))
+      assert.equal("Walked too far", error_of(map.resolve, map, B .. "-9223372036854775808"))
+    end)
   end)
 
   describe("two unmerged heads", function()
