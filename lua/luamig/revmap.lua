@@ -565,47 +565,38 @@ end
 -- Changes whenever the fields of a node or of the map change meaning.
 M.SNAPSHOT_VERSION = 3
 
-local function quoted_list(list)
-  local parts = {}
-  for i, x in ipairs(list) do parts[i] = ("%q"):format(x) end
-  return "{" .. table.concat(parts, ",") .. "}"
-end
-
--- the fields of a node as constructor text; every field restore sets is
--- named (false where restore computes it), so each table is sized once
-local function node_text(n, has_deps)
-  local out = { ("revision=%q,message=%s,path=%s,_idx=%d,_topo=%d,source=false"):format(
-    n.revision, n.message and ("%q"):format(n.message) or "nil",
-    n.path and ("%q"):format(n.path) or "nil", n._idx, n._topo) }
+-- the fields of a node as data; every field restore sets is present
+-- (false where restore computes it), so each table is sized once
+local function node_data(n, has_deps)
+  local out = { revision = n.revision, message = n.message, path = n.path, _idx = n._idx, _topo = n._topo,
+    source = false }
   local function list(key, v, default)
-    if v == default then out[#out + 1] = key .. "=false"
-    else out[#out + 1] = key .. "=" .. quoted_list(v) end
+    if v == default then out[key] = false else out[key] = copy(v) end
   end
   list("down_revisions", n.down_revisions, EMPTY)
   list("children", n.children, EMPTY)
   list("dependents", has_deps and n.dependents or EMPTY, EMPTY)
   list("_all_down", n._all_down, n.down_revisions)
   list("_norm_down", n._norm_down, n.down_revisions)
-  if n._norm_next == EMPTY then out[#out + 1] = "_norm_next=false"
-  else out[#out + 1] = "_norm_next=" .. quoted_list(ids_of(n._norm_next)) end
+  out._norm_next = n._norm_next ~= EMPTY and ids_of(n._norm_next)
   for _, key in ipairs { "own_branch_labels", "declared_depends_on", "depends_on", "branch_labels" } do
     local v = rawget(n, key)
-    if v ~= nil then out[#out + 1] = key .. "=" .. quoted_list(v) end
+    if v ~= nil then out[key] = copy(v) end
   end
   if rawget(n, "_label_set") ~= nil then
     local labels = {}
     for l in pairs(n._label_set) do labels[#labels + 1] = l end
     table.sort(labels)
-    out[#out + 1] = "_label_set=" .. quoted_list(labels)
+    out._label_set = labels
   end
   for _, flag in ipairs { "is_head", "is_base", "is_branch_point", "is_merge_point" } do
-    if rawget(n, flag) then out[#out + 1] = flag .. "=true" end
+    if rawget(n, flag) then out[flag] = true end
   end
-  return "{" .. table.concat(out, ",") .. "}"
+  return out
 end
 
---- The map as the text of a Lua table constructor, for restore(); of a
---- map built by new().
+--- The map as plain data (tables of strings, integers and booleans), for
+--- restore(); of a map built by new().
 function Map:snapshot()
   assert(self._revisions, "revmap: snapshot of a map not built by new()")
   local position, sources, identity = {}, {}, true
@@ -615,26 +606,121 @@ function Map:snapshot()
     if sources[i] ~= i then identity = false end
   end
   local labels = {}
-  for label, n in pairs(self._labels) do labels[#labels + 1] = ("[%q]=%q"):format(label, n.revision) end
-  table.sort(labels)
+  for label, n in pairs(self._labels) do labels[label] = n.revision end
   local nodes = {}
-  for i, n in ipairs(self._order) do nodes[i] = node_text(n, self._has_deps) end
+  for i, n in ipairs(self._order) do nodes[i] = node_data(n, self._has_deps) end
   -- a graph whose history cannot be walked keeps failing when it is asked for
   local ok, full = pcall(self._full_history, self)
-  local history = {}
+  local history = ok and {}
   for i, n in ipairs(ok and full or {}) do history[i] = n._idx end
-  return ("{version=%d,acyclic=%s,has_deps=%s,heads=%s,real_heads=%s,bases=%s,real_bases=%s,labels={%s},sources=%s,history=%s,nodes={\n%s\n}}")
-    :format(M.SNAPSHOT_VERSION, tostring(self._acyclic), tostring(self._has_deps == true),
-      quoted_list(self._heads), quoted_list(self._real_heads), quoted_list(self._bases),
-      quoted_list(self._real_bases), table.concat(labels, ","),
-      identity and "false" or ("{" .. table.concat(sources, ",") .. "}"),
-      ok and ("{" .. table.concat(history, ",") .. "}") or "false", table.concat(nodes, ",\n"))
+  return { version = M.SNAPSHOT_VERSION, acyclic = self._acyclic, has_deps = self._has_deps == true,
+    heads = copy(self._heads), real_heads = copy(self._real_heads), bases = copy(self._bases),
+    real_bases = copy(self._real_bases), labels = labels, sources = not identity and sources,
+    history = history, nodes = nodes }
 end
 
---- Whether data (as a snapshot's text evaluates) is a snapshot this
---- version of revmap can restore.
+-- Checks of snapshot data, which comes from a file (inline: they run for
+-- every field of ten thousand nodes).
+
+-- a list of strings (read as 1..#v, as every list here is: other keys in
+-- it are never looked at), each a key of ids when ids is given
+local function is_strings(v, ids)
+  if type(v) ~= "table" then return false end
+  for i = 1, #v do
+    local x = v[i]
+    if type(x) ~= "string" or ids and not ids[x] then return false end
+  end
+  return true
+end
+
+-- the positions 1..n, each once, in some order
+local function is_positions(v, n)
+  if type(v) ~= "table" or #v ~= n then return false end
+  local seen = {}
+  for i = 1, n do
+    local x = v[i]
+    if math.type(x) ~= "integer" or x < 1 or x > n or seen[x] then return false end
+    seen[x] = true
+  end
+  return true
+end
+
+-- the fields a node may have, by kind; restore and the map read no other
+local ID_LISTS = { "down_revisions", "children", "dependents", "_all_down", "_norm_down", "_norm_next" }
+local LABEL_LISTS = { "own_branch_labels", "declared_depends_on", "branch_labels", "_label_set" }
+local FLAGS = { "is_head", "is_base", "is_branch_point", "is_merge_point" }
+
+-- the ids of downs (a list or false) are numbered below topo
+local function below(downs, topo, ids)
+  for i = 1, downs and #downs or 0 do
+    if ids[downs[i]]._topo >= topo then return false end
+  end
+  return true
+end
+
+-- Whether n is a node as Map:snapshot writes it, naming only ids that are
+-- keys of ids; in an acyclic map, its ancestors numbered below it (what
+-- _is_below relies on). Inline checks: this runs for ten thousand nodes.
+local function is_snapshot_node(n, ids, acyclic)
+  local v = n.message
+  if n.source ~= false or v ~= nil and type(v) ~= "string" then return false end
+  v = n.path
+  if v ~= nil and type(v) ~= "string" then return false end
+  for i = 1, #ID_LISTS do
+    v = n[ID_LISTS[i]]
+    if v ~= false and not is_strings(v, ids) then return false end
+  end
+  v = n.depends_on
+  if v ~= nil and not is_strings(v, ids) then return false end
+  for i = 1, #LABEL_LISTS do
+    v = n[LABEL_LISTS[i]]
+    if v ~= nil and not is_strings(v) then return false end
+  end
+  for i = 1, #FLAGS do
+    v = n[FLAGS[i]]
+    if v ~= nil and v ~= true then return false end
+  end
+  if not acyclic then return true end
+  local topo = n._topo
+  return below(n.down_revisions, topo, ids) and below(n._all_down, topo, ids) and below(n._norm_down, topo, ids)
+end
+
+-- the snapshots this run checked (restore is handed what revindex checked)
+local checked = setmetatable({}, { __mode = "k" })
+
+--- Whether data (read from a file: anything) is a snapshot this version
+--- of revmap can restore: of this version, every field of its kind, every
+--- id it names one of its nodes, positions within its nodes.
 function M.is_snapshot(data)
-  return type(data) == "table" and data.version == M.SNAPSHOT_VERSION and type(data.nodes) == "table"
+  if checked[data] then return true end
+  if type(data) ~= "table" or data.version ~= M.SNAPSHOT_VERSION or type(data.nodes) ~= "table"
+    or type(data.acyclic) ~= "boolean" or type(data.has_deps) ~= "boolean" or type(data.labels) ~= "table" then
+    return false
+  end
+  local nodes, ids = data.nodes, {}
+  local n = #nodes
+  for i = 1, n do
+    local node = nodes[i]
+    if type(node) ~= "table" or type(node.revision) ~= "string" or ids[node.revision] or node._idx ~= i
+      or math.type(node._topo) ~= "integer" then
+      return false
+    end
+    ids[node.revision] = node
+  end
+  local acyclic = data.acyclic
+  for i = 1, n do
+    if not is_snapshot_node(nodes[i], ids, acyclic) then return false end
+  end
+  for label, id in next, data.labels do
+    if type(label) ~= "string" or not ids[id] then return false end
+  end
+  for _, key in ipairs { "heads", "real_heads", "bases", "real_bases" } do
+    if not is_strings(data[key], ids) then return false end
+  end
+  if data.sources ~= false and not is_positions(data.sources, n) then return false end
+  if data.history ~= false and not is_positions(data.history, n) then return false end
+  checked[data] = true
+  return true
 end
 
 --- The map a snapshot describes. source_at(k) gives the k-th of the
@@ -644,7 +730,7 @@ end
 --- reached now. Nil when the data is not a snapshot of this version.
 function M.restore(snap, source_at, rebase)
   if not M.is_snapshot(snap) then return nil end
-  local list, by_id, positions, has_deps = snap.nodes, {}, snap.sources or nil, snap.has_deps
+  local list, by_id, positions, has_deps = snap.nodes, {}, snap.sources or nil, snap.has_deps or nil
   for i = 1, #list do
     local n = setmetatable(list[i], Node)
     if rebase then n.path = rebase(n.path) end
@@ -673,7 +759,7 @@ function M.restore(snap, source_at, rebase)
   for i = 1, history and #history or 0 do history[i] = list[history[i]] end
   return setmetatable({ _nodes = by_id, _order = list, _labels = labels,
     _source_at = source_at, _source_positions = positions, _history = history,
-    _acyclic = snap.acyclic, _has_deps = has_deps or nil,
+    _acyclic = snap.acyclic, _has_deps = has_deps,
     _heads = snap.heads, _real_heads = snap.real_heads, _bases = snap.bases, _real_bases = snap.real_bases,
     _anc_cache = setmetatable({}, { __mode = "k" }) }, Map)
 end
