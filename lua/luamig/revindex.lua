@@ -59,9 +59,9 @@ local function is_index(index)
   local prefix = index.dir .. "/"
   if index.graph ~= nil then
     if index.revisions ~= nil or not revmap.is_snapshot(index.graph) then return false end
-    local nodes = index.graph.nodes
-    for i = 1, #nodes do
-      if not in_dir(nodes[i].path, prefix) then return false end
+    local paths = index.graph.paths
+    for i = 1, #paths do
+      if not in_dir(paths[i], prefix) then return false end
     end
     return true
   end

@@ -163,26 +163,42 @@ describe("a revmap snapshot", function()
   -- wrote: each is refused, so the index holding it is rebuilt.
   describe("from a file", function()
     local revs = revisions(graphs["depends_on across branches"])
-    local function node(data, id)
-      for _, n in ipairs(data.nodes) do if n.revision == id then return n end end
+    -- the position of id in the snapshot's columns
+    local function at(data, id)
+      for i, x in ipairs(data.ids) do if x == id then return i end end
+    end
+    -- where the parents of id start in downs
+    local function parents_of(data, id)
+      local start = 1
+      for i = 1, at(data, id) - 1 do start = start + data.down_counts[i] end
+      return start
+    end
+    local function extra(data, id)
+      for k, i in ipairs(data.extra_at) do if i == at(data, id) then return data.extras[k] end end
     end
     local wrongs = {
-      ["a down_revision naming no node"] = function(d) node(d, "ccc3").down_revisions = { "zzz9" } end,
-      ["a child naming no node"] = function(d) node(d, "aaa1").children = { "zzz9" } end,
-      ["a depends_on naming no node"] = function(d) node(d, "ccc3").depends_on = { "zzz9" } end,
-      ["a node missing from the list"] = function(d) table.remove(d.nodes, 2) end,
-      ["two nodes of one id"] = function(d) d.nodes[2].revision = d.nodes[1].revision end,
-      ["a head naming no node"] = function(d) d.heads[1] = "zzz9" end,
+      ["a down_revision naming no node"] = function(d) d.downs[parents_of(d, "ccc3")] = #d.ids + 1 end,
+      ["a down_revision naming its own node"] = function(d) d.downs[parents_of(d, "ccc3")] = at(d, "ccc3") end,
+      ["a down_revision named twice"] = function(d)
+        d.down_counts[at(d, "ccc3")] = 2
+        table.insert(d.downs, parents_of(d, "ccc3"), d.downs[parents_of(d, "ccc3")])
+      end,
+      ["more parents counted than listed"] = function(d) d.down_counts[#d.ids] = d.down_counts[#d.ids] + 1 end,
+      ["a depends_on naming no node"] = function(d) extra(d, "ccc3").depends_on = { "zzz9" } end,
+      ["a node missing from the list"] = function(d) table.remove(d.ids, 2) end,
+      ["two nodes of one id"] = function(d) d.ids[2] = d.ids[1] end,
+      ["nodes out of map order"] = function(d) d.ids[1], d.ids[2] = d.ids[2], d.ids[1] end,
       ["a label naming no node"] = function(d) d.labels.auth = "zzz9" end,
-      ["a history position past the nodes"] = function(d) d.history[1] = #d.nodes + 1 end,
+      ["a history position past the nodes"] = function(d) d.history[1] = #d.ids + 1 end,
       ["a history position twice"] = function(d) d.history[2] = d.history[1] end,
       ["a source position past the nodes"] = function(d) d.sources = { 1, 2, 3, 4, 9 } end,
-      ["a child numbered below its parent"] = function(d) node(d, "ccc3")._topo = 0 end,
-      ["a node's position not its place"] = function(d) d.nodes[1]._idx = 2 end,
-      ["a field of the wrong kind"] = function(d) node(d, "aaa1").is_head = "yes" end,
-      ["a source of its own"] = function(d) node(d, "aaa1").source = { upgrade = "os.exit(1)" } end,
-      ["a list field missing"] = function(d) node(d, "aaa1").children = nil end,
-      ["a list holding a table"] = function(d) node(d, "aaa1").branch_labels = { {} } end,
+      ["a child numbered below its parent"] = function(d) d.topo[at(d, "ccc3")] = 0 end,
+      ["a dependency numbered above its dependent"] = function(d) d.topo[at(d, "aaa1")] = 99 end,
+      ["a field of the wrong kind"] = function(d) d.messages[1] = true end,
+      ["a path that is a table"] = function(d) d.paths[1] = { upgrade = "os.exit(1)" } end,
+      ["a column missing"] = function(d) d.down_counts = nil end,
+      ["a list holding a table"] = function(d) extra(d, "aaa1").branch_labels = { {} } end,
+      ["extras at a position past the nodes"] = function(d) d.extra_at[1] = #d.ids + 1 end,
     }
     for what, spoil in pairs(wrongs) do
       it("is refused with " .. what, function()
