@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harness (clang, ASan + UBSan) and fuzzes luamig's
-# target/range resolution, SQL quoting and COPY encoding for SECONDS
+# target/range resolution, SQL quoting, COPY encoding and the revision
+# index reader for SECONDS
 # (default 60), starting from fuzz/corpus/. Exits non-zero on a finding;
 # the crashing input is left in fuzz/out/.
 #   fuzz/run.sh [SECONDS]
@@ -20,7 +21,7 @@ say "building $bin"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
   -DFUZZ_LUA_DIR="\"$PWD/lua\"" -DFUZZ_DIR="\"$PWD/fuzz\"" -DLUAMIG_VERSION="\"fuzz\"" -Iruntime \
   $(pkg-config --cflags lua5.4 libpq) \
-  fuzz/harness.c runtime/pg.c runtime/libpq.c runtime/copy.c runtime/sys.c runtime/fingerprint.c runtime/core.c \
+  fuzz/harness.c runtime/pg.c runtime/libpq.c runtime/copy.c runtime/sys.c runtime/fingerprint.c runtime/index.c runtime/core.c \
   $(pkg-config --libs lua5.4) -pthread -o "$bin"
 
 # the corpus grows in a scratch copy; the seeds in the repo stay as they are
@@ -30,7 +31,7 @@ cp fuzz/corpus/* "$work"/
 say "fuzzing for $seconds s"
 status=0
 (cd "$out" && UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  "$bin" -max_total_time="$seconds" -max_len=256 -timeout=10 -rss_limit_mb=2048 \
+  "$bin" -max_total_time="$seconds" -max_len=1024 -timeout=10 -rss_limit_mb=2048 \
   -dict="$root/fuzz/targets.dict" -print_final_stats=1 "$work") || status=$?
 if [ "$status" -ne 0 ]; then
   say "fuzz: finding (exit $status); the input is in $out (crash-*, timeout-*, leak-*)"

@@ -1,6 +1,7 @@
 -- What the libFuzzer harness (fuzz/harness.c) runs on each input: the pure
 -- parts of luamig that read text a user typed. fuzz_target(data) returns
 -- normally when luamig behaved; any error it raises is a finding.
+local core = require("luamig.core")
 local revmap = require("luamig.revmap")
 local ddl = require("luamig.ddl")
 
@@ -105,10 +106,52 @@ local function copy_row(text)
   if tabs ~= #fields - 1 then finding("copy_rows(%q) = %q has %d tabs for %d fields", text, encoded, tabs, #fields) end
 end
 
+-- The revision index reader (C): any bytes decode to nil or a value, and
+-- never raise. The input is read twice: as a whole index file, and as a
+-- payload behind a header with the right length and checksum, so that
+-- the decoder itself is reached. A value it gives encodes and decodes
+-- again to an equal value, and a snapshot revmap accepts restores to a
+-- map whose heads and history answer.
+local function same(a, b)
+  if type(a) ~= "table" or type(b) ~= "table" then return a == b end
+  for k, v in pairs(a) do if not same(v, b[k]) then return false end end
+  for k in pairs(b) do if a[k] == nil then return false end end
+  return true
+end
+
+local function with_header(payload)
+  local hex = core.checksum(payload)
+  local sum = tonumber(hex:sub(1, 8), 16) << 32 | tonumber(hex:sub(9), 16)
+  return "LUAMIGIX" .. string.pack("<I4I8i8", 1, #payload, sum) .. payload
+end
+
+local function read_index(text)
+  local ok, err = pcall(core.decode_index, text)
+  if not ok then finding("decode_index(%q) raised: %s", text, err) end
+  ok, err = pcall(core.decode_index, with_header(text))
+  if not ok then finding("decode_index of the payload %q raised: %s", text, err) end
+  local value = err
+  if type(value) ~= "table" then return end
+  if not same(value, core.decode_index(core.encode_index(value))) then
+    finding("the index decoded from %q does not encode back alike", text)
+  end
+  for _, snap in ipairs({ value, value.graph }) do
+    local checked
+    ok, checked = pcall(revmap.is_snapshot, snap)
+    if not ok then finding("is_snapshot of the index from %q raised: %s", text, checked) end
+    if checked then
+      local map = revmap.restore(snap, function() return {} end)
+      expect_result_or_message("heads", text, map.heads, map)
+      expect_result_or_message("history", text, map.history, map, nil, {})
+    end
+  end
+end
+
 function M.fuzz_target(data)
   resolve_all(data)
   quote_all(data)
   copy_row(data)
+  read_index(data)
 end
 
 return M

@@ -5,6 +5,8 @@
 static const luaL_Reg core_functions[] = {
   {"connect", pg_connect},
   {"copy_encode", copy_encode},
+  {"encode_index", index_encode},
+  {"decode_index", index_decode},
   {"listdir", sys_listdir},
   {"fingerprint", sys_fingerprint},
   {"mkdir", sys_mkdir},

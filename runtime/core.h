@@ -2,6 +2,9 @@
 #ifndef LUAMIG_CORE_H
 #define LUAMIG_CORE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "lua.h"
 
 int luaopen_luamig_core(lua_State *L);
@@ -15,6 +18,10 @@ int sys_interrupted_flag(void);       /* a SIGINT/SIGTERM was received */
 /* copy.c: COPY text encoding */
 int copy_encode(lua_State *L);
 
+/* index.c: the revision index's bytes */
+int index_encode(lua_State *L);
+int index_decode(lua_State *L);
+
 /* sys.c: the process and the file system */
 int sys_listdir(lua_State *L);
 int sys_fingerprint(lua_State *L);  /* fingerprint.c */
@@ -23,6 +30,7 @@ int sys_isdir(lua_State *L);
 int sys_isatty(lua_State *L);
 int sys_clock(lua_State *L);
 int sys_checksum(lua_State *L);
+uint64_t luamig_fnv1a(const void *bytes, size_t len);
 int sys_sleep(lua_State *L);
 int sys_trap_signals(lua_State *L);
 int sys_interrupted(lua_State *L);

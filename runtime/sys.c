@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -108,18 +109,24 @@ int sys_sleep(lua_State *L) {
   return 0;
 }
 
-/* checksum(bytes) -> 16 hex digits: FNV-1a, 64 bits. For noticing that a
- * revision file changed since it ran, not for security. */
-int sys_checksum(lua_State *L) {
-  size_t len;
-  const unsigned char *p = (const unsigned char *)luaL_checklstring(L, 1, &len);
-  unsigned long long h = 14695981039346656037ULL;
+/* FNV-1a, 64 bits: for noticing that bytes changed (a revision file since
+ * it ran, the revision index since it was written), not for security. */
+uint64_t luamig_fnv1a(const void *bytes, size_t len) {
+  const unsigned char *p = (const unsigned char *)bytes;
+  uint64_t h = 14695981039346656037ULL;
   for (size_t i = 0; i < len; i++) {
     h ^= p[i];
     h *= 1099511628211ULL;
   }
+  return h;
+}
+
+/* checksum(bytes) -> 16 hex digits of luamig_fnv1a */
+int sys_checksum(lua_State *L) {
+  size_t len;
+  const char *p = luaL_checklstring(L, 1, &len);
   char hex[17];
-  snprintf(hex, sizeof hex, "%016llx", h);
+  snprintf(hex, sizeof hex, "%016llx", (unsigned long long)luamig_fnv1a(p, len));
   lua_pushstring(L, hex);
   return 1;
 }

@@ -7,37 +7,79 @@
 -- otherwise each file whose size or mtime changed is read again and the
 -- index is rewritten.
 --
--- It is stored as Lua bytecode of
---   return { dir = DIR, fingerprint = FP,
---            files = "name\tsignature\tchecksum\n...",    -- by file name
---            graph = a revmap snapshot of those revisions }
+-- It is data, never code: core.encode_index's format (runtime/index.c),
+-- a header with a checksum of the bytes, then
+--   { dir = DIR, fingerprint = FP,
+--     files = "name\tsignature\tchecksum\n...",    -- by file name
+--     graph = a revmap snapshot of those revisions }
 -- or, for a project of several versions directories (whose map spans
 -- them), with the revisions themselves instead of a graph:
---            revisions = { { path, revision, down_revision, branch_labels,
---                            depends_on, message }, ... }    -- same order
--- Loading that is ten times faster than parsing any text format in Lua;
--- what only a stale index or a run's history rows need (signatures,
--- checksums) stays one string, split when asked for. The versions directory
--- already runs as code (the revisions), so the index trusts nothing that
--- the revisions do not; a truncated or foreign index fails to load and is
--- rebuilt.
+--     revisions = { { path, revision, down_revision, branch_labels,
+--                     depends_on, message }, ... }    -- same order
+-- What only a stale index or a run's history rows need (signatures,
+-- checksums) stays one string, split when asked for. decode_index gives
+-- nil for bytes that are not what encode_index wrote (cut short, a byte
+-- changed, another format); what it gives is then checked as data from a
+-- file: a snapshot through revmap.is_snapshot, every revision's file in
+-- this directory. An index failing any of it is not used, and rewritten.
+local core = require("luamig.core")
 local revmap = require("luamig.revmap")
 
 local M = {}
 
 M.FILE = ".luamig-index"
 
+local function is_list_of_strings(v)
+  if type(v) ~= "table" then return false end
+  for i = 1, #v do if type(v[i]) ~= "string" then return false end end
+  return true
+end
+
+-- nil, a string or a list of strings, as a revision file declares them
+local function is_declared(v) return v == nil or type(v) == "string" or is_list_of_strings(v) end
+
+-- a file of dir: "DIR/NAME" with NAME holding no "/"
+local function in_dir(path, prefix)
+  return type(path) == "string" and path:find(prefix, 1, true) == 1 and not path:find("/", #prefix + 1, true)
+end
+
+local function is_revision(r, prefix)
+  return type(r) == "table" and type(r.revision) == "string" and in_dir(r.path, prefix)
+    and is_declared(r.down_revision) and is_declared(r.branch_labels) and is_declared(r.depends_on)
+    and (r.message == nil or type(r.message) == "string")
+end
+
+-- Whether the decoded data is an index this version writes: every field
+-- of its kind, and every revision's file one of the index's directory.
+local function is_index(index)
+  if type(index) ~= "table" or type(index.dir) ~= "string" or type(index.fingerprint) ~= "string"
+    or type(index.files) ~= "string" then
+    return false
+  end
+  local prefix = index.dir .. "/"
+  if index.graph ~= nil then
+    if index.revisions ~= nil or not revmap.is_snapshot(index.graph) then return false end
+    local paths = index.graph.paths
+    for i = 1, #paths do
+      if not in_dir(paths[i], prefix) then return false end
+    end
+    return true
+  end
+  if type(index.revisions) ~= "table" then return false end
+  for i = 1, #index.revisions do
+    if not is_revision(index.revisions[i], prefix) then return false end
+  end
+  return true
+end
+
 -- The index of dir as written, or nil without a usable one.
 function M.read(dir)
-  -- loadfile streams the file: no copy of its megabytes as a string
-  local chunk = loadfile(dir .. "/" .. M.FILE, "b", {})
-  if chunk == nil then return nil end
-  local ok, index = pcall(chunk)
-  if not ok or type(index) ~= "table" or type(index.files) ~= "string" then return nil end
-  if index.graph ~= nil and not revmap.is_snapshot(index.graph) then
-    return nil  -- written by another version of luamig
-  end
-  if index.graph == nil and type(index.revisions) ~= "table" then return nil end
+  local f = io.open(dir .. "/" .. M.FILE, "rb")
+  if f == nil then return nil end
+  local bytes = f:read("a")
+  f:close()
+  local index = bytes and core.decode_index(bytes)
+  if not is_index(index) then return nil end
   return index
 end
 
@@ -49,13 +91,17 @@ function M.revisions(index)
 end
 
 -- The index's entries in file-name order: { name, signature, checksum,
--- rev }, where rev is the index's revision for that file.
+-- rev }, where rev is the index's revision for that file; none when the
+-- files and the revisions do not pair up, one to one and by name.
 function M.entries(index)
   local entries, revisions, i = {}, M.revisions(index), 0
   for name, signature, checksum in index.files:gmatch("([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\n") do
     i = i + 1
-    entries[i] = { name = name, signature = signature, checksum = checksum, rev = revisions[i] }
+    local rev = revisions[i]
+    if rev == nil or rev.path:sub(-#name - 1) ~= "/" .. name then return {} end
+    entries[i] = { name = name, signature = signature, checksum = checksum, rev = rev }
   end
+  if i ~= #revisions then return {} end
   return entries
 end
 
@@ -66,42 +112,28 @@ function M.files(index)
   return by_name
 end
 
--- "key=value," for a string or list of strings; nothing for nil (a nil in
--- the constructor would still cost a slot in each of the 10,000 tables)
-local function field(key, v)
-  if v == nil then return "" end
-  if type(v) == "string" then return ("%s=%q,"):format(key, v) end
-  local parts = {}
-  for i, s in ipairs(v) do parts[i] = ("%q"):format(s) end
-  return ("%s={%s},"):format(key, table.concat(parts, ","))
-end
-
 -- Writes the index of dir, as of fingerprint, for entries { name,
 -- signature, rev, checksum? } in file-name order (the checksum is the
--- rev's unless given): with graph (the text of a revmap snapshot of these
--- revisions) when there is one, else with the revisions; atomically, and
--- silently not at all where the directory is read-only.
+-- rev's unless given): with graph (a revmap snapshot of these revisions)
+-- when there is one, else with the revisions; atomically, and silently
+-- not at all where the directory is read-only.
 function M.write(dir, fingerprint, entries, graph)
   local revisions, files = {}, {}
   for i, e in ipairs(entries) do
     if e.name:find("[\t\n]") then return end  -- not representable in files
     local r = e.rev
     if not graph then
-      revisions[i] = ("{path=%q,revision=%q,%s%s%s%s},"):format(r.path, r.revision,
-        field("down_revision", r.down_revision), field("branch_labels", r.branch_labels),
-        field("depends_on", r.depends_on), field("message", r.message))
+      revisions[i] = { path = r.path, revision = r.revision, down_revision = r.down_revision,
+        branch_labels = r.branch_labels, depends_on = r.depends_on, message = r.message }
     end
     files[i] = ("%s\t%s\t%s\n"):format(e.name, e.signature, e.checksum or r.checksum)
   end
-  local contents = graph and "graph=" .. graph or "revisions={\n" .. table.concat(revisions, "\n") .. "\n}"
-  local source = ("return {dir=%q,fingerprint=%q,files=%q,%s}")
-    :format(dir, fingerprint, table.concat(files), contents)
-  local chunk = load(source, "=" .. M.FILE, "t", {})
-  if chunk == nil then return end
+  local bytes = core.encode_index({ dir = dir, fingerprint = fingerprint, files = table.concat(files),
+    graph = graph, revisions = not graph and revisions or nil })
   local tmp = ("%s/%s.%d"):format(dir, M.FILE, math.random(1, 1 << 30))
   local f = io.open(tmp, "wb")
   if f == nil then return end
-  local ok = f:write(string.dump(chunk, true))
+  local ok = f:write(bytes)
   f:close()
   if not ok or not os.rename(tmp, dir .. "/" .. M.FILE) then os.remove(tmp) end
 end

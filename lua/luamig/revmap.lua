@@ -577,78 +577,213 @@ end
 ---------------------------------------------------------------------------
 
 -- Changes whenever the fields of a node or of the map change meaning.
-M.SNAPSHOT_VERSION = 3
+M.SNAPSHOT_VERSION = 4
 
-local function quoted_list(list)
-  local parts = {}
-  for i, x in ipairs(list) do parts[i] = ("%q"):format(x) end
-  return "{" .. table.concat(parts, ",") .. "}"
-end
+-- The snapshot is columns, one array per field in map order, holding only
+-- what restore cannot work out: a node refers to another by its position,
+-- so a reference is checked as a number in range, and children,
+-- dependents, flags, heads and bases are derived again from the parents
+-- (as _link derives them), so they need no check. What only labels and
+-- depends_on bring is kept per node that has any, in `extras`:
+--   { version, acyclic, has_deps, labels = { label = id },
+--     ids, messages, paths (false for none), topo,
+--     down_counts, downs (the positions of every node's parents, one run
+--       of down_counts[i] each),
+--     extra_at (positions), extras (of those nodes: own_branch_labels,
+--       declared_depends_on, depends_on, branch_labels, _label_set,
+--       _norm_down; ids),
+--     sources, history (positions, or false) }
+local EXTRA_IDS = { "depends_on", "_norm_down" }
+local EXTRA_NAMES = { "own_branch_labels", "declared_depends_on", "branch_labels", "_label_set" }
 
--- the fields of a node as constructor text; every field restore sets is
--- named (false where restore computes it), so each table is sized once
-local function node_text(n, has_deps)
-  local out = { ("revision=%q,message=%s,path=%s,_idx=%d,_topo=%d,source=false"):format(
-    n.revision, n.message and ("%q"):format(n.message) or "nil",
-    n.path and ("%q"):format(n.path) or "nil", n._idx, n._topo) }
-  local function list(key, v, default)
-    if v == default then out[#out + 1] = key .. "=false"
-    else out[#out + 1] = key .. "=" .. quoted_list(v) end
-  end
-  list("down_revisions", n.down_revisions, EMPTY)
-  list("children", n.children, EMPTY)
-  list("dependents", has_deps and n.dependents or EMPTY, EMPTY)
-  list("_all_down", n._all_down, n.down_revisions)
-  list("_norm_down", n._norm_down, n.down_revisions)
-  if n._norm_next == EMPTY then out[#out + 1] = "_norm_next=false"
-  else out[#out + 1] = "_norm_next=" .. quoted_list(ids_of(n._norm_next)) end
+-- what node n holds beyond its parents, or nil
+local function extra_of(n)
+  local out
   for _, key in ipairs { "own_branch_labels", "declared_depends_on", "depends_on", "branch_labels" } do
     local v = rawget(n, key)
-    if v ~= nil then out[#out + 1] = key .. "=" .. quoted_list(v) end
+    if v ~= nil then out = out or {}; out[key] = copy(v) end
   end
   if rawget(n, "_label_set") ~= nil then
     local labels = {}
     for l in pairs(n._label_set) do labels[#labels + 1] = l end
     table.sort(labels)
-    out[#out + 1] = "_label_set=" .. quoted_list(labels)
+    out = out or {}
+    out._label_set = labels
   end
-  for _, flag in ipairs { "is_head", "is_base", "is_branch_point", "is_merge_point" } do
-    if rawget(n, flag) then out[#out + 1] = flag .. "=true" end
-  end
-  return "{" .. table.concat(out, ",") .. "}"
+  if n._norm_down ~= n.down_revisions then out = out or {}; out._norm_down = copy(n._norm_down) end
+  return out
 end
 
---- The map as the text of a Lua table constructor, for restore(); of a
---- map built by new().
+--- The map as plain data (arrays of strings, integers, booleans), for
+--- restore(); of a map built by new().
 function Map:snapshot()
   assert(self._revisions, "revmap: snapshot of a map not built by new()")
   local position, sources, identity = {}, {}, true
   for k, src in ipairs(self._revisions) do position[src] = k end
-  for i, n in ipairs(self._order) do
+  local order = self._order
+  local ids, messages, paths, topo, down_counts, downs, extra_at, extras = {}, {}, {}, {}, {}, {}, {}, {}
+  for i, n in ipairs(order) do
     sources[i] = position[n.source]
     if sources[i] ~= i then identity = false end
+    ids[i], messages[i], paths[i], topo[i] = n.revision, n.message or false, n.path or false, n._topo
+    local parents = n.down_revisions
+    down_counts[i] = #parents
+    for j = 1, #parents do downs[#downs + 1] = self._nodes[parents[j]]._idx end
+    local extra = extra_of(n)
+    if extra then extra_at[#extra_at + 1] = i; extras[#extras + 1] = extra end
   end
   local labels = {}
-  for label, n in pairs(self._labels) do labels[#labels + 1] = ("[%q]=%q"):format(label, n.revision) end
-  table.sort(labels)
-  local nodes = {}
-  for i, n in ipairs(self._order) do nodes[i] = node_text(n, self._has_deps) end
+  for label, n in pairs(self._labels) do labels[label] = n.revision end
   -- a graph whose history cannot be walked keeps failing when it is asked for
   local ok, full = pcall(self._full_history, self)
-  local history = {}
+  local history = ok and {}
   for i, n in ipairs(ok and full or {}) do history[i] = n._idx end
-  return ("{version=%d,acyclic=%s,has_deps=%s,heads=%s,real_heads=%s,bases=%s,real_bases=%s,labels={%s},sources=%s,history=%s,nodes={\n%s\n}}")
-    :format(M.SNAPSHOT_VERSION, tostring(self._acyclic), tostring(self._has_deps == true),
-      quoted_list(self._heads), quoted_list(self._real_heads), quoted_list(self._bases),
-      quoted_list(self._real_bases), table.concat(labels, ","),
-      identity and "false" or ("{" .. table.concat(sources, ",") .. "}"),
-      ok and ("{" .. table.concat(history, ",") .. "}") or "false", table.concat(nodes, ",\n"))
+  return { version = M.SNAPSHOT_VERSION, acyclic = self._acyclic, has_deps = self._has_deps == true,
+    labels = labels, ids = ids, messages = messages, paths = paths, topo = topo, down_counts = down_counts,
+    downs = downs, extra_at = extra_at, extras = extras, sources = not identity and sources,
+    history = history }
 end
 
---- Whether data (as a snapshot's text evaluates) is a snapshot this
---- version of revmap can restore.
+-- Checks of snapshot data, which comes from a file (inline: most run for
+-- every one of ten thousand nodes).
+
+-- a list of strings (read as 1..#v, as every list here is: other keys in
+-- it are never looked at), each a key of ids when ids is given
+local function is_strings(v, ids)
+  if type(v) ~= "table" then return false end
+  for i = 1, #v do
+    local x = v[i]
+    if type(x) ~= "string" or ids and not ids[x] then return false end
+  end
+  return true
+end
+
+-- n entries, each a string or false
+local function is_column_of_strings(v, n)
+  if type(v) ~= "table" or #v ~= n then return false end
+  for i = 1, n do
+    local x = v[i]
+    if x ~= false and type(x) ~= "string" then return false end
+  end
+  return true
+end
+
+-- n integers from lo to hi
+local function is_column_of_integers(v, n, lo, hi)
+  if type(v) ~= "table" or #v ~= n then return false end
+  local integer = math.type
+  for i = 1, n do
+    local x = v[i]
+    if integer(x) ~= "integer" or x < lo or x > hi then return false end
+  end
+  return true
+end
+
+-- the positions 1..n, each once, in some order
+local function is_positions(v, n)
+  if not is_column_of_integers(v, n, 1, n) then return false end
+  local seen = {}
+  for i = 1, n do
+    local x = v[i]
+    if seen[x] then return false end
+    seen[x] = true
+  end
+  return true
+end
+
+-- Whether the node at i has parents (positions from downs[at], count of
+-- them) of other nodes, each once, and, in an acyclic map, numbered below
+-- it (what _is_below relies on).
+local function are_parents(downs, at, count, i, n, topo, acyclic)
+  local integer = math.type
+  for j = at, at + count - 1 do
+    local p = downs[j]
+    if integer(p) ~= "integer" or p < 1 or p > n or p == i or acyclic and topo[p] >= topo[i] then return false end
+    for k = at, j - 1 do if downs[k] == p then return false end end
+  end
+  return true
+end
+
+-- Whether the extras of the snapshot name only its nodes (position by
+-- id), at strictly increasing positions.
+local function are_extras(data, n, position)
+  local at, extras, topo, acyclic = data.extra_at, data.extras, data.topo, data.acyclic
+  if not is_column_of_integers(at, #at, 1, n) or type(extras) ~= "table" or #extras ~= #at then return false end
+  for k = 1, #at do
+    local i, extra = at[k], extras[k]
+    if k > 1 and at[k - 1] >= i or type(extra) ~= "table" then return false end
+    for _, key in ipairs(EXTRA_NAMES) do
+      local v = extra[key]
+      if v ~= nil and not is_strings(v) then return false end
+    end
+    for _, key in ipairs(EXTRA_IDS) do
+      local v = extra[key]
+      if v ~= nil then
+        if not is_strings(v, position) then return false end
+        for j = 1, #v do
+          local p = position[v[j]]
+          if p == i or acyclic and topo[p] >= topo[i] then return false end
+        end
+      end
+    end
+  end
+  return true
+end
+
+-- the snapshots this run checked (restore is handed what revindex checked)
+local checked = setmetatable({}, { __mode = "k" })
+
+--- Whether data (read from a file: anything) is a snapshot this version
+--- of revmap can restore: of this version, every field of its kind, every
+--- node it names one of its nodes, positions within its nodes.
 function M.is_snapshot(data)
-  return type(data) == "table" and data.version == M.SNAPSHOT_VERSION and type(data.nodes) == "table"
+  if checked[data] then return true end
+  if type(data) ~= "table" or data.version ~= M.SNAPSHOT_VERSION or type(data.acyclic) ~= "boolean"
+    or type(data.has_deps) ~= "boolean" or type(data.labels) ~= "table" or type(data.ids) ~= "table"
+    or type(data.extra_at) ~= "table" then
+    return false
+  end
+  local ids = data.ids
+  local n = #ids
+  -- in map order, which is by id: so no id twice
+  for i = 1, n do
+    local id = ids[i]
+    if type(id) ~= "string" or i > 1 and ids[i - 1] >= id then return false end
+  end
+  local counts, downs, topo = data.down_counts, data.downs, data.topo
+  if not (is_column_of_strings(data.messages, n) and is_column_of_strings(data.paths, n)
+    and is_column_of_integers(topo, n, math.mininteger, math.maxinteger)
+    and is_column_of_integers(counts, n, 0, n) and type(downs) == "table") then
+    return false
+  end
+  local at, acyclic = 1, data.acyclic
+  for i = 1, n do
+    local count = counts[i]
+    if not are_parents(downs, at, count, i, n, topo, acyclic) then return false end
+    at = at + count
+  end
+  if at - 1 ~= #downs then return false end
+  if #data.extra_at > 0 or next(data.labels) ~= nil then
+    local position = {}
+    for i = 1, n do position[ids[i]] = i end
+    if not are_extras(data, n, position) then return false end
+    for label, id in next, data.labels do
+      if type(label) ~= "string" or not position[id] then return false end
+    end
+  elseif type(data.extras) ~= "table" then
+    return false
+  end
+  if data.sources ~= false and not is_positions(data.sources, n) then return false end
+  if data.history ~= false and not is_positions(data.history, n) then return false end
+  checked[data] = true
+  return true
+end
+
+-- p's list field (maybe still the shared EMPTY) with id appended
+local function appended(list, id)
+  if list == EMPTY then return { id } end
+  list[#list + 1] = id
+  return list
 end
 
 --- The map a snapshot describes. source_at(k) gives the k-th of the
@@ -658,37 +793,95 @@ end
 --- reached now. Nil when the data is not a snapshot of this version.
 function M.restore(snap, source_at, rebase)
   if not M.is_snapshot(snap) then return nil end
-  local list, by_id, positions, has_deps = snap.nodes, {}, snap.sources or nil, snap.has_deps
+  local ids, messages, paths, topo, counts, downs = snap.ids, snap.messages, snap.paths, snap.topo,
+    snap.down_counts, snap.downs
+  local has_deps = snap.has_deps or nil
+  local list, by_id, at = {}, {}, 1
+  for i = 1, #ids do
+    local count, parents = counts[i], EMPTY
+    if count == 1 then
+      parents = { ids[downs[at]] }
+    elseif count > 1 then
+      parents = {}
+      for j = 1, count do parents[j] = ids[downs[at + j - 1]] end
+    end
+    at = at + count
+    local path = paths[i] or nil
+    if rebase and path then path = rebase(path) end
+    local id = ids[i]
+    -- every field a node sets, named here so the table is sized once
+    local n = setmetatable({ revision = id, down_revisions = parents, message = messages[i] or nil,
+      path = path, source = false, children = EMPTY, dependents = EMPTY, _idx = i, _topo = topo[i],
+      _all_down = parents, _norm_down = parents, _norm_next = EMPTY,
+      is_head = true, is_base = count == 0, is_branch_point = false, is_merge_point = count > 1 }, Node)
+    list[i] = n
+    by_id[id] = n
+  end
+  local extra_at, extras, with_deps = snap.extra_at, snap.extras, {}
+  for k = 1, #extra_at do
+    local n, extra = list[extra_at[k]], extras[k]
+    for _, key in ipairs(EXTRA_NAMES) do
+      if extra[key] then n[key] = copy(extra[key]) end
+    end
+    if extra._label_set then n._label_set = set_of(extra._label_set) end
+    if extra._norm_down then n._norm_down = copy(extra._norm_down) end
+    local deps = extra.depends_on
+    if deps then
+      n.depends_on = copy(deps)
+      if #deps > 0 then n._all_down = to_list(table.move(deps, 1, #deps, #n.down_revisions + 1, copy(n.down_revisions))) end
+    end
+    if #n.declared_depends_on > 0 then with_deps[#with_deps + 1] = n end
+  end
+  -- what _link and _normalize_depends_on derive, in their order
+  local heads, real_heads, bases, real_bases = {}, {}, {}, {}
   for i = 1, #list do
-    local n = setmetatable(list[i], Node)
-    if rebase then n.path = rebase(n.path) end
-    local downs = n.down_revisions or EMPTY
-    local children = n.children or EMPTY
-    n.down_revisions, n.children = downs, children
-    n.dependents = has_deps and (n.dependents or EMPTY) or children
-    n._all_down = n._all_down or downs
-    n._norm_down = n._norm_down or downs
-    local labels = rawget(n, "_label_set")
-    if labels then n._label_set = set_of(labels) end
-    by_id[n.revision] = n
+    local n = list[i]
+    local id, parents = n.revision, n.down_revisions
+    for j = 1, #parents do
+      local p = by_id[parents[j]]
+      local children = p.children
+      if children == EMPTY then p.is_head = false else p.is_branch_point = true end
+      p.children = appended(children, id)
+      if not has_deps then p.dependents = p.children end
+    end
+    if has_deps then
+      local all = n._all_down
+      for j = 1, #all do
+        local p = by_id[all[j]]
+        p.dependents = appended(p.dependents, id)
+      end
+      if #n.declared_depends_on == 0 then
+        for j = 1, #parents do
+          local p = by_id[parents[j]]
+          p._norm_next = appended(p._norm_next, n)
+        end
+      end
+    end
+    if #parents == 0 then
+      bases[#bases + 1] = id
+      if #n.declared_depends_on == 0 then real_bases[#real_bases + 1] = id end
+    end
+  end
+  for _, n in ipairs(with_deps) do
+    local norm = n._norm_down
+    for j = 1, #norm do
+      local p = by_id[norm[j]]
+      p._norm_next = appended(p._norm_next, n)
+    end
   end
   for i = 1, #list do
     local n = list[i]
-    local next_ids = n._norm_next
-    if next_ids then
-      for j, id in ipairs(next_ids) do next_ids[j] = by_id[id] end
-    else
-      n._norm_next = EMPTY
-    end
+    if n.is_head then heads[#heads + 1] = n.revision end
+    if #n.dependents == 0 then real_heads[#real_heads + 1] = n.revision end
   end
   local labels = {}
   for label, id in pairs(snap.labels) do labels[label] = by_id[id] end
-  local history = snap.history or nil
-  for i = 1, history and #history or 0 do history[i] = list[history[i]] end
+  local history = snap.history and {} or nil
+  for i = 1, history and #snap.history or 0 do history[i] = list[snap.history[i]] end
   return setmetatable({ _nodes = by_id, _order = list, _labels = labels,
-    _source_at = source_at, _source_positions = positions, _history = history,
-    _acyclic = snap.acyclic, _has_deps = has_deps or nil,
-    _heads = snap.heads, _real_heads = snap.real_heads, _bases = snap.bases, _real_bases = snap.real_bases,
+    _source_at = source_at, _source_positions = snap.sources or nil, _history = history,
+    _acyclic = snap.acyclic, _has_deps = has_deps,
+    _heads = heads, _real_heads = real_heads, _bases = bases, _real_bases = real_bases,
     _anc_cache = setmetatable({}, { __mode = "k" }) }, Map)
 end
 
@@ -704,7 +897,7 @@ function Map:source(node)
   return src
 end
 
--- a list field of a snapshot node, as a revision file would give it
+-- a list of a snapshot, as a revision file would give it
 local function declared(v)
   if not v or #v == 0 then return nil end
   if #v == 1 then return v[1] end
@@ -713,15 +906,25 @@ end
 
 --- The graph fields of the revisions a snapshot was taken from, in their
 --- order: { revision, down_revision, branch_labels, depends_on, message,
---- path } each (a restored snapshot too).
+--- path } each.
 function M.snapshot_revisions(snap)
-  local out, positions = {}, snap.sources or nil
-  for i, n in ipairs(snap.nodes) do
+  local out, positions, ids, counts, downs = {}, snap.sources or nil, snap.ids, snap.down_counts, snap.downs
+  local extra_of_node = {}
+  for k, i in ipairs(snap.extra_at) do extra_of_node[i] = snap.extras[k] end
+  local at = 1
+  for i = 1, #ids do
+    local count, down = counts[i], nil
+    if count == 1 then down = ids[downs[at]]
+    elseif count > 1 then
+      down = {}
+      for j = 1, count do down[j] = ids[downs[at + j - 1]] end
+    end
+    at = at + count
+    local extra = extra_of_node[i] or EMPTY
     out[positions and positions[i] or i] = {
-      revision = n.revision, down_revision = declared(n.down_revisions),
-      branch_labels = declared(rawget(n, "own_branch_labels")),
-      depends_on = declared(rawget(n, "declared_depends_on")),
-      message = n.message, path = n.path }
+      revision = ids[i], down_revision = down, branch_labels = declared(extra.own_branch_labels),
+      depends_on = declared(extra.declared_depends_on), message = snap.messages[i] or nil,
+      path = snap.paths[i] or nil }
   end
   return out
 end

@@ -90,9 +90,12 @@ local function load_dir(dir, revisions, want_graph)
     if want_graph and index.graph then
       local sources
       local function source_at(k)
-        if not sources then  -- from the restored snapshot: its paths are rebased
+        if not sources then
           sources = revindex.revisions(index)
-          for _, rev in ipairs(sources) do setmetatable(rev, meta) end
+          for _, rev in ipairs(sources) do
+            rev.path = rebase(rev.path)
+            setmetatable(rev, meta)
+          end
         end
         return sources[k]
       end

@@ -1,6 +1,7 @@
 -- The revision index (.luamig-index) is a cache: whatever happens to it or
 -- to the files, commands see the files as they are.
 local helpers = require("support.helpers")
+local process = require("support.process")
 
 local run = helpers.run
 
@@ -94,5 +95,113 @@ describe("the revision index", function()
     assert.equal(0, (run(d, "upgrade head")))
     assert.same({ "from_file", "luamig_version" }, helpers.tables(conn))
     conn:close()
+  end)
+end)
+
+-- Thirty revisions, each creating table t<i>: a chain with a branch
+-- (p15, p16 from p14) that p17 merges.
+local function thirty(url)
+  local revisions = {}
+  for i = 1, 30 do
+    local down = i > 1 and ("p%011d"):format(i - 1) or nil
+    if i == 16 then down = ("p%011d"):format(14) end
+    if i == 17 then down = { ("p%011d"):format(15), ("p%011d"):format(16) } end
+    revisions[i] = { id = ("p%011d"):format(i), down = down, message = "table t" .. i,
+      up = ('op.create_table("t%d", { { "id", "int" } })'):format(i) }
+  end
+  return helpers.project { url = url, revisions = revisions }
+end
+
+local HEAD = ("p%011d"):format(30)
+
+-- The index as the run left it, and a way to put other bytes in its place.
+local function index_file(dir) return dir .. "/migrations/versions/.luamig-index" end
+
+-- heads and history exit 0 with what they print for the files themselves.
+local function assert_graph(dir, expected, what)
+  for _, cmd in ipairs({ "heads", "history" }) do
+    local code, out, err = run(dir, cmd)
+    assert.equal(0, code, what .. ": " .. err)
+    assert.equal(expected[cmd], out, what)
+    assert.equal("", err, what)
+  end
+end
+
+-- upgrade head on a fresh database applies all thirty and records the head.
+local function assert_upgrades_all(index_bytes, what)
+  local url, conn = helpers.fresh_db()
+  local dir = thirty(url)
+  assert.equal(0, (run(dir, "heads")))  -- the index exists, then is replaced
+  helpers.write(index_file(dir), index_bytes(helpers.read(index_file(dir))))
+  local code, _, err = run(dir, "upgrade head")
+  assert.equal(0, code, what .. ": " .. err)
+  assert.equal(31, #helpers.tables(conn), what)
+  assert.same({ HEAD }, helpers.versions(conn), what)
+  conn:close()
+end
+
+describe("a damaged or crafted revision index", function()
+  local dir, expected, pristine
+  setup(function()
+    dir = thirty("")
+    expected = { heads = select(2, run(dir, "heads")), history = select(2, run(dir, "history")) }
+    pristine = helpers.read(index_file(dir))
+  end)
+
+  -- the index's bytes with the last byte of revision 11's id (not of its
+  -- file name) xor-ed: an id renamed throughout a format that keeps each
+  -- string once
+  local function flipped(bytes)
+    local at = assert(bytes:find(("p%011d[^_]"):format(11))) + 11
+    return bytes:sub(1, at - 1) .. string.char(bytes:byte(at) ~ 8) .. bytes:sub(at + 1)
+  end
+
+  it("with one flipped byte is not trusted: heads and history see the files", function()
+    helpers.write(index_file(dir), flipped(pristine))
+    assert_graph(dir, expected, "flipped byte")
+  end)
+
+  it("with one flipped byte is not trusted: upgrade head applies all thirty revisions and records the head", function()
+    assert_upgrades_all(flipped, "flipped byte")
+  end)
+
+  it("with 150 random 3-byte corruptions never crashes or misleads heads, history or upgrade head", function()
+    math.randomseed(20261130)
+    local function corrupt(bytes)
+      for _ = 1, 3 do
+        local at = math.random(1, #bytes)
+        bytes = bytes:sub(1, at - 1) .. string.char(math.random(0, 255)) .. bytes:sub(at + 1)
+      end
+      return bytes
+    end
+    for i = 1, 150 do
+      local bytes = corrupt(pristine)
+      helpers.write(index_file(dir), bytes)
+      assert_graph(dir, expected, ("corruption %d"):format(i))
+      if i % 50 == 0 then assert_upgrades_all(function() return bytes end, ("corruption %d"):format(i)) end
+    end
+  end)
+
+  it("cut short at any of a dozen places is rebuilt", function()
+    for i = 0, 11 do
+      helpers.write(index_file(dir), pristine:sub(1, #pristine * i // 12))
+      assert_graph(dir, expected, ("cut at %d/12"):format(i))
+    end
+    assert.equal(#pristine, #helpers.read(index_file(dir)))  -- written anew
+  end)
+
+  it("holding Lua bytecode that loops forever is never run: heads answers within 10 s", function()
+    helpers.write(index_file(dir), string.dump(load("while true do end")))
+    local p = process.spawn(dir, "heads")
+    local code = p:wait(10)
+    local out, err = p:stdout(), p:stderr()
+    p:cleanup()
+    assert.equal(0, code, err)
+    assert.equal(expected.heads, out)
+  end)
+
+  it("holding Lua source is never run", function()
+    helpers.write(index_file(dir), "os.exit(7) return {}")
+    assert_graph(dir, expected, "Lua source")
   end)
 end)

@@ -3,6 +3,7 @@
 -- of building it. A restored map must answer every question exactly as
 -- the map it was taken from.
 
+local core = require("luamig.core")
 local revmap = require("luamig.revmap")
 
 -- graph{ {"a"}, {"b", "a"}, {"c", "a", labels = "x"}, {"d", {"b", "c"}} }
@@ -23,10 +24,13 @@ end
 
 local function copy(list) return table.move(list, 1, #list, 1, {}) end
 
--- the snapshot written out and read back, as the index does
+-- the snapshot of map written out and read back, as the index does
+local function stored(map)
+  return assert(core.decode_index(core.encode_index(map:snapshot())))
+end
+
 local function round_trip(map, revs, rebase)
-  local data = assert(load("return " .. map:snapshot(), "=snapshot", "t", {}))()
-  return revmap.restore(data, function(k) return revs[k] end, rebase)
+  return revmap.restore(stored(map), function(k) return revs[k] end, rebase)
 end
 
 local function steps_text(steps)
@@ -113,7 +117,7 @@ describe("a revmap snapshot", function()
 
   it("makes no revision table until one is asked for, when given a function for them", function()
     local revs = revisions(graphs["files listed out of id order"])
-    local data = assert(load("return " .. revmap.new(revs):snapshot(), "=snapshot", "t", {}))()
+    local data = stored(revmap.new(revs))
     local asked = {}
     local map = revmap.restore(data, function(k) asked[#asked + 1] = k; return revs[k] end)
     assert.same({ "bbb2" }, map:heads())
@@ -136,7 +140,7 @@ describe("a revmap snapshot", function()
 
   it("gives back the graph fields of the revisions it was taken from, in their order", function()
     local revs = revisions(graphs["depends_on across branches"])
-    local data = assert(load("return " .. revmap.new(revs):snapshot(), "=snapshot", "t", {}))()
+    local data = stored(revmap.new(revs))
     local back = revmap.snapshot_revisions(data)
     -- "x" and { "x" } declare the same; compare as lists
     local function fields(r)
@@ -149,9 +153,61 @@ describe("a revmap snapshot", function()
 
   it("is refused from another version of revmap", function()
     local revs = revisions(graphs["a chain"])
-    local old = assert(load("return " .. revmap.new(revs):snapshot(), "=snapshot", "t", {}))()
+    local old = stored(revmap.new(revs))
     old.version = revmap.SNAPSHOT_VERSION - 1
     assert.is_nil(revmap.restore(old, function(k) return revs[k] end))
     assert.is_nil(revmap.restore("not a snapshot", function(k) return revs[k] end))
+  end)
+
+  -- Data read from a file that decodes well but is not a snapshot revmap
+  -- wrote: each is refused, so the index holding it is rebuilt.
+  describe("from a file", function()
+    local revs = revisions(graphs["depends_on across branches"])
+    -- the position of id in the snapshot's columns
+    local function at(data, id)
+      for i, x in ipairs(data.ids) do if x == id then return i end end
+    end
+    -- where the parents of id start in downs
+    local function parents_of(data, id)
+      local start = 1
+      for i = 1, at(data, id) - 1 do start = start + data.down_counts[i] end
+      return start
+    end
+    local function extra(data, id)
+      for k, i in ipairs(data.extra_at) do if i == at(data, id) then return data.extras[k] end end
+    end
+    local wrongs = {
+      ["a down_revision naming no node"] = function(d) d.downs[parents_of(d, "ccc3")] = #d.ids + 1 end,
+      ["a down_revision naming its own node"] = function(d) d.downs[parents_of(d, "ccc3")] = at(d, "ccc3") end,
+      ["a down_revision named twice"] = function(d)
+        d.down_counts[at(d, "ccc3")] = 2
+        table.insert(d.downs, parents_of(d, "ccc3"), d.downs[parents_of(d, "ccc3")])
+      end,
+      ["more parents counted than listed"] = function(d) d.down_counts[#d.ids] = d.down_counts[#d.ids] + 1 end,
+      ["a depends_on naming no node"] = function(d) extra(d, "ccc3").depends_on = { "zzz9" } end,
+      ["a node missing from the list"] = function(d) table.remove(d.ids, 2) end,
+      ["two nodes of one id"] = function(d) d.ids[2] = d.ids[1] end,
+      ["nodes out of map order"] = function(d) d.ids[1], d.ids[2] = d.ids[2], d.ids[1] end,
+      ["a label naming no node"] = function(d) d.labels.auth = "zzz9" end,
+      ["a history position past the nodes"] = function(d) d.history[1] = #d.ids + 1 end,
+      ["a history position twice"] = function(d) d.history[2] = d.history[1] end,
+      ["a source position past the nodes"] = function(d) d.sources = { 1, 2, 3, 4, 9 } end,
+      ["a child numbered below its parent"] = function(d) d.topo[at(d, "ccc3")] = 0 end,
+      ["a dependency numbered above its dependent"] = function(d) d.topo[at(d, "aaa1")] = 99 end,
+      ["a field of the wrong kind"] = function(d) d.messages[1] = true end,
+      ["a path that is a table"] = function(d) d.paths[1] = { upgrade = "os.exit(1)" } end,
+      ["a column missing"] = function(d) d.down_counts = nil end,
+      ["a list holding a table"] = function(d) extra(d, "aaa1").branch_labels = { {} } end,
+      ["extras at a position past the nodes"] = function(d) d.extra_at[1] = #d.ids + 1 end,
+    }
+    for what, spoil in pairs(wrongs) do
+      it("is refused with " .. what, function()
+        local data = stored(revmap.new(revs))
+        assert.is_true(revmap.is_snapshot(stored(revmap.new(revs))))
+        spoil(data)
+        assert.is_false(revmap.is_snapshot(data))
+        assert.is_nil(revmap.restore(data, function(k) return revs[k] end))
+      end)
+    end
   end)
 end)
