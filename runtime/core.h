@@ -2,6 +2,8 @@
 #ifndef LUAMIG_CORE_H
 #define LUAMIG_CORE_H
 
+#include <stddef.h>
+
 #include "lua.h"
 
 int luaopen_luamig_core(lua_State *L);
@@ -11,6 +13,11 @@ int pg_connect(lua_State *L);
 void luamig_open_pg(lua_State *L);
 void luamig_pg_cancel_active(void);  /* async-signal-safe */
 int sys_interrupted_flag(void);       /* a SIGINT/SIGTERM was received */
+
+/* numtext.c: numbers as text that reads back exactly */
+#define LUAMIG_NUMBER_TEXT 40
+size_t luamig_float_text(char text[LUAMIG_NUMBER_TEXT], double v);
+size_t luamig_integer_text(char text[LUAMIG_NUMBER_TEXT], lua_Integer i);
 
 /* copy.c: COPY text encoding */
 int copy_encode(lua_State *L);

@@ -4,6 +4,7 @@
  * raises a structured error object (a table with sqlstate, message, detail,
  * hint, position and statement, metatable "luamig.pgerror") that the Lua
  * side turns into one clear line. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,9 +172,23 @@ static int push_result(lua_State *L, const PGresult *res) {
   return 2;
 }
 
+/* The protocol counts parameters in 16 bits. */
+#define MAX_PARAMS 65535
+
+/* Raises msg as it is: the caller (op.execute, db:execute) is the place
+ * worth naming, not the Lua line that called the binding. */
+static int raise_plain(lua_State *L, const char *fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  lua_pushvfstring(L, fmt, args);
+  va_end(args);
+  return lua_error(L);
+}
+
 /* Fills values[] from the Lua array at index idx (n = params.n or #params);
- * nil is NULL. Strings pushed for numbers stay on the stack until the query
- * is sent. Returns the number of parameters. */
+ * nil is NULL, numbers in text that reads back exactly. The strings stay
+ * on the stack (one slot each) until the query is sent. Returns the number
+ * of parameters. */
 static int collect_params(lua_State *L, int idx, const char ***values) {
   if (lua_isnoneornil(L, idx)) {
     *values = NULL;
@@ -181,23 +196,34 @@ static int collect_params(lua_State *L, int idx, const char ***values) {
   }
   luaL_checktype(L, idx, LUA_TTABLE);
   lua_getfield(L, idx, "n");
-  int n = lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) : (int)luaL_len(L, idx);
+  lua_Integer count = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : luaL_len(L, idx);
   lua_pop(L, 1);
-  luaL_argcheck(L, n >= 0 && n <= 65535, idx, "too many parameters");
+  if (count < 0 || count > MAX_PARAMS)
+    raise_plain(L, "%I parameters, more than the %d PostgreSQL allows", count, MAX_PARAMS);
+  int n = (int)count;
+  luaL_checkstack(L, n + 2, "too many parameters");  /* the array, the values, one number's text */
   const char **v = (const char **)lua_newuserdatauv(L, sizeof(char *) * (size_t)(n + 1), 0);
   for (int i = 1; i <= n; i++) {
-    int t = lua_geti(L, idx, i);
-    switch (t) {
+    char text[LUAMIG_NUMBER_TEXT];
+    switch (lua_geti(L, idx, i)) {
       case LUA_TNIL: v[i - 1] = NULL; lua_pop(L, 1); break;
       case LUA_TBOOLEAN:
         v[i - 1] = lua_toboolean(L, -1) ? "true" : "false";
         lua_pop(L, 1);
         break;
-      case LUA_TNUMBER: case LUA_TSTRING:
+      case LUA_TNUMBER:
+        if (lua_isinteger(L, -1))
+          lua_pushlstring(L, text, luamig_integer_text(text, lua_tointeger(L, -1)));
+        else
+          lua_pushlstring(L, text, luamig_float_text(text, (double)lua_tonumber(L, -1)));
+        lua_replace(L, -2);
+        v[i - 1] = lua_tostring(L, -1);  /* kept on the stack */
+        break;
+      case LUA_TSTRING:
         v[i - 1] = lua_tostring(L, -1);  /* kept on the stack */
         break;
       default:
-        return luaL_error(L, "parameter $%d: cannot bind a %s", i, luaL_typename(L, -1));
+        return raise_plain(L, "parameter $%d: cannot bind a %s", i, luaL_typename(L, -1));
     }
   }
   *values = v;
