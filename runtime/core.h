@@ -33,6 +33,7 @@ int sys_checksum(lua_State *L);
 int sys_sleep(lua_State *L);
 int sys_trap_signals(lua_State *L);
 int sys_interrupted(lua_State *L);
+int sys_call_interruptible(lua_State *L);
 int sys_kill_self(lua_State *L);
 
 #endif

@@ -361,12 +361,13 @@ function Migrator:call_revision(step)
   luamig.set_context({ x = self.cfg.x or {}, revision = node.revision, direction = direction,
                        db = self.db, offline = self.target.offline == true })
   op.bind(self.target)
-  local ok, err = xpcall(fn, function(e)
+  local ok, err = core.call_interruptible(fn, function(e)
     line = revision_line(node.path)
     return e
   end, op)
   op.unbind()
-  if not ok then
+  -- a signal stops the run here even when the revision swallowed its error
+  if not ok or core.interrupted() then
     if core.interrupted() then
       err = ("interrupted by %s; the revision was rolled back"):format(core.interrupted())
     end

@@ -96,4 +96,11 @@ function M.server_runs(conn, pattern)
   return rows[1].n > 0
 end
 
+-- Whether a session of the database behind conn has application_name
+-- `name` (a revision sets it to say it got somewhere).
+function M.server_has_session(conn, name)
+  local rows = conn:query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", { name })
+  return rows[1].n > 0
+end
+
 return M
