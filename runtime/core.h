@@ -13,6 +13,8 @@ int pg_connect(lua_State *L);
 void luamig_open_pg(lua_State *L);
 void luamig_pg_cancel_active(void);  /* async-signal-safe */
 int sys_interrupted_flag(void);       /* a SIGINT/SIGTERM was received */
+const char *sys_signal_name(void);    /* "SIGINT" or "SIGTERM": which one */
+void sys_interruption_reported(void); /* the caller reports it: no hook error */
 
 /* numtext.c: numbers as text that reads back exactly */
 #define LUAMIG_NUMBER_TEXT 40

@@ -4,10 +4,14 @@
  * raises a structured error object (a table with sqlstate, message, detail,
  * hint, position and statement, metatable "luamig.pgerror") that the Lua
  * side turns into one clear line. */
+#define _POSIX_C_SOURCE 200809L  /* clock_gettime */
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lauxlib.h"
 #include "core.h"
@@ -249,11 +253,81 @@ static void notice_processor(void *arg, const char *message) {
   if (c->notices) fprintf(stderr, "luamig: %s", message);
 }
 
-/* connect(conninfo) -> connection | nil, message; the first call loads
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* libpq's own connect_timeout (seconds; 0 or less: none) as the
+ * connection string or PGCONNECT_TIMEOUT gives it, else `fallback`. */
+static double connect_timeout(const char *conninfo, double fallback) {
+  char *parse_error = NULL;
+  PQconninfoOption *options = PQconninfoParse(conninfo, &parse_error);
+  const char *given = NULL;
+  for (PQconninfoOption *o = options; o != NULL && o->keyword != NULL; o++)
+    if (strcmp(o->keyword, "connect_timeout") == 0 && o->val != NULL && *o->val) given = o->val;
+  double timeout = given != NULL ? atof(given) : fallback;
+  if (given == NULL && getenv("PGCONNECT_TIMEOUT") != NULL && *getenv("PGCONNECT_TIMEOUT"))
+    timeout = atof(getenv("PGCONNECT_TIMEOUT"));
+  if (options != NULL) PQconninfoFree(options);
+  if (parse_error != NULL) PQfreemem(parse_error);  /* PQconnectStart reports it */
+  return timeout;
+}
+
+typedef enum { CONNECT_FINISHED, CONNECT_TIMED_OUT, CONNECT_INTERRUPTED, CONNECT_POLL_FAILED } ConnectWait;
+
+/* Drives PQconnectPoll until the connection is made or has failed,
+ * waiting on the socket in short slices so that a signal or the deadline
+ * ends the wait at once (PQconnectdb would wait for ever on a server that
+ * accepts and never answers, and retries poll on EINTR). */
+static ConnectWait wait_connected(PGconn *conn, double timeout) {
+  double deadline = now() + timeout;
+  PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+  while (st == PGRES_POLLING_READING || st == PGRES_POLLING_WRITING) {
+    if (sys_interrupted_flag()) return CONNECT_INTERRUPTED;
+    int wait_ms = 100;
+    if (timeout > 0) {
+      double left = deadline - now();
+      if (left <= 0) return CONNECT_TIMED_OUT;
+      if (left * 1000 < wait_ms) wait_ms = (int)(left * 1000) + 1;
+    }
+    struct pollfd p = {PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+    int ready = poll(&p, 1, wait_ms);
+    if (ready < 0 && errno != EINTR) return CONNECT_POLL_FAILED;
+    if (ready > 0) st = PQconnectPoll(conn);
+  }
+  return CONNECT_FINISHED;
+}
+
+/* Pushes why a connection could not be made. */
+static void push_connect_failure(lua_State *L, PGconn *conn, ConnectWait outcome, double timeout) {
+  char seconds[32];
+  switch (outcome) {
+    case CONNECT_TIMED_OUT:
+      snprintf(seconds, sizeof seconds, "%g", timeout);
+      lua_pushfstring(L, "no answer from the server within %s s (connect_timeout)", seconds);
+      break;
+    case CONNECT_INTERRUPTED:
+      sys_interruption_reported();
+      lua_pushfstring(L, "interrupted by %s", sys_signal_name());
+      break;
+    case CONNECT_POLL_FAILED:
+      lua_pushfstring(L, "waiting for the server: %s", strerror(errno));
+      break;
+    default:
+      push_trimmed(L, PQerrorMessage(conn));
+  }
+}
+
+/* connect(conninfo [, timeout]) -> connection | nil, message
+ * timeout: seconds to wait for the server when the connection string sets
+ * no connect_timeout of its own (none when absent). The first call loads
  * libpq, and a libpq that cannot be loaded is reported like a refused
  * connection. */
 int pg_connect(lua_State *L) {
   const char *conninfo = luaL_checkstring(L, 1);
+  lua_Number fallback = luaL_optnumber(L, 2, 0);
   const char *load_error = luamig_libpq_load();
   if (load_error != NULL) {
     lua_pushnil(L);
@@ -263,11 +337,13 @@ int pg_connect(lua_State *L) {
   Conn *c = (Conn *)lua_newuserdatauv(L, sizeof(Conn), 0);
   memset(c, 0, sizeof *c);
   luaL_setmetatable(L, CONN_MT);
-  c->conn = PQconnectdb(conninfo);
+  c->conn = PQconnectStart(conninfo);
   if (c->conn == NULL) return luaL_error(L, "out of memory");
-  if (PQstatus(c->conn) != CONNECTION_OK) {
+  double timeout = connect_timeout(conninfo, (double)fallback);
+  ConnectWait outcome = PQstatus(c->conn) == CONNECTION_BAD ? CONNECT_FINISHED : wait_connected(c->conn, timeout);
+  if (outcome != CONNECT_FINISHED || PQstatus(c->conn) != CONNECTION_OK) {
     lua_pushnil(L);
-    push_trimmed(L, PQerrorMessage(c->conn));
+    push_connect_failure(L, c->conn, outcome, timeout);
     PQfinish(c->conn);
     c->conn = NULL;
     return 2;
@@ -438,6 +514,12 @@ static int conn_backend_pid(lua_State *L) {
   return 1;
 }
 
+/* conn:server_version() -> e.g. 150004 */
+static int conn_server_version(lua_State *L) {
+  lua_pushinteger(L, PQserverVersion(checkconn(L)->conn));
+  return 1;
+}
+
 
 /* conn:set_notices(bool): whether server notices are printed to stderr. */
 static int conn_set_notices(lua_State *L) {
@@ -457,6 +539,7 @@ static const luaL_Reg conn_methods[] = {
   {"transaction_status", conn_transaction_status},
   {"is_ok", conn_is_ok},
   {"backend_pid", conn_backend_pid},
+  {"server_version", conn_server_version},
   {"set_notices", conn_set_notices},
   {"close", conn_close},
   {NULL, NULL}

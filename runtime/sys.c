@@ -148,8 +148,19 @@ int sys_interrupted_flag(void) {
   return received_signal;
 }
 
-static const char *signal_name(void) {
+const char *sys_signal_name(void) {
   return received_signal == SIGTERM ? "SIGTERM" : "SIGINT";
+}
+
+void sys_interruption_reported(void) {
+  raised_outside = 1;
+}
+
+/* No position: "runtime.lua:233:" would only confuse; the runtime names
+ * the revision. */
+static void raise_interrupted(lua_State *L) {
+  lua_pushfstring(L, "interrupted by %s", sys_signal_name());
+  lua_error(L);
 }
 
 static void interrupt_hook(lua_State *L, lua_Debug *ar) {
@@ -158,13 +169,13 @@ static void interrupt_hook(lua_State *L, lua_Debug *ar) {
     lua_sethook(L, NULL, 0, 0);
     if (raised_outside) return;
     raised_outside = 1;
-    luaL_error(L, "interrupted by %s", signal_name());
+    raise_interrupted(L);
   }
   lua_sethook(L, interrupt_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
   /* not in a C function: raising at its call or return would break the
    * error handler's own call */
   if (lua_getinfo(L, "S", ar) && ar->what[0] == 'C') return;
-  luaL_error(L, "interrupted by %s", signal_name());
+  raise_interrupted(L);
 }
 
 static void on_signal(int sig) {
@@ -237,7 +248,7 @@ int sys_call_interruptible(lua_State *L) {
   if (received_signal) {
     lua_pushboolean(L, 0);
     lua_pushvalue(L, 2);
-    lua_pushfstring(L, "interrupted by %s", signal_name());
+    lua_pushfstring(L, "interrupted by %s", sys_signal_name());
     lua_call(L, 1, 1);
     return 2;
   }

@@ -14,6 +14,7 @@ local known_keys = {
   version_locations = { table = true },
   lock_timeout = { string = true, number = true },
   statement_timeout = { string = true, number = true },
+  connect_timeout = { number = true },
 }
 
 local function check_types(path, cfg)
@@ -26,6 +27,9 @@ local function check_types(path, cfg)
       error(("config %s: %s must be a %s, got %s"):format(path, key, table.concat(names, " or "), type(v)), 0)
     end
   end
+  if cfg.connect_timeout ~= nil and not (cfg.connect_timeout > 0) then
+    error(("config %s: connect_timeout must be a positive number of seconds, got %s"):format(path, cfg.connect_timeout), 0)
+  end
   for i, loc in ipairs(cfg.version_locations or {}) do
     if type(loc) ~= "string" then
       error(("config %s: version_locations[%d] must be a string (a directory), got %s"):format(path, i, type(loc)), 0)
@@ -37,6 +41,7 @@ local defaults = {
   version_table = "luamig_version",
   history_table = "luamig_history",
   transaction_per_migration = true,
+  connect_timeout = 10,  -- seconds; a connect_timeout in the URL wins
 }
 
 function M.dirname(path)

@@ -24,14 +24,24 @@ end
 
 ------------------------------------------------------------- connecting
 
--- Opens the connection named by cfg.url; the error never shows a password.
-function M.connect(url)
+-- How soon the server notices that luamig died (kill -9) in the middle of
+-- a statement, ends the session and so frees the migration lock
+-- (PostgreSQL 14+; older servers notice only when the statement ends).
+local DEAD_CLIENT_CHECK = "2s"
+
+-- Opens the connection named by cfg.url, waiting at most timeout seconds
+-- for the server unless the URL sets connect_timeout; the error never
+-- shows a password.
+function M.connect(url, timeout)
   if type(url) ~= "string" or url == "" then
     error("no database URL: pass --url, set LUAMIG_URL, or set url in the config file", 0)
   end
-  local conn, err = core.connect(url)
+  local conn, err = core.connect(url, timeout)
   if conn == nil then
     error(("cannot connect to the database: %s"):format(errors.redact(err, url):gsub("%s+", " ")), 0)
+  end
+  if conn:server_version() >= 140000 then
+    conn:exec(ddl.set_settings({ { "client_connection_check_interval", DEAD_CLIENT_CHECK } }))
   end
   return conn
 end
