@@ -6,6 +6,7 @@
  * side turns into one clear line. */
 #define _POSIX_C_SOURCE 200809L  /* clock_gettime */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -234,11 +235,16 @@ static int collect_params(lua_State *L, int idx, const char ***values) {
   return n;
 }
 
+/* Whether res reports a failure (NULL: the connection failed). */
+static int is_failure(const PGresult *res) {
+  ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  return st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR;
+}
+
 /* Raises the error of a failed result, or returns it boxed on the stack. */
 static PGresult **check_result(lua_State *L, Conn *c, PGresult *res, const char *sql) {
   PGresult **box = box_result(L, res);
-  ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-  if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR) {
+  if (is_failure(res)) {
     push_error(L, c->conn, res, sql);
     clear_box(box);
     lua_error(L);
@@ -464,20 +470,36 @@ static int conn_copy_in(lua_State *L) {
   return 0;
 }
 
-/* conn:put_copy_data(bytes) */
+/* The most bytes handed to PQputCopyData at once: its length is an int,
+ * and libpq copies each message whole into its output buffer. COPY data
+ * need not break at rows, so a larger chunk goes as several messages. */
+#define COPY_MESSAGE_MAX (1 << 20)
+
+/* conn:put_copy_data(bytes [, message_max]) -> the number of CopyData
+ * messages sent. message_max (default 1 MiB) lets the specs see the split. */
 static int conn_put_copy_data(lua_State *L) {
   Conn *c = checkconn(L);
   size_t len;
   const char *data = luaL_checklstring(L, 2, &len);
-  if (PQputCopyData(c->conn, data, (int)len) != 1) {
-    push_error(L, c->conn, NULL, NULL);
-    return lua_error(L);
+  lua_Integer message_max = luaL_optinteger(L, 3, COPY_MESSAGE_MAX);
+  luaL_argcheck(L, message_max >= 1 && message_max <= INT_MAX, 3, "chunk size must be 1 to 2147483647 bytes");
+  lua_Integer messages = 0;
+  for (size_t sent = 0; sent < len; messages++) {
+    size_t n = len - sent < (size_t)message_max ? len - sent : (size_t)message_max;
+    /* blocking mode: 1 sent (or queued), -1 failed; never 0 */
+    if (PQputCopyData(c->conn, data + sent, (int)n) != 1) {
+      push_error(L, c->conn, NULL, NULL);
+      return lua_error(L);
+    }
+    sent += n;
   }
-  return 0;
+  lua_pushinteger(L, messages);
+  return 1;
 }
 
 /* conn:put_copy_end([errormsg]) -> rows, info of the COPY; with errormsg
- * the COPY is aborted and fails with that message. */
+ * the COPY is aborted and fails with that message. Every result is read;
+ * a failure among them is the outcome. */
 static int conn_put_copy_end(lua_State *L) {
   Conn *c = checkconn(L);
   const char *abort_msg = luaL_optstring(L, 2, NULL);
@@ -485,9 +507,15 @@ static int conn_put_copy_end(lua_State *L) {
     push_error(L, c->conn, NULL, NULL);
     return lua_error(L);
   }
-  PGresult *res = PQgetResult(c->conn);
-  PGresult *extra;
-  while ((extra = PQgetResult(c->conn)) != NULL) PQclear(extra);
+  PGresult *res = PQgetResult(c->conn), *extra;
+  while ((extra = PQgetResult(c->conn)) != NULL) {
+    if (!is_failure(res) && is_failure(extra)) {
+      PQclear(res);
+      res = extra;
+    } else {
+      PQclear(extra);
+    }
+  }
   PGresult **box = check_result(L, c, res, NULL);
   push_result(L, *box);
   clear_box(box);
