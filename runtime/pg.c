@@ -273,9 +273,9 @@ static double connect_timeout(const char *conninfo, double fallback) {
   const char *given = NULL;
   for (PQconninfoOption *o = options; o != NULL && o->keyword != NULL; o++)
     if (strcmp(o->keyword, "connect_timeout") == 0 && o->val != NULL && *o->val) given = o->val;
+  const char *env = getenv("PGCONNECT_TIMEOUT");
+  if (given == NULL && env != NULL && *env) given = env;
   double timeout = given != NULL ? atof(given) : fallback;
-  if (given == NULL && getenv("PGCONNECT_TIMEOUT") != NULL && *getenv("PGCONNECT_TIMEOUT"))
-    timeout = atof(getenv("PGCONNECT_TIMEOUT"));
   if (options != NULL) PQconninfoFree(options);
   if (parse_error != NULL) PQfreemem(parse_error);  /* PQconnectStart reports it */
   return timeout;

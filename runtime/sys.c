@@ -262,6 +262,7 @@ int sys_call_interruptible(lua_State *L) {
   int status = lua_pcall(L, lua_gettop(L) - 3, LUA_MULTRET, 2);
   interruptible = outer;
   if (received_signal) raised_outside = 1;  /* the caller reports it */
+  luaL_checkstack(L, 1, "too many results");  /* pcall made room for the results only */
   lua_pushboolean(L, status == LUA_OK);
   lua_replace(L, 2);
   return lua_gettop(L) - 1;

@@ -41,6 +41,12 @@ describe("a server that accepts and never answers", function()
     assert.is_true(elapsed > 1.5 and elapsed < 4, ("took %.1f s"):format(elapsed))
   end)
 
+  it("is given up on after PGCONNECT_TIMEOUT, libpq's own variable, which wins over the config's", function()
+    local code, _, err = run(configured(url, "  connect_timeout = 60,\n"), "current", { env = { PGCONNECT_TIMEOUT = "1" } })
+    assert.equal(1, code)
+    assert.equal("luamig: cannot connect to the database: no answer from the server within 1 s (connect_timeout)\n", err)
+  end)
+
   it("refuses a connect_timeout that is not a positive number of seconds", function()
     local code, _, err = run(configured(url, "  connect_timeout = -1,\n"), "current")
     assert.equal(1, code)
