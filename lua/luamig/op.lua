@@ -98,37 +98,9 @@ local function check_sql(fname, sql)
   check(fname, type(sql) == "string" and sql:find("%S") ~= nil, "sql must be a non-empty string")
 end
 
--- What a parameter can be: the protocol counts parameters in 16 bits, and
--- a value must have a text form (nil and op.NULL are NULL).
-local MAX_PARAMS = 65535
-local BINDABLE = { boolean = true, number = true, string = true }
-
--- params: nil or a list bound to $1..$n (n = params.n or #params);
--- op.NULL stands for NULL where a nil would leave a hole. `caller` names
--- the function in errors: "op.execute", "db:execute".
-function M.bind_params(caller, params)
-  if params == nil then return nil end
-  local function check_param(cond, msg, ...)
-    if not cond then error(("%s: " .. msg):format(caller, ...), 0) end
-  end
-  check_param(type(params) == "table", "params must be a table, got %s", type_of(params))
-  local n = params.n or #params
-  check_param(math.type(n) == "integer" and n >= 0, "params.n must be a non-negative integer")
-  check_param(n <= MAX_PARAMS, "%d parameters, more than the %d PostgreSQL allows", n, MAX_PARAMS)
-  local out = { n = n }
-  for i = 1, n do
-    local v = params[i]
-    if v ~= ddl.NULL then
-      check_param(v == nil or BINDABLE[type(v)], "parameter $%d: cannot bind a %s", i, type(v))
-      out[i] = v
-    end
-  end
-  return out
-end
-
 function M.execute(sql, params)
   check_sql("execute", sql)
-  return ctx("execute"):execute(sql, M.bind_params("op.execute", params))
+  return ctx("execute"):execute(sql, ddl.bind_params("op.execute", params))
 end
 
 -- Rows as tables keyed by column name. The C binding converts by type:
@@ -137,7 +109,7 @@ end
 -- strings; a NULL field is absent from its row (nil).
 function M.query(sql, params)
   check_sql("query", sql)
-  return (ctx("query"):query(sql, M.bind_params("op.query", params)))
+  return (ctx("query"):query(sql, ddl.bind_params("op.query", params)))
 end
 
 -- An iterator over a large result, read row by row (libpq single-row
@@ -151,7 +123,7 @@ function M.rows(sql, params, batch)
   check_sql("rows", sql)
   check("rows", batch == nil or (math.type(batch) == "integer" and batch > 0),
     "batch must be a positive integer, got %s", tostring(batch))
-  local fetch = ctx("rows"):stream(sql, M.bind_params("op.rows", params))
+  local fetch = ctx("rows"):stream(sql, ddl.bind_params("op.rows", params))
   local finished = false
   reading = true
   local function next_row()

@@ -66,10 +66,10 @@ Db.__index = Db
 function M.db_handle(conn) return setmetatable({ conn = conn }, Db) end
 
 -- db:execute(sql, params?) -> rows, info
-function Db:execute(sql, params) return run_sql(self.conn, sql, op.bind_params("db:execute", params)) end
+function Db:execute(sql, params) return run_sql(self.conn, sql, ddl.bind_params("db:execute", params)) end
 
 -- db:query(sql, params?) -> rows
-function Db:query(sql, params) return (self.conn:query(sql, op.bind_params("db:query", params))) end
+function Db:query(sql, params) return (self.conn:query(sql, ddl.bind_params("db:query", params))) end
 
 -- Online: statements run on the connection.
 local Online = {}
