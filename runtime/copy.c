@@ -1,7 +1,6 @@
 /* COPY text format: a batch of Lua rows encoded in one pass, because a
  * million rows escaped value by value in Lua cost several times what the
  * server spends parsing them. */
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,33 +31,6 @@ static int add_escaped(luaL_Buffer *b, const char *s, size_t len) {
   }
   luaL_addlstring(b, s + start, len - start);
   return 1;
-}
-
-/* The shortest text that reads back as the same double. */
-static void add_float(luaL_Buffer *b, double v) {
-  char text[40];
-  if (isnan(v)) { luaL_addstring(b, "NaN"); return; }
-  if (isinf(v)) { luaL_addstring(b, v > 0 ? "Infinity" : "-Infinity"); return; }
-  for (int digits = 15; digits <= 17; digits++) {
-    snprintf(text, sizeof text, "%.*g", digits, v);
-    if (digits == 17 || strtod(text, NULL) == v) break;
-  }
-  luaL_addstring(b, text);
-}
-
-/* Writes i in decimal at the start of text (32 bytes); returns the length.
- * snprintf is a third of the encoder's time on integer columns. */
-static size_t format_integer(char *text, lua_Integer i) {
-  char digits[24];
-  size_t n = 0, len = 0;
-  lua_Unsigned u = i < 0 ? (lua_Unsigned)0 - (lua_Unsigned)i : (lua_Unsigned)i;
-  do {
-    digits[n++] = (char)('0' + (int)(u % 10));
-    u /= 10;
-  } while (u != 0);
-  if (i < 0) text[len++] = '-';
-  while (n > 0) text[len++] = digits[--n];
-  return len;
 }
 
 /* One field, read off the stack before it is written: luaL_Buffer wants
@@ -95,14 +67,13 @@ static void read_field(lua_State *L, int type, int null, Field *f) {
 
 /* Appends a field; returns NULL or the name of what COPY cannot carry. */
 static const char *add_field(lua_State *L, luaL_Buffer *b, const Field *f) {
-  char text[32];
+  char text[LUAMIG_NUMBER_TEXT];
   switch (f->type) {
     case LUA_TNIL: luaL_addstring(b, "\\N"); return NULL;
     case LUA_TSTRING: return add_escaped(b, f->s, f->len) ? NULL : "a string value contains a NUL byte";
     case LUA_TBOOLEAN: luaL_addchar(b, f->i ? 't' : 'f'); return NULL;
     case LUA_TNUMBER:
-      if (!f->is_int) { add_float(b, f->d); return NULL; }
-      luaL_addlstring(b, text, format_integer(text, f->i));
+      luaL_addlstring(b, text, f->is_int ? luamig_integer_text(text, f->i) : luamig_float_text(text, f->d));
       return NULL;
     default: return lua_pushfstring(L, "cannot write a %s in a COPY row", lua_typename(L, f->type));
   }

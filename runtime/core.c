@@ -17,6 +17,7 @@ static const luaL_Reg core_functions[] = {
   {"sleep", sys_sleep},
   {"trap_signals", sys_trap_signals},
   {"interrupted", sys_interrupted},
+  {"call_interruptible", sys_call_interruptible},
   {"kill_self", sys_kill_self},
   {NULL, NULL}
 };

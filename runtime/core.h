@@ -14,6 +14,13 @@ int pg_connect(lua_State *L);
 void luamig_open_pg(lua_State *L);
 void luamig_pg_cancel_active(void);  /* async-signal-safe */
 int sys_interrupted_flag(void);       /* a SIGINT/SIGTERM was received */
+const char *sys_signal_name(void);    /* "SIGINT" or "SIGTERM": which one */
+void sys_interruption_reported(void); /* the caller reports it: no hook error */
+
+/* numtext.c: numbers as text that reads back exactly */
+#define LUAMIG_NUMBER_TEXT 40
+size_t luamig_float_text(char text[LUAMIG_NUMBER_TEXT], double v);
+size_t luamig_integer_text(char text[LUAMIG_NUMBER_TEXT], lua_Integer i);
 
 /* copy.c: COPY text encoding */
 int copy_encode(lua_State *L);
@@ -34,6 +41,7 @@ uint64_t luamig_fnv1a(const void *bytes, size_t len);
 int sys_sleep(lua_State *L);
 int sys_trap_signals(lua_State *L);
 int sys_interrupted(lua_State *L);
+int sys_call_interruptible(lua_State *L);
 int sys_kill_self(lua_State *L);
 
 #endif

@@ -18,13 +18,14 @@
 /* X(name) for every libpq function luamig calls. */
 #define LUAMIG_LIBPQ_FUNCTIONS(X) \
   X(PQbackendPID) X(PQcancel) X(PQclear) X(PQcmdStatus) X(PQcmdTuples) \
-  X(PQconnectdb) X(PQerrorMessage) X(PQexec) X(PQexecParams) X(PQfinish) \
+  X(PQconnectPoll) X(PQconnectStart) X(PQconninfoFree) X(PQconninfoParse) \
+  X(PQerrorMessage) X(PQexec) X(PQexecParams) X(PQfinish) X(PQfreemem) \
   X(PQfname) X(PQfreeCancel) X(PQftype) X(PQgetCancel) X(PQgetResult) \
   X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) X(PQntuples) \
   X(PQputCopyData) X(PQputCopyEnd) X(PQresultErrorField) \
   X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQueryParams) \
-  X(PQsetNoticeProcessor) X(PQsetSingleRowMode) X(PQstatus) \
-  X(PQtransactionStatus)
+  X(PQserverVersion) X(PQsetNoticeProcessor) X(PQsetSingleRowMode) \
+  X(PQsocket) X(PQstatus) X(PQtransactionStatus)
 
 struct luamig_libpq {
 #define LUAMIG_LIBPQ_POINTER(name) __typeof__(name) *name;
@@ -46,13 +47,17 @@ const char *luamig_libpq_load(void);
 #define PQclear (luamig_pq.PQclear)
 #define PQcmdStatus (luamig_pq.PQcmdStatus)
 #define PQcmdTuples (luamig_pq.PQcmdTuples)
-#define PQconnectdb (luamig_pq.PQconnectdb)
+#define PQconnectPoll (luamig_pq.PQconnectPoll)
+#define PQconnectStart (luamig_pq.PQconnectStart)
+#define PQconninfoFree (luamig_pq.PQconninfoFree)
+#define PQconninfoParse (luamig_pq.PQconninfoParse)
 #define PQerrorMessage (luamig_pq.PQerrorMessage)
 #define PQexec (luamig_pq.PQexec)
 #define PQexecParams (luamig_pq.PQexecParams)
 #define PQfinish (luamig_pq.PQfinish)
 #define PQfname (luamig_pq.PQfname)
 #define PQfreeCancel (luamig_pq.PQfreeCancel)
+#define PQfreemem (luamig_pq.PQfreemem)
 #define PQftype (luamig_pq.PQftype)
 #define PQgetCancel (luamig_pq.PQgetCancel)
 #define PQgetResult (luamig_pq.PQgetResult)
@@ -67,8 +72,10 @@ const char *luamig_libpq_load(void);
 #define PQresultErrorMessage (luamig_pq.PQresultErrorMessage)
 #define PQresultStatus (luamig_pq.PQresultStatus)
 #define PQsendQueryParams (luamig_pq.PQsendQueryParams)
+#define PQserverVersion (luamig_pq.PQserverVersion)
 #define PQsetNoticeProcessor (luamig_pq.PQsetNoticeProcessor)
 #define PQsetSingleRowMode (luamig_pq.PQsetSingleRowMode)
+#define PQsocket (luamig_pq.PQsocket)
 #define PQstatus (luamig_pq.PQstatus)
 #define PQtransactionStatus (luamig_pq.PQtransactionStatus)
 #endif

@@ -4,9 +4,15 @@
  * raises a structured error object (a table with sqlstate, message, detail,
  * hint, position and statement, metatable "luamig.pgerror") that the Lua
  * side turns into one clear line. */
+#define _POSIX_C_SOURCE 200809L  /* clock_gettime */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lauxlib.h"
 #include "core.h"
@@ -171,9 +177,23 @@ static int push_result(lua_State *L, const PGresult *res) {
   return 2;
 }
 
+/* The protocol counts parameters in 16 bits. */
+#define MAX_PARAMS 65535
+
+/* Raises msg as it is: the caller (op.execute, db:execute) is the place
+ * worth naming, not the Lua line that called the binding. */
+static int raise_plain(lua_State *L, const char *fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  lua_pushvfstring(L, fmt, args);
+  va_end(args);
+  return lua_error(L);
+}
+
 /* Fills values[] from the Lua array at index idx (n = params.n or #params);
- * nil is NULL. Strings pushed for numbers stay on the stack until the query
- * is sent. Returns the number of parameters. */
+ * nil is NULL, numbers in text that reads back exactly. The strings stay
+ * on the stack (one slot each) until the query is sent. Returns the number
+ * of parameters. */
 static int collect_params(lua_State *L, int idx, const char ***values) {
   if (lua_isnoneornil(L, idx)) {
     *values = NULL;
@@ -181,34 +201,50 @@ static int collect_params(lua_State *L, int idx, const char ***values) {
   }
   luaL_checktype(L, idx, LUA_TTABLE);
   lua_getfield(L, idx, "n");
-  int n = lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) : (int)luaL_len(L, idx);
+  lua_Integer count = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : luaL_len(L, idx);
   lua_pop(L, 1);
-  luaL_argcheck(L, n >= 0 && n <= 65535, idx, "too many parameters");
+  if (count < 0 || count > MAX_PARAMS)
+    raise_plain(L, "%I parameters, more than the %d PostgreSQL allows", count, MAX_PARAMS);
+  int n = (int)count;
+  luaL_checkstack(L, n + 2, "too many parameters");  /* the array, the values, one number's text */
   const char **v = (const char **)lua_newuserdatauv(L, sizeof(char *) * (size_t)(n + 1), 0);
   for (int i = 1; i <= n; i++) {
-    int t = lua_geti(L, idx, i);
-    switch (t) {
+    char text[LUAMIG_NUMBER_TEXT];
+    switch (lua_geti(L, idx, i)) {
       case LUA_TNIL: v[i - 1] = NULL; lua_pop(L, 1); break;
       case LUA_TBOOLEAN:
         v[i - 1] = lua_toboolean(L, -1) ? "true" : "false";
         lua_pop(L, 1);
         break;
-      case LUA_TNUMBER: case LUA_TSTRING:
+      case LUA_TNUMBER:
+        if (lua_isinteger(L, -1))
+          lua_pushlstring(L, text, luamig_integer_text(text, lua_tointeger(L, -1)));
+        else
+          lua_pushlstring(L, text, luamig_float_text(text, (double)lua_tonumber(L, -1)));
+        lua_replace(L, -2);
+        v[i - 1] = lua_tostring(L, -1);  /* kept on the stack */
+        break;
+      case LUA_TSTRING:
         v[i - 1] = lua_tostring(L, -1);  /* kept on the stack */
         break;
       default:
-        return luaL_error(L, "parameter $%d: cannot bind a %s", i, luaL_typename(L, -1));
+        return raise_plain(L, "parameter $%d: cannot bind a %s", i, luaL_typename(L, -1));
     }
   }
   *values = v;
   return n;
 }
 
+/* Whether res reports a failure (NULL: the connection failed). */
+static int is_failure(const PGresult *res) {
+  ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  return st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR;
+}
+
 /* Raises the error of a failed result, or returns it boxed on the stack. */
 static PGresult **check_result(lua_State *L, Conn *c, PGresult *res, const char *sql) {
   PGresult **box = box_result(L, res);
-  ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-  if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR) {
+  if (is_failure(res)) {
     push_error(L, c->conn, res, sql);
     clear_box(box);
     lua_error(L);
@@ -223,11 +259,81 @@ static void notice_processor(void *arg, const char *message) {
   if (c->notices) fprintf(stderr, "luamig: %s", message);
 }
 
-/* connect(conninfo) -> connection | nil, message; the first call loads
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* libpq's own connect_timeout (seconds; 0 or less: none) as the
+ * connection string or PGCONNECT_TIMEOUT gives it, else `fallback`. */
+static double connect_timeout(const char *conninfo, double fallback) {
+  char *parse_error = NULL;
+  PQconninfoOption *options = PQconninfoParse(conninfo, &parse_error);
+  const char *given = NULL;
+  for (PQconninfoOption *o = options; o != NULL && o->keyword != NULL; o++)
+    if (strcmp(o->keyword, "connect_timeout") == 0 && o->val != NULL && *o->val) given = o->val;
+  const char *env = getenv("PGCONNECT_TIMEOUT");
+  if (given == NULL && env != NULL && *env) given = env;
+  double timeout = given != NULL ? atof(given) : fallback;
+  if (options != NULL) PQconninfoFree(options);
+  if (parse_error != NULL) PQfreemem(parse_error);  /* PQconnectStart reports it */
+  return timeout;
+}
+
+typedef enum { CONNECT_FINISHED, CONNECT_TIMED_OUT, CONNECT_INTERRUPTED, CONNECT_POLL_FAILED } ConnectWait;
+
+/* Drives PQconnectPoll until the connection is made or has failed,
+ * waiting on the socket in short slices so that a signal or the deadline
+ * ends the wait at once (PQconnectdb would wait for ever on a server that
+ * accepts and never answers, and retries poll on EINTR). */
+static ConnectWait wait_connected(PGconn *conn, double timeout) {
+  double deadline = now() + timeout;
+  PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+  while (st == PGRES_POLLING_READING || st == PGRES_POLLING_WRITING) {
+    if (sys_interrupted_flag()) return CONNECT_INTERRUPTED;
+    int wait_ms = 100;
+    if (timeout > 0) {
+      double left = deadline - now();
+      if (left <= 0) return CONNECT_TIMED_OUT;
+      if (left * 1000 < wait_ms) wait_ms = (int)(left * 1000) + 1;
+    }
+    struct pollfd p = {PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+    int ready = poll(&p, 1, wait_ms);
+    if (ready < 0 && errno != EINTR) return CONNECT_POLL_FAILED;
+    if (ready > 0) st = PQconnectPoll(conn);
+  }
+  return CONNECT_FINISHED;
+}
+
+/* Pushes why a connection could not be made. */
+static void push_connect_failure(lua_State *L, PGconn *conn, ConnectWait outcome, double timeout) {
+  char seconds[32];
+  switch (outcome) {
+    case CONNECT_TIMED_OUT:
+      snprintf(seconds, sizeof seconds, "%g", timeout);
+      lua_pushfstring(L, "no answer from the server within %s s (connect_timeout)", seconds);
+      break;
+    case CONNECT_INTERRUPTED:
+      sys_interruption_reported();
+      lua_pushfstring(L, "interrupted by %s", sys_signal_name());
+      break;
+    case CONNECT_POLL_FAILED:
+      lua_pushfstring(L, "waiting for the server: %s", strerror(errno));
+      break;
+    default:
+      push_trimmed(L, PQerrorMessage(conn));
+  }
+}
+
+/* connect(conninfo [, timeout]) -> connection | nil, message
+ * timeout: seconds to wait for the server when the connection string sets
+ * no connect_timeout of its own (none when absent). The first call loads
  * libpq, and a libpq that cannot be loaded is reported like a refused
  * connection. */
 int pg_connect(lua_State *L) {
   const char *conninfo = luaL_checkstring(L, 1);
+  lua_Number fallback = luaL_optnumber(L, 2, 0);
   const char *load_error = luamig_libpq_load();
   if (load_error != NULL) {
     lua_pushnil(L);
@@ -237,11 +343,13 @@ int pg_connect(lua_State *L) {
   Conn *c = (Conn *)lua_newuserdatauv(L, sizeof(Conn), 0);
   memset(c, 0, sizeof *c);
   luaL_setmetatable(L, CONN_MT);
-  c->conn = PQconnectdb(conninfo);
+  c->conn = PQconnectStart(conninfo);
   if (c->conn == NULL) return luaL_error(L, "out of memory");
-  if (PQstatus(c->conn) != CONNECTION_OK) {
+  double timeout = connect_timeout(conninfo, (double)fallback);
+  ConnectWait outcome = PQstatus(c->conn) == CONNECTION_BAD ? CONNECT_FINISHED : wait_connected(c->conn, timeout);
+  if (outcome != CONNECT_FINISHED || PQstatus(c->conn) != CONNECTION_OK) {
     lua_pushnil(L);
-    push_trimmed(L, PQerrorMessage(c->conn));
+    push_connect_failure(L, c->conn, outcome, timeout);
     PQfinish(c->conn);
     c->conn = NULL;
     return 2;
@@ -362,20 +470,36 @@ static int conn_copy_in(lua_State *L) {
   return 0;
 }
 
-/* conn:put_copy_data(bytes) */
+/* The most bytes handed to PQputCopyData at once: its length is an int,
+ * and libpq copies each message whole into its output buffer. COPY data
+ * need not break at rows, so a larger chunk goes as several messages. */
+#define COPY_MESSAGE_MAX (1 << 20)
+
+/* conn:put_copy_data(bytes [, message_max]) -> the number of CopyData
+ * messages sent. message_max (default 1 MiB) lets the specs see the split. */
 static int conn_put_copy_data(lua_State *L) {
   Conn *c = checkconn(L);
   size_t len;
   const char *data = luaL_checklstring(L, 2, &len);
-  if (PQputCopyData(c->conn, data, (int)len) != 1) {
-    push_error(L, c->conn, NULL, NULL);
-    return lua_error(L);
+  lua_Integer message_max = luaL_optinteger(L, 3, COPY_MESSAGE_MAX);
+  luaL_argcheck(L, message_max >= 1 && message_max <= INT_MAX, 3, "chunk size must be 1 to 2147483647 bytes");
+  lua_Integer messages = 0;
+  for (size_t sent = 0; sent < len; messages++) {
+    size_t n = len - sent < (size_t)message_max ? len - sent : (size_t)message_max;
+    /* blocking mode: 1 sent (or queued), -1 failed; never 0 */
+    if (PQputCopyData(c->conn, data + sent, (int)n) != 1) {
+      push_error(L, c->conn, NULL, NULL);
+      return lua_error(L);
+    }
+    sent += n;
   }
-  return 0;
+  lua_pushinteger(L, messages);
+  return 1;
 }
 
 /* conn:put_copy_end([errormsg]) -> rows, info of the COPY; with errormsg
- * the COPY is aborted and fails with that message. */
+ * the COPY is aborted and fails with that message. Every result is read;
+ * a failure among them is the outcome. */
 static int conn_put_copy_end(lua_State *L) {
   Conn *c = checkconn(L);
   const char *abort_msg = luaL_optstring(L, 2, NULL);
@@ -383,9 +507,15 @@ static int conn_put_copy_end(lua_State *L) {
     push_error(L, c->conn, NULL, NULL);
     return lua_error(L);
   }
-  PGresult *res = PQgetResult(c->conn);
-  PGresult *extra;
-  while ((extra = PQgetResult(c->conn)) != NULL) PQclear(extra);
+  PGresult *res = PQgetResult(c->conn), *extra;
+  while ((extra = PQgetResult(c->conn)) != NULL) {
+    if (!is_failure(res) && is_failure(extra)) {
+      PQclear(res);
+      res = extra;
+    } else {
+      PQclear(extra);
+    }
+  }
   PGresult **box = check_result(L, c, res, NULL);
   push_result(L, *box);
   clear_box(box);
@@ -409,6 +539,12 @@ static int conn_is_ok(lua_State *L) {
 
 static int conn_backend_pid(lua_State *L) {
   lua_pushinteger(L, PQbackendPID(checkconn(L)->conn));
+  return 1;
+}
+
+/* conn:server_version() -> e.g. 150004 */
+static int conn_server_version(lua_State *L) {
+  lua_pushinteger(L, PQserverVersion(checkconn(L)->conn));
   return 1;
 }
 
@@ -448,6 +584,7 @@ static const luaL_Reg conn_methods[] = {
   {"transaction_status", conn_transaction_status},
   {"is_ok", conn_is_ok},
   {"backend_pid", conn_backend_pid},
+  {"server_version", conn_server_version},
   {"set_notices", conn_set_notices},
   {"close", conn_close},
   {"discard_stream", conn_discard_stream},

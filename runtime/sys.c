@@ -135,19 +135,54 @@ int sys_checksum(lua_State *L) {
 
 /* SIGINT/SIGTERM: cancel the running statement on the server, and stop the
  * Lua code at its next instruction (as lua.c does), so the runner rolls
- * back and reports. A second signal gets the default action. */
+ * back and reports. A second signal gets the default action.
+ *
+ * Inside call_interruptible (a revision) the interruption is sticky: every
+ * Lua function raises again at its next instruction, so a revision that
+ * catches the error with pcall still stops. Elsewhere (luamig's own code,
+ * which must roll back and report) it raises once. */
 
 static volatile sig_atomic_t received_signal = 0;
 static lua_State *signalled_state = NULL;
+static int interruptible = 0;      /* a call_interruptible is running */
+static int raised_outside = 0;     /* the one error outside it was raised */
+
+/* How often a coroutine's hook looks at the flag: the signal handler
+ * reaches only the main thread, so each coroutine polls. */
+#define COROUTINE_POLL_COUNT 1000
 
 int sys_interrupted_flag(void) {
   return received_signal;
 }
 
+const char *sys_signal_name(void) {
+  return received_signal == SIGTERM ? "SIGTERM" : "SIGINT";
+}
+
+void sys_interruption_reported(void) {
+  raised_outside = 1;
+}
+
+/* No position: "runtime.lua:233:" would only confuse; the runtime names
+ * the revision. */
+static void raise_interrupted(lua_State *L) {
+  lua_pushfstring(L, "interrupted by %s", sys_signal_name());
+  lua_error(L);
+}
+
 static void interrupt_hook(lua_State *L, lua_Debug *ar) {
-  (void)ar;
-  lua_sethook(L, NULL, 0, 0);
-  luaL_error(L, "interrupted by %s", received_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  if (!received_signal) return;
+  if (!interruptible) {
+    lua_sethook(L, NULL, 0, 0);
+    if (raised_outside) return;
+    raised_outside = 1;
+    raise_interrupted(L);
+  }
+  lua_sethook(L, interrupt_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+  /* not in a C function: raising at its call or return would break the
+   * error handler's own call */
+  if (lua_getinfo(L, "S", ar) && ar->what[0] == 'C') return;
+  raise_interrupted(L);
 }
 
 static void on_signal(int sig) {
@@ -158,13 +193,38 @@ static void on_signal(int sig) {
     lua_sethook(signalled_state, interrupt_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 
-/* trap_signals(): installs the handlers for this (main) Lua state. */
+/* coroutine.create or coroutine.wrap (upvalue 1), giving the new thread a
+ * hook that polls the flag. wrap's function holds its thread as upvalue 1. */
+static int hooked_coroutine(lua_State *L) {
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  lua_State *co = lua_tothread(L, -1);
+  if (co == NULL && lua_getupvalue(L, -1, 1) != NULL) {
+    co = lua_tothread(L, -1);
+    lua_pop(L, 1);
+  }
+  if (co != NULL) lua_sethook(co, interrupt_hook, LUA_MASKCOUNT, COROUTINE_POLL_COUNT);
+  return 1;
+}
+
+static void hook_coroutine_function(lua_State *L, const char *name) {
+  lua_getfield(L, -1, name);
+  lua_pushcclosure(L, hooked_coroutine, 1);
+  lua_setfield(L, -2, name);
+}
+
+/* trap_signals(): installs the handlers for this (main) Lua state, and
+ * makes the coroutines created from now on interruptible too. */
 int sys_trap_signals(lua_State *L) {
-  lua_State *main_state;
   lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
-  main_state = lua_tothread(L, -1);
+  signalled_state = lua_tothread(L, -1);
   lua_pop(L, 1);
-  signalled_state = main_state;
+  if (lua_getglobal(L, "coroutine") == LUA_TTABLE) {
+    hook_coroutine_function(L, "create");
+    hook_coroutine_function(L, "wrap");
+  }
+  lua_pop(L, 1);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
@@ -172,6 +232,47 @@ int sys_trap_signals(lua_State *L) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   return 0;
+}
+
+/* The error handler of call_interruptible: ends the sticky interruption
+ * (it is a C function, which the hook never raises in) before calling the
+ * Lua handler, upvalue 1, which may then look at the stack in peace. */
+static int interruptible_handler(lua_State *L) {
+  interruptible = 0;
+  if (received_signal) raised_outside = 1;  /* this error is the report */
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+/* call_interruptible(fn, handler, ...) -> true, results | false, handler(err)
+ * xpcall for a revision: a signal received before or while fn runs stops
+ * it, whatever it does with pcall. */
+int sys_call_interruptible(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  if (received_signal) {
+    lua_pushboolean(L, 0);
+    lua_pushvalue(L, 2);
+    lua_pushfstring(L, "interrupted by %s", sys_signal_name());
+    lua_call(L, 1, 1);
+    return 2;
+  }
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, interruptible_handler, 1);
+  lua_replace(L, 2);
+  lua_pushvalue(L, 1);
+  lua_rotate(L, 3, 1);  /* fn, handler, fn, args... */
+  int outer = interruptible;
+  interruptible = 1;
+  int status = lua_pcall(L, lua_gettop(L) - 3, LUA_MULTRET, 2);
+  interruptible = outer;
+  if (received_signal) raised_outside = 1;  /* the caller reports it */
+  luaL_checkstack(L, 1, "too many results");  /* pcall made room for the results only */
+  lua_pushboolean(L, status == LUA_OK);
+  lua_replace(L, 2);
+  return lua_gettop(L) - 1;
 }
 
 /* kill_self(): SIGKILL to this process, for the fault-injection switch

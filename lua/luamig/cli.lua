@@ -345,6 +345,16 @@ local function help(args)
   return 0
 end
 
+-- Revisions, env.lua and their modules run inside this process, where
+-- os.exit would end the run with its transaction open and exit 0; it
+-- raises instead, so the run rolls back and exits 1. (luamig's own exit
+-- code is main's return value.)
+local function forbid_os_exit()
+  os.exit = function()
+    error("os.exit() called; stop a migration run with error() instead", 2)
+  end
+end
+
 function M.main(argv)
   local paint = display.palette(colour_enabled())
   local function usage_failure(err)
@@ -375,6 +385,7 @@ function M.main(argv)
     error(result, 0)
   end
   core.trap_signals()
+  forbid_os_exit()
   local s = session(opts, args, paint)
   -- required here, not at the top: --version and help need none of it
   local run_ok, result = pcall(require("luamig.commands")[cmd.name], s)

@@ -68,7 +68,7 @@ local function with_migrator(s, cfg, fn, opts)
     return fn(runtime.new({ cfg = cfg, out = io.stdout, log = s.log }))
   end
   local env = load_env(cfg)
-  local conn = runtime.connect(cfg.url)
+  local conn = runtime.connect(cfg.url, cfg.connect_timeout)
   conn:set_notices(not s.opts.quiet)
   local migrator = runtime.new({ cfg = cfg, conn = conn, log = s.log })
   local ok, result = pcall(function()

@@ -14,6 +14,7 @@ local known_keys = {
   version_locations = { table = true },
   lock_timeout = { string = true, number = true },
   statement_timeout = { string = true, number = true },
+  connect_timeout = { number = true },
 }
 
 local function check_types(path, cfg)
@@ -25,6 +26,9 @@ local function check_types(path, cfg)
       table.sort(names)
       error(("config %s: %s must be a %s, got %s"):format(path, key, table.concat(names, " or "), type(v)), 0)
     end
+  end
+  if cfg.connect_timeout ~= nil and not (cfg.connect_timeout > 0) then
+    error(("config %s: connect_timeout must be a positive number of seconds, got %s"):format(path, cfg.connect_timeout), 0)
   end
   for i, loc in ipairs(cfg.version_locations or {}) do
     if type(loc) ~= "string" then
@@ -59,6 +63,7 @@ local defaults = {
   version_table = "luamig_version",
   history_table = "luamig_history",
   transaction_per_migration = true,
+  connect_timeout = 10,  -- seconds; a connect_timeout in the URL wins
 }
 
 function M.dirname(path)

@@ -100,6 +100,35 @@ function M.inline_params(sql, params)
   return table.concat(out)
 end
 
+-- What a parameter can be: the protocol counts parameters in 16 bits, and
+-- a value must have a text form (nil and NULL are NULL).
+local MAX_PARAMS = 65535
+local BINDABLE = { boolean = true, number = true, string = true }
+
+-- The list bound to $1..$n (n = params.n or #params), with NULL where a
+-- nil would leave a hole turned into nil; nil stays nil. `what` names the
+-- caller in errors: "op.execute", "db:execute".
+function M.bind_params(what, params)
+  if params == nil then return nil end
+  if type(params) ~= "table" or params == M.NULL then
+    fail(what, ("params must be a table, got %s"):format(params == M.NULL and "op.NULL" or type(params)))
+  end
+  local n = params.n or #params
+  if math.type(n) ~= "integer" or n < 0 then fail(what, "params.n must be a non-negative integer") end
+  if n > MAX_PARAMS then fail(what, ("%d parameters, more than the %d PostgreSQL allows"):format(n, MAX_PARAMS)) end
+  local out = { n = n }
+  for i = 1, n do
+    local v = params[i]
+    if v ~= M.NULL then
+      if v ~= nil and not BINDABLE[type(v)] then
+        fail(what, ("parameter $%d: cannot bind a %s"):format(i, type(v)))
+      end
+      out[i] = v
+    end
+  end
+  return out
+end
+
 -- SQL fragments written by the user (types, defaults, checks, index
 -- expressions and predicates) may be any expression, but never a second
 -- statement: no ';' and no comment that could hide the rest of ours.

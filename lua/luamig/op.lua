@@ -98,24 +98,9 @@ local function check_sql(fname, sql)
   check(fname, type(sql) == "string" and sql:find("%S") ~= nil, "sql must be a non-empty string")
 end
 
--- params: nil or a list bound to $1..$n (n = params.n or #params);
--- op.NULL stands for NULL where a nil would leave a hole.
-local function bind_params(fname, params)
-  if params == nil then return nil end
-  check(fname, type(params) == "table", "params must be a table, got %s", type_of(params))
-  local n = params.n or #params
-  check(fname, math.type(n) == "integer" and n >= 0, "params.n must be a non-negative integer")
-  local out = { n = n }
-  for i = 1, n do
-    local v = params[i]
-    if v ~= ddl.NULL then out[i] = v end
-  end
-  return out
-end
-
 function M.execute(sql, params)
   check_sql("execute", sql)
-  return ctx("execute"):execute(sql, bind_params("execute", params))
+  return ctx("execute"):execute(sql, ddl.bind_params("op.execute", params))
 end
 
 -- Rows as tables keyed by column name. The C binding converts by type:
@@ -124,7 +109,7 @@ end
 -- strings; a NULL field is absent from its row (nil).
 function M.query(sql, params)
   check_sql("query", sql)
-  return (ctx("query"):query(sql, bind_params("query", params)))
+  return (ctx("query"):query(sql, ddl.bind_params("op.query", params)))
 end
 
 -- An iterator over a large result, read row by row (libpq single-row
@@ -139,7 +124,7 @@ function M.rows(sql, params, batch)
   check_sql("rows", sql)
   check("rows", batch == nil or (math.type(batch) == "integer" and batch > 0),
     "batch must be a positive integer, got %s", tostring(batch))
-  local fetch = ctx("rows"):stream(sql, bind_params("rows", params))
+  local fetch = ctx("rows"):stream(sql, ddl.bind_params("op.rows", params))
   local finished = false
   reading = true
   local function next_row()

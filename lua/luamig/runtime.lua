@@ -24,15 +24,25 @@ end
 
 ------------------------------------------------------------- connecting
 
--- Opens the connection named by cfg.url; the error never shows a password.
-function M.connect(url)
+-- How soon the server notices that luamig died (kill -9) in the middle of
+-- a statement, ends the session and so frees the migration lock
+-- (PostgreSQL 14+; older servers notice only when the statement ends).
+local DEAD_CLIENT_CHECK = "2s"
+
+-- Opens the connection named by cfg.url, waiting at most timeout seconds
+-- for the server unless the URL sets connect_timeout; the error never
+-- shows a password.
+function M.connect(url, timeout)
   if type(url) ~= "string" or url == "" then
     error("no database URL: pass --url, set LUAMIG_URL, or set url in the config file", 0)
   end
   errors.check_url(url)
-  local conn, err = core.connect(url)
+  local conn, err = core.connect(url, timeout)
   if conn == nil then
     error(("cannot connect to the database: %s"):format(errors.redact(err, url):gsub("%s+", " ")), 0)
+  end
+  if conn:server_version() >= 140000 then
+    conn:exec(ddl.set_settings({ { "client_connection_check_interval", DEAD_CLIENT_CHECK } }))
   end
   return conn
 end
@@ -57,10 +67,10 @@ Db.__index = Db
 function M.db_handle(conn) return setmetatable({ conn = conn }, Db) end
 
 -- db:execute(sql, params?) -> rows, info
-function Db:execute(sql, params) return run_sql(self.conn, sql, params) end
+function Db:execute(sql, params) return run_sql(self.conn, sql, ddl.bind_params("db:execute", params)) end
 
 -- db:query(sql, params?) -> rows
-function Db:query(sql, params) return (self.conn:query(sql, params)) end
+function Db:query(sql, params) return (self.conn:query(sql, ddl.bind_params("db:query", params))) end
 
 -- Online: statements run on the connection.
 local Online = {}
@@ -452,18 +462,19 @@ function Migrator:call_revision(step)
   luamig.set_context({ x = self.cfg.x or {}, revision = node.revision, direction = direction,
                        db = self.db, offline = self.target.offline == true })
   op.bind(self.target)
-  local ok, err = xpcall(fn, function(e)
+  local ok, err = core.call_interruptible(fn, function(e)
     line = errors.line_in(node.path)
     return e
   end, op)
   op.unbind()
-  self.target:close_stream(not ok)
+  self.target:close_stream(not ok or core.interrupted() ~= nil)
   local server = self.conn and self.conn:transaction_status()
   if server == "idle" and self.target.transaction_open then
     if ok then error(errors.revision_error(node, direction, ENDED_TRANSACTION), 0) end
     error(errors.revision_error(node, direction, err, line, ENDED_TRANSACTION .. "; then it failed: "), 0)
   end
-  if not ok then
+  -- a signal stops the run here even when the revision swallowed its error
+  if not ok or core.interrupted() then
     if core.interrupted() then
       err = ("interrupted by %s; %s"):format(core.interrupted(), self:undo_outcome())
     end

@@ -27,6 +27,28 @@ describe("luamig errors", function()
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
   end)
 
+  it("os.exit in a revision is an error: the revision is rolled back and luamig exits 1", function()
+    local dir = project { url = url, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "exits", up = [[
+    op.create_table("b", { { "id", "int" } })
+    os.exit(0)]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_exits%.lua:10%): "
+      .. "os%.exit%(%) called; stop a migration run with error%(%) instead\n$", err)
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("os.exit in env.lua's on_connect is an error naming env.lua, exit 1", function()
+    local dir = project { url = url, revisions = { good } }
+    helpers.write(dir .. "/migrations/env.lua", "return {\n  on_connect = function(db)\n    os.exit(true)\n  end,\n}\n")
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.equal("luamig: migrations/env.lua:3: os.exit() called; stop a migration run with error() instead\n", err)
+    assert.same({}, helpers.tables(conn))
+  end)
+
   it("an SQL error prints SQLSTATE, message and statement, exits 1 and rolls the revision back", function()
     local dir = project { url = url, revisions = {
       { id = "aaaa00000001", slug = "bad", up = [[

@@ -125,6 +125,59 @@ describe("SIGINT while waiting for the migration lock", function()
   end)
 end)
 
+-- Revisions that never end and never reach the server again: a pcall
+-- loop swallowing every error, and an endless loop in a coroutine. Each
+-- sets application_name first, so the spec knows it is running.
+local endless = {
+  ["a loop that swallows errors with pcall"] = "while true do pcall(function() while true do end end) end",
+  ["an endless loop in a coroutine"] = "coroutine.wrap(function() while true do end end)()",
+}
+
+for what, loop in pairs(endless) do
+  for _, signal in ipairs({ "INT", "TERM" }) do
+    describe(("SIG%s during %s"):format(signal, what), function()
+      local conn, p, code, elapsed
+      setup(function()
+        local url
+        url, conn = helpers.fresh_db()
+        local dir = project { url = url, revisions = { first,
+          { id = "bbbb00000002", down = "aaaa00000001", slug = "endless", up = ([[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("SELECT set_config('application_name', 'luamig-endless', false)")
+    %s]]):format(loop) } } }
+        assert.equal(0, (run(dir, "upgrade aaaa00000001")))
+        p = process.spawn(dir, "upgrade head")
+        assert(process.wait_until(function() return process.server_has_session(conn, "luamig-endless") end, 10),
+          "the run never reached its loop: " .. p:stderr())
+        core.sleep(0.2)
+        local sent = core.clock()
+        p:signal(signal)
+        code = p:wait(10)
+        elapsed = core.clock() - sent
+      end)
+      teardown(function()
+        p:cleanup()
+        conn:close()
+      end)
+
+      it("makes luamig exit 1 within 2 s", function()
+        assert.equal(1, code, p:stderr())
+        assert.is_true(elapsed < 2, ("took %.1f s"):format(elapsed))
+      end)
+
+      it("prints one line naming the revision and saying it was interrupted and rolled back", function()
+        assert.matches(("^luamig: bbbb00000002 %%(migrations/versions/bbbb00000002_endless%%.lua:%%d+%%): "
+          .. "interrupted by SIG%s; the revision was rolled back\n$"):format(signal), p:stderr())
+      end)
+
+      it("leaves nothing of the revision and the version table unchanged", function()
+        assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+        assert.same({ "aaaa00000001" }, helpers.versions(conn))
+      end)
+    end)
+  end
+end
+
 ------------------------------------------------------------ server restart
 
 local PG_CTL = (os.getenv("PG_BIN") or "/usr/lib/postgresql/15/bin") .. "/pg_ctl"

@@ -82,6 +82,48 @@ describe("luamig.core connection", function()
     assert.same({ { a = 1, b = "one" }, { a = 2 } }, (conn:exec("SELECT a, b FROM c ORDER BY a")))
   end)
 
+  describe("COPY data larger than one message", function()
+    -- lines "i\tvalue-i\n" for i = 1..n, and the rows they should become
+    local function lines(n)
+      local text, rows = {}, {}
+      for i = 1, n do
+        text[i] = ("%d\tvalue-%d\n"):format(i, i)
+        rows[i] = { a = i, b = "value-" .. i }
+      end
+      return table.concat(text), rows
+    end
+
+    local function copied()
+      return (conn:exec("SELECT a, b FROM c ORDER BY a"))
+    end
+
+    before_each(function()
+      conn:exec("CREATE TABLE c (a int, b text)")
+      conn:copy_in("COPY c (a, b) FROM STDIN")
+    end)
+
+    it("is sent as several messages of at most the chunk size, cut anywhere, and arrives whole", function()
+      local data, rows = lines(20)
+      assert.equal(math.ceil(#data / 7), conn:put_copy_data(data, 7))
+      assert.equal(20, select(2, conn:put_copy_end()).affected)
+      assert.same(rows, copied())
+    end)
+
+    it("is split at 1 MiB by default", function()
+      local data, rows = lines(200000)
+      assert.is_true(#data > 3 * 2^20)
+      assert.equal(math.ceil(#data / 2^20), conn:put_copy_data(data))
+      conn:put_copy_end()
+      assert.same(rows, copied())
+    end)
+
+    it("refuses a chunk size that libpq cannot take", function()
+      assert.has_error(function() conn:put_copy_data("1\tx\n", 2^31) end,
+        "bad argument #2 to 'put_copy_data' (chunk size must be 1 to 2147483647 bytes)")
+      assert.has_error(function() conn:put_copy_end("spec done") end)
+    end)
+  end)
+
   it("fails to connect with libpq's message and no password in it", function()
     local bad = ("postgresql://postgres:sekret@/nosuchdb?host=%s&port=5432"):format(helpers.pghost())
     local c, err = core.connect(bad)

@@ -88,11 +88,42 @@ end
 
 ------------------------------------------------------------- the server
 
+-- A TCP listener on 127.0.0.1 that accepts connections and never answers
+-- (perl is part of every Debian system). Returns its port and a stop().
+function M.silent_server()
+  local base = os.tmpname()
+  local script = [[
+use IO::Socket::INET;
+my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 16, ReuseAddr => 1) or die "listen: $!";
+open(my $f, ">", "$ARGV[0].tmp") or die; print $f $s->sockport, "\n"; close $f; rename("$ARGV[0].tmp", "$ARGV[0].port");
+my @held; while (1) { my $c = $s->accept or next; push @held, $c }
+]]
+  os.execute(("env -u LD_PRELOAD perl -e %s %s >/dev/null 2>&1 </dev/null & echo $! >%s.pid"):format(
+    quote(script), quote(base), quote(base)))
+  local port = M.wait_until(function()
+    local text = read_if_present(base .. ".port")
+    return text and tonumber(text:match("^(%d+)\n"))
+  end, 5)
+  assert(port, "the silent server did not start within 5 s")
+  local pid = tonumber(read_if_present(base .. ".pid"):match("^(%d+)"))
+  return { port = port, stop = function()
+    os.execute(("kill -KILL %d 2>/dev/null"):format(pid))
+    for _, ext in ipairs({ "", ".pid", ".port" }) do os.remove(base .. ext) end
+  end }
+end
+
 -- Whether a session of the database behind conn runs a statement matching
 -- the LIKE pattern (another session: this one's own query is left out).
 function M.server_runs(conn, pattern)
   local rows = conn:query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid() AND state = 'active'",
     { pattern })
+  return rows[1].n > 0
+end
+
+-- Whether a session of the database behind conn has application_name
+-- `name` (a revision sets it to say it got somewhere).
+function M.server_has_session(conn, name)
+  local rows = conn:query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", { name })
   return rows[1].n > 0
 end
 
