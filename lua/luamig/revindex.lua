@@ -83,6 +83,10 @@ function M.read(dir)
   return index
 end
 
+-- Removes the index of dir, found not to match its files, so that the
+-- next run rebuilds it.
+function M.remove(dir) os.remove(dir .. "/" .. M.FILE) end
+
 -- The index's revisions in file-name order (from its graph: made anew,
 -- once per index).
 function M.revisions(index)
