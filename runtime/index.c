@@ -331,13 +331,21 @@ int index_decode(lua_State *L) {
  *   "ids"        strings, each greater than the one before (as Lua's <)
  *   "names"      strings or false
  *   "integers"   integers from lo to hi
- *   "positions"  the integers 1..n, each once */
+ *   "positions"  the integers 1..n, each once
+ *   "files"      paths of files in a directory: strings each of the prefix
+ *                (argument 4, "DIR/") then a name holding no "/" */
 int index_column(lua_State *L) {
-  static const char *const kinds[] = {"ids", "names", "integers", "positions", NULL};
+  static const char *const kinds[] = {"ids", "names", "integers", "positions", "files", NULL};
   lua_Integer n = luaL_checkinteger(L, 2);
   int kind = luaL_checkoption(L, 3, NULL, kinds);
-  lua_Integer lo = kind == 3 ? 1 : luaL_optinteger(L, 4, 0), hi = kind == 3 ? n : luaL_optinteger(L, 5, 0);
-  lua_settop(L, 1);
+  lua_Integer lo = 1, hi = n;
+  size_t prefix_len = 0;
+  const char *prefix = kind == 4 ? luaL_checklstring(L, 4, &prefix_len) : NULL;
+  if (kind == 2) {
+    lo = luaL_checkinteger(L, 4);
+    hi = luaL_checkinteger(L, 5);
+  }
+  lua_settop(L, 4);  /* the prefix stays on the stack */
   if (!lua_istable(L, 1) || n < 0 || n == LUA_MAXINTEGER || lua_rawgeti(L, 1, n + 1) != LUA_TNIL) {
     lua_pushboolean(L, 0);
     return 1;
@@ -346,7 +354,7 @@ int index_column(lua_State *L) {
   unsigned char *seen = NULL;
   if (kind == 3) {
     if ((uint64_t)n >= (uint64_t)SIZE_MAX) return lua_pushboolean(L, 0), 1;
-    seen = (unsigned char *)lua_newuserdatauv(L, (size_t)n + 1, 0);  /* 2; collected with the stack */
+    seen = (unsigned char *)lua_newuserdatauv(L, (size_t)n + 1, 0);  /* 5; collected with the stack */
     memset(seen, 0, (size_t)n + 1);
   }
   luaL_checkstack(L, 3, "index column");
@@ -364,6 +372,13 @@ int index_column(lua_State *L) {
       case 1:
         ok = type == LUA_TSTRING || (type == LUA_TBOOLEAN && !lua_toboolean(L, -1));
         break;
+      case 4: {
+        size_t len;
+        const char *path = type == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+        ok = path != NULL && len > prefix_len && memcmp(path, prefix, prefix_len) == 0
+             && memchr(path + prefix_len, '/', len - prefix_len) == NULL;
+        break;
+      }
       default: {
         lua_Integer x = lua_tointeger(L, -1);
         ok = lua_isinteger(L, -1) && x >= lo && x <= hi;
