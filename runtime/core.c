@@ -7,6 +7,8 @@ static const luaL_Reg core_functions[] = {
   {"copy_encode", copy_encode},
   {"encode_index", index_encode},
   {"decode_index", index_decode},
+  {"index_column", index_column},
+  {"index_parents", index_parents},
   {"listdir", sys_listdir},
   {"fingerprint", sys_fingerprint},
   {"mkdir", sys_mkdir},

@@ -28,6 +28,8 @@ int copy_encode(lua_State *L);
 /* index.c: the revision index's bytes */
 int index_encode(lua_State *L);
 int index_decode(lua_State *L);
+int index_column(lua_State *L);
+int index_parents(lua_State *L);
 
 /* sys.c: the process and the file system */
 int sys_listdir(lua_State *L);

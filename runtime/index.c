@@ -317,3 +317,126 @@ int index_decode(lua_State *L) {
   }
   return 1;
 }
+
+/* ------------------------------------------------- checks of columns */
+
+/* The index's map snapshot is columns: an array per field of ten
+ * thousand nodes. Checking each entry in Lua costs more than decoding it,
+ * so the checks that are pure structure run here; what they say about the
+ * graph is revmap's (revmap.is_snapshot). Each reads only entries 1..n
+ * with lua_rawgeti and never raises but on a wrong argument. */
+
+/* index_column(t, n, kind[, lo, hi]) -> boolean: whether t is a table
+ * whose entries 1..n are all of kind, and t[n + 1] is nil:
+ *   "ids"        strings, each greater than the one before (as Lua's <)
+ *   "names"      strings or false
+ *   "integers"   integers from lo to hi
+ *   "positions"  the integers 1..n, each once
+ *   "files"      paths of files in a directory: strings each of the prefix
+ *                (argument 4, "DIR/") then a name holding no "/" */
+int index_column(lua_State *L) {
+  static const char *const kinds[] = {"ids", "names", "integers", "positions", "files", NULL};
+  lua_Integer n = luaL_checkinteger(L, 2);
+  int kind = luaL_checkoption(L, 3, NULL, kinds);
+  lua_Integer lo = 1, hi = n;
+  size_t prefix_len = 0;
+  const char *prefix = kind == 4 ? luaL_checklstring(L, 4, &prefix_len) : NULL;
+  if (kind == 2) {
+    lo = luaL_checkinteger(L, 4);
+    hi = luaL_checkinteger(L, 5);
+  }
+  lua_settop(L, 4);  /* the prefix stays on the stack */
+  if (!lua_istable(L, 1) || n < 0 || n == LUA_MAXINTEGER || lua_rawgeti(L, 1, n + 1) != LUA_TNIL) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  lua_pop(L, 1);
+  unsigned char *seen = NULL;
+  if (kind == 3) {
+    if ((uint64_t)n >= (uint64_t)SIZE_MAX) return lua_pushboolean(L, 0), 1;
+    seen = (unsigned char *)lua_newuserdatauv(L, (size_t)n + 1, 0);  /* 5; collected with the stack */
+    memset(seen, 0, (size_t)n + 1);
+  }
+  luaL_checkstack(L, 3, "index column");
+  int top = lua_gettop(L), ok = 1;
+  for (lua_Integer i = 1; ok && i <= n; i++) {
+    int type = lua_rawgeti(L, 1, i);
+    switch (kind) {
+      case 0:
+        ok = type == LUA_TSTRING;
+        if (ok && i > 1) {
+          lua_rawgeti(L, 1, i - 1);
+          ok = lua_compare(L, -1, -2, LUA_OPLT);  /* strings: never raises */
+        }
+        break;
+      case 1:
+        ok = type == LUA_TSTRING || (type == LUA_TBOOLEAN && !lua_toboolean(L, -1));
+        break;
+      case 4: {
+        size_t len;
+        const char *path = type == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+        ok = path != NULL && len > prefix_len && memcmp(path, prefix, prefix_len) == 0
+             && memchr(path + prefix_len, '/', len - prefix_len) == NULL;
+        break;
+      }
+      default: {
+        lua_Integer x = lua_tointeger(L, -1);
+        ok = lua_isinteger(L, -1) && x >= lo && x <= hi;
+        if (ok && seen) {
+          ok = !seen[x];
+          seen[x] = 1;
+        }
+      }
+    }
+    lua_settop(L, top);
+  }
+  lua_pushboolean(L, ok);
+  return 1;
+}
+
+/* index_parents(counts, downs, topo, n, acyclic) -> boolean: whether the
+ * parents of node i, counts[i] positions from downs (one run per node, in
+ * order, using up all of downs), are other nodes (1..n, not i), each
+ * once, and, when acyclic, numbered below i in topo. counts and topo are
+ * n integers already checked (index_column). */
+int index_parents(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  lua_Integer n = luaL_checkinteger(L, 4);
+  int acyclic = lua_toboolean(L, 5);
+  lua_settop(L, 3);
+  if (!lua_istable(L, 2)) return lua_pushboolean(L, 0), 1;
+  luaL_checkstack(L, 3, "index parents");
+  lua_Integer at = 1;
+  int ok = 1;
+  for (lua_Integer i = 1; ok && i <= n; i++) {
+    lua_rawgeti(L, 1, i);
+    lua_Integer count = lua_tointeger(L, -1), own = 0;
+    lua_pop(L, 1);
+    if (acyclic) {
+      lua_rawgeti(L, 3, i);
+      own = lua_tointeger(L, -1);
+      lua_pop(L, 1);
+    }
+    for (lua_Integer j = at; ok && j < at + count; j++) {
+      lua_rawgeti(L, 2, j);
+      lua_Integer p = lua_tointeger(L, -1);
+      ok = lua_isinteger(L, -1) && p >= 1 && p <= n && p != i;
+      lua_pop(L, 1);
+      for (lua_Integer k = at; ok && k < j; k++) {  /* parents are few */
+        lua_rawgeti(L, 2, k);
+        ok = lua_tointeger(L, -1) != p;
+        lua_pop(L, 1);
+      }
+      if (ok && acyclic) {
+        lua_rawgeti(L, 3, p);
+        ok = lua_tointeger(L, -1) < own;
+        lua_pop(L, 1);
+      }
+    }
+    at += count;
+  }
+  if (ok) ok = lua_rawgeti(L, 2, at) == LUA_TNIL && (lua_Integer)lua_rawlen(L, 2) == at - 1;
+  lua_pushboolean(L, ok);
+  return 1;
+}

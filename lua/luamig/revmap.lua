@@ -5,7 +5,8 @@
 -- RevisionStep, StampStep), so that luamig resolves targets, orders steps
 -- and keeps one row per head exactly as an Alembic user expects.
 --
--- Pure: takes tables, returns tables, no I/O, no other luamig module.
+-- Pure: takes tables, returns tables, no I/O, no other luamig module but
+-- luamig.core's checks of a snapshot's columns (pure too, in C for speed).
 --
 -- Order.  Alembic orders its map by the order in which os.listdir() returned
 -- the files, i.e. by accident.  We order it by revision id instead, so every
@@ -19,6 +20,8 @@
 -- family of Alembic); the public methods turn them into the one-line
 -- messages Alembic's command layer prints (ScriptDirectory's
 -- _catch_revision_errors), raised with error(msg, 0).
+
+local core = require("luamig.core")
 
 local M = {}
 
@@ -161,7 +164,7 @@ local EMPTY = setmetatable({}, { __newindex = function() error("read-only", 2) e
 -- map's cost) and are set only where they differ.
 local Node = { __index = {
   own_branch_labels = EMPTY, declared_depends_on = EMPTY, depends_on = EMPTY,
-  branch_labels = EMPTY, _label_set = EMPTY,
+  branch_labels = EMPTY, _label_set = EMPTY, _norm_next = EMPTY,
   is_head = false, is_base = false, is_branch_point = false, is_merge_point = false,
 } }
 
@@ -644,8 +647,8 @@ function Map:snapshot()
     history = history }
 end
 
--- Checks of snapshot data, which comes from a file (inline: most run for
--- every one of ten thousand nodes).
+-- Checks of snapshot data, which comes from a file. Those of a column
+-- (every node's entry) are core.index_column and core.index_parents.
 
 -- a list of strings (read as 1..#v, as every list here is: other keys in
 -- it are never looked at), each a key of ids when ids is given
@@ -658,57 +661,13 @@ local function is_strings(v, ids)
   return true
 end
 
--- n entries, each a string or false
-local function is_column_of_strings(v, n)
-  if type(v) ~= "table" or #v ~= n then return false end
-  for i = 1, n do
-    local x = v[i]
-    if x ~= false and type(x) ~= "string" then return false end
-  end
-  return true
-end
-
--- n integers from lo to hi
-local function is_column_of_integers(v, n, lo, hi)
-  if type(v) ~= "table" or #v ~= n then return false end
-  local integer = math.type
-  for i = 1, n do
-    local x = v[i]
-    if integer(x) ~= "integer" or x < lo or x > hi then return false end
-  end
-  return true
-end
-
--- the positions 1..n, each once, in some order
-local function is_positions(v, n)
-  if not is_column_of_integers(v, n, 1, n) then return false end
-  local seen = {}
-  for i = 1, n do
-    local x = v[i]
-    if seen[x] then return false end
-    seen[x] = true
-  end
-  return true
-end
-
--- Whether the node at i has parents (positions from downs[at], count of
--- them) of other nodes, each once, and, in an acyclic map, numbered below
--- it (what _is_below relies on).
-local function are_parents(downs, at, count, i, n, topo, acyclic)
-  local integer = math.type
-  for j = at, at + count - 1 do
-    local p = downs[j]
-    if integer(p) ~= "integer" or p < 1 or p > n or p == i or acyclic and topo[p] >= topo[i] then return false end
-    for k = at, j - 1 do if downs[k] == p then return false end end
-  end
-  return true
-end
-
 -- Whether the extras of the snapshot name only its nodes (position by
 -- id), at strictly increasing positions.
 local function are_extras(data, n, position)
   local at, extras, topo, acyclic = data.extra_at, data.extras, data.topo, data.acyclic
-  if not is_column_of_integers(at, #at, 1, n) or type(extras) ~= "table" or #extras ~= #at then return false end
+  if not core.index_column(at, #at, "integers", 1, n) or type(extras) ~= "table" or #extras ~= #at then
+    return false
+  end
   for k = 1, #at do
     local i, extra = at[k], extras[k]
     if k > 1 and at[k - 1] >= i or type(extra) ~= "table" then return false end
@@ -743,26 +702,15 @@ function M.is_snapshot(data)
     or type(data.extra_at) ~= "table" then
     return false
   end
-  local ids = data.ids
+  local ids, column = data.ids, core.index_column
   local n = #ids
-  -- in map order, which is by id: so no id twice
-  for i = 1, n do
-    local id = ids[i]
-    if type(id) ~= "string" or i > 1 and ids[i - 1] >= id then return false end
-  end
-  local counts, downs, topo = data.down_counts, data.downs, data.topo
-  if not (is_column_of_strings(data.messages, n) and is_column_of_strings(data.paths, n)
-    and is_column_of_integers(topo, n, math.mininteger, math.maxinteger)
-    and is_column_of_integers(counts, n, 0, n) and type(downs) == "table") then
+  -- ids in map order, which is by id: so no id twice
+  if not (column(ids, n, "ids") and column(data.messages, n, "names") and column(data.paths, n, "names")
+    and column(data.topo, n, "integers", math.mininteger, math.maxinteger)
+    and column(data.down_counts, n, "integers", 0, n)
+    and core.index_parents(data.down_counts, data.downs, data.topo, n, data.acyclic)) then
     return false
   end
-  local at, acyclic = 1, data.acyclic
-  for i = 1, n do
-    local count = counts[i]
-    if not are_parents(downs, at, count, i, n, topo, acyclic) then return false end
-    at = at + count
-  end
-  if at - 1 ~= #downs then return false end
   if #data.extra_at > 0 or next(data.labels) ~= nil then
     local position = {}
     for i = 1, n do position[ids[i]] = i end
@@ -773,8 +721,8 @@ function M.is_snapshot(data)
   elseif type(data.extras) ~= "table" then
     return false
   end
-  if data.sources ~= false and not is_positions(data.sources, n) then return false end
-  if data.history ~= false and not is_positions(data.history, n) then return false end
+  if data.sources ~= false and not column(data.sources, n, "positions") then return false end
+  if data.history ~= false and not column(data.history, n, "positions") then return false end
   checked[data] = true
   return true
 end
@@ -809,11 +757,12 @@ function M.restore(snap, source_at, rebase)
     local path = paths[i] or nil
     if rebase and path then path = rebase(path) end
     local id = ids[i]
-    -- every field a node sets, named here so the table is sized once
+    -- ten fields: the table gets room for sixteen, so the few set later
+    -- (flags, source, labels) need no rehash; the rest default through Node
     local n = setmetatable({ revision = id, down_revisions = parents, message = messages[i] or nil,
-      path = path, source = false, children = EMPTY, dependents = EMPTY, _idx = i, _topo = topo[i],
-      _all_down = parents, _norm_down = parents, _norm_next = EMPTY,
-      is_head = true, is_base = count == 0, is_branch_point = false, is_merge_point = count > 1 }, Node)
+      path = path, children = EMPTY, dependents = EMPTY, _idx = i, _topo = topo[i],
+      _all_down = parents, _norm_down = parents }, Node)
+    if count == 0 then n.is_base = true elseif count > 1 then n.is_merge_point = true end
     list[i] = n
     by_id[id] = n
   end
@@ -840,9 +789,14 @@ function M.restore(snap, source_at, rebase)
     for j = 1, #parents do
       local p = by_id[parents[j]]
       local children = p.children
-      if children == EMPTY then p.is_head = false else p.is_branch_point = true end
-      p.children = appended(children, id)
-      if not has_deps then p.dependents = p.children end
+      if children == EMPTY then
+        children = { id }
+        p.children = children
+        if not has_deps then p.dependents = children end
+      else
+        children[#children + 1] = id
+        p.is_branch_point = true
+      end
     end
     if has_deps then
       local all = n._all_down
@@ -871,7 +825,10 @@ function M.restore(snap, source_at, rebase)
   end
   for i = 1, #list do
     local n = list[i]
-    if n.is_head then heads[#heads + 1] = n.revision end
+    if n.children == EMPTY then
+      n.is_head = true
+      heads[#heads + 1] = n.revision
+    end
     if #n.dependents == 0 then real_heads[#real_heads + 1] = n.revision end
   end
   local labels = {}

@@ -53,7 +53,32 @@ end
 -- transaction) loaded on first use. One metatable per index read.
 local lazy_fields = { upgrade = true, downgrade = true, transaction = true }
 
-local function indexed(index)
+-- the graph fields a file declares, which its revision from the index must
+-- declare alike (nil, a string or a list of strings each)
+local GRAPH_FIELDS = { "revision", "down_revision", "branch_labels", "depends_on" }
+
+local function declared_alike(a, b)
+  a, b = as_list(a), as_list(b)
+  if #a ~= #b then return false end
+  for i = 1, #a do if a[i] ~= b[i] then return false end end
+  return true
+end
+
+-- A file that declares another graph than the index said for it (an index
+-- crafted with a valid checksum) is never run under the index's id: the
+-- index of dir is removed, so that the next run rebuilds it from the files.
+local function check_against_index(rev, loaded, dir)
+  for _, field in ipairs(GRAPH_FIELDS) do
+    if not declared_alike(rev[field], loaded[field]) then
+      revindex.remove(dir)
+      error(("revision file %s declares %s = %s where the revision index %s/%s said %s: the index was "
+        .. "inconsistent with the files and has been removed; run the command again to rebuild it")
+        :format(rev.path, field, M.lua_value(loaded[field]), dir, revindex.FILE, M.lua_value(rev[field])), 0)
+    end
+  end
+end
+
+local function indexed(index, dir)
   local files
   return { __index = function(rev, key)
     if key == "checksum" then
@@ -63,7 +88,9 @@ local function indexed(index)
     end
     if not lazy_fields[key] then return nil end
     setmetatable(rev, nil)
-    for k, v in pairs(M.load_revision(rev.path)) do
+    local loaded = M.load_revision(rev.path)
+    check_against_index(rev, loaded, dir)
+    for k, v in pairs(loaded) do
       if rawget(rev, k) == nil then rev[k] = v end
     end
     return rawget(rev, key)
@@ -83,7 +110,7 @@ local function load_dir(dir, revisions, want_graph)
   if fingerprint == nil then error(("cannot read versions directory %s"):format(err), 0) end
   local index = revindex.read(dir)
   if index and index.fingerprint == fingerprint then
-    local meta = indexed(index)
+    local meta = indexed(index, dir)
     local moved = index.dir ~= dir and #index.dir + 2  -- the same files, reached another way
     local function rebase(path) return moved and dir .. "/" .. path:sub(moved) or path end
     local function write(graph) revindex.write(dir, fingerprint, revindex.entries(index), graph) end
@@ -110,7 +137,7 @@ local function load_dir(dir, revisions, want_graph)
   local names, signatures = core.listdir(dir, true)
   if names == nil then error(("cannot read versions directory %s"):format(signatures), 0) end
   table.sort(names)
-  local known, meta, order = index and revindex.files(index) or {}, index and indexed(index), {}
+  local known, meta, order = index and revindex.files(index) or {}, index and indexed(index, dir), {}
   for _, name in ipairs(names) do
     if name:sub(-4) == ".lua" then
       local e, was, path = { name = name, signature = signatures[name] }, known[name], dir .. "/" .. name

@@ -200,6 +200,39 @@ describe("a damaged or crafted revision index", function()
     assert.equal(expected.heads, out)
   end)
 
+  it("with a valid checksum but two revisions' files swapped never runs a file under another id", function()
+    local core = require("luamig.core")
+    local url, conn = helpers.fresh_db()
+    local d = thirty(url)
+    assert.equal(0, (run(d, "heads")))
+    local index = assert(core.decode_index(helpers.read(index_file(d))))
+    local paths = index.graph.paths
+    paths[5], paths[6] = paths[6], paths[5]  -- p05's node now names p06's file
+    helpers.write(index_file(d), core.encode_index(index))
+    local code, _, err = run(d, "upgrade head")
+    assert.equal(1, code, err)
+    -- after the progress of the four before it, one line naming the index
+    assert.matches("\nluamig: [^\n]*p00000000006_rev%.lua[^\n]*revision index[^\n]*inconsistent[^\n]*\n$", err)
+    assert.not_matches("table t6", err)
+    assert.not_matches("%.lua:%d+:", err)
+    assert.same({ ("p%011d"):format(4) }, helpers.versions(conn))  -- what ran before it stays
+    assert.is_nil(io.open(index_file(d), "rb"))                   -- removed: the next run rebuilds it
+    code, _, err = run(d, "upgrade head")
+    assert.equal(0, code, err)
+    assert.equal(31, #helpers.tables(conn))
+    assert.same({ HEAD }, helpers.versions(conn))
+    conn:close()
+  end)
+
+  it("with a valid checksum but a file outside its directory is not used: upgrade head applies all thirty", function()
+    local core = require("luamig.core")
+    assert_upgrades_all(function(bytes)
+      local index = assert(core.decode_index(bytes))
+      index.graph.paths[5] = index.graph.paths[5]:gsub("/([^/]*)$", "/../../%1")
+      return core.encode_index(index)
+    end, "a path outside")
+  end)
+
   it("holding Lua source is never run", function()
     helpers.write(index_file(dir), "os.exit(7) return {}")
     assert_graph(dir, expected, "Lua source")
