@@ -45,7 +45,7 @@ describe("luamig errors", function()
     helpers.write(dir .. "/migrations/env.lua", "return {\n  on_connect = function(db)\n    os.exit(true)\n  end,\n}\n")
     local code, _, err = run(dir, "upgrade head")
     assert.equal(1, code)
-    assert.equal("luamig: migrations/env.lua:3: os.exit() called; stop a migration run with error() instead\n", err)
+    assert.equal("luamig: env.lua (migrations/env.lua:3): on_connect: os.exit() called; stop a migration run with error() instead\n", err)
     assert.same({}, helpers.tables(conn))
   end)
 
