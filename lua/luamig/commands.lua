@@ -7,6 +7,7 @@ local script = require("luamig.script")
 local revmap = require("luamig.revmap")
 local display = require("luamig.display")
 local errors = require("luamig.errors")
+local core = require("luamig.core")
 
 -- A module only some commands use, loaded on first use: `heads` or
 -- `--version` need not undump the runtime, op, ddl and autogen.
@@ -51,12 +52,14 @@ local function load_env(cfg)
 end
 
 -- Runs env.lua's on_connect(db); a failure names env.lua and its line.
+-- A signal stops it as it stops a revision, whatever it does with pcall.
 local function run_on_connect(cfg, env, db)
   local path, line = env_path(cfg), nil
-  local ok, err = xpcall(env.on_connect, function(e)
+  local ok, err = core.call_interruptible(env.on_connect, function(e)
     line = errors.line_in(path)
     return e
   end, db)
+  if ok and core.interrupted() then ok, err = false, "interrupted by " .. core.interrupted() end
   if not ok then error(errors.hook_error(path, "on_connect", err, line), 0) end
 end
 

@@ -178,6 +178,45 @@ for what, loop in pairs(endless) do
   end
 end
 
+describe("SIGINT during an on_connect of env.lua that swallows errors with pcall", function()
+  local conn, p, code, elapsed
+  setup(function()
+    local url
+    url, conn = helpers.fresh_db()
+    local dir = project { url = url, revisions = { first } }
+    helpers.write(dir .. "/migrations/env.lua", [[
+return {
+  on_connect = function(db)
+    db:execute("SELECT set_config('application_name', 'luamig-endless', false)")
+    while true do pcall(function() while true do end end) end
+  end,
+}
+]])
+    p = process.spawn(dir, "upgrade head")
+    assert(process.wait_until(function() return process.server_has_session(conn, "luamig-endless") end, 10),
+      "the run never reached on_connect: " .. p:stderr())
+    core.sleep(0.2)
+    local sent = core.clock()
+    p:signal("INT")
+    code = p:wait(10)
+    elapsed = core.clock() - sent
+  end)
+  teardown(function()
+    p:cleanup()
+    conn:close()
+  end)
+
+  it("makes luamig exit 1 within 2 s with one line naming env.lua", function()
+    assert.equal(1, code, p:stderr())
+    assert.is_true(elapsed < 2, ("took %.1f s"):format(elapsed))
+    assert.matches("^luamig: env%.lua %(migrations/env%.lua:%d+%): on_connect: interrupted by SIGINT\n$", p:stderr())
+  end)
+
+  it("applies nothing", function()
+    assert.same({}, helpers.tables(conn))
+  end)
+end)
+
 ------------------------------------------------------------ server restart
 
 local PG_CTL = (os.getenv("PG_BIN") or "/usr/lib/postgresql/15/bin") .. "/pg_ctl"
