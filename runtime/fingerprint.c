@@ -26,6 +26,7 @@ struct file {
   char *name;
   uint64_t size, mtime_ns;
   int missing;  /* vanished between readdir and stat */
+  int is_dir;   /* a directory with the suffix: no revision file */
 };
 
 struct listing {
@@ -80,6 +81,7 @@ static void *stat_share(void *arg) {
       f->missing = 1;
       continue;
     }
+    f->is_dir = S_ISDIR(st.st_mode);
     f->size = (uint64_t)st.st_size;
     f->mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
   }
@@ -131,7 +133,8 @@ static void fold(const struct listing *l, uint64_t *sum, uint64_t *mix) {
 /* fingerprint(path, suffix) -> "count:hex" | nil, message
  * Of the files whose names end in suffix, with their sizes and mtimes:
  * equal fingerprints mean no such file was added, removed, renamed or
- * rewritten. */
+ * rewritten. count is how many of them are not directories, so that an
+ * index claiming this fingerprint can be held to that many revisions. */
 int sys_fingerprint(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   size_t suffix_len;
@@ -151,7 +154,8 @@ int sys_fingerprint(lua_State *L) {
     fold(&l, &sum, &mix);
   }
   closedir(d);
-  size_t n = l.n;
+  size_t n = 0;  /* what is not a directory: the revision files an index must hold */
+  for (size_t i = 0; i < l.n; i++) n += !l.files[i].is_dir;
   free_listing(&l);  /* nothing above can raise a Lua error: no leak */
   if (failed) {
     lua_pushnil(L);

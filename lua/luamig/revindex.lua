@@ -80,6 +80,15 @@ function M.read(dir)
   return index
 end
 
+-- Whether index is the index of a directory whose fingerprint is
+-- `fingerprint`: written for it, and holding one revision for each of the
+-- files the fingerprint counts (a crafted index could leave one out).
+function M.matches(index, fingerprint)
+  if index.fingerprint ~= fingerprint then return false end
+  local count = index.graph and #index.graph.ids or #index.revisions
+  return count == tonumber(fingerprint:match("^(%d+):"))
+end
+
 -- Removes the index of dir, found not to match its files, so that the
 -- next run rebuilds it.
 function M.remove(dir) os.remove(dir .. "/" .. M.FILE) end

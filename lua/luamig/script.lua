@@ -109,7 +109,7 @@ local function load_dir(dir, revisions, want_graph)
   local fingerprint, err = core.fingerprint(dir, ".lua")
   if fingerprint == nil then error(("cannot read versions directory %s"):format(err), 0) end
   local index = revindex.read(dir)
-  if index and index.fingerprint == fingerprint then
+  if index and revindex.matches(index, fingerprint) then
     local meta = indexed(index, dir)
     local moved = index.dir ~= dir and #index.dir + 2  -- the same files, reached another way
     local function rebase(path) return moved and dir .. "/" .. path:sub(moved) or path end

@@ -233,6 +233,28 @@ describe("a damaged or crafted revision index", function()
     end, "a path outside")
   end)
 
+  it("with a valid checksum and fingerprint but a revision left out is not used: upgrade head applies all thirty", function()
+    local core = require("luamig.core")
+    local url, conn = helpers.fresh_db()
+    local d = thirty(url)
+    local versions = d .. "/migrations/versions"
+    local last = versions .. "/" .. HEAD .. "_rev.lua"
+    assert(os.rename(last, d .. "/aside.lua"))
+    assert.equal(0, (run(d, "heads")))  -- an index of the other twenty-nine
+    assert(os.rename(d .. "/aside.lua", last))
+    local index = assert(core.decode_index(helpers.read(index_file(d))))
+    index.fingerprint = assert(core.fingerprint(versions, ".lua"))  -- claims to be of all thirty
+    helpers.write(index_file(d), core.encode_index(index))
+    local code, out, err = run(d, "heads")
+    assert.equal(0, code, err)
+    assert.matches("^" .. HEAD, out)
+    code, _, err = run(d, "upgrade head")
+    assert.equal(0, code, err)
+    assert.equal(31, #helpers.tables(conn))
+    assert.same({ HEAD }, helpers.versions(conn))
+    conn:close()
+  end)
+
   it("holding Lua source is never run", function()
     helpers.write(index_file(dir), "os.exit(7) return {}")
     assert_graph(dir, expected, "Lua source")
