@@ -17,11 +17,14 @@ mkdir -p "$out"
 bin=$out/luamig_fuzz
 
 say "building $bin"
-# shellcheck disable=SC2046
+# luamig.core's sources: every runtime/*.c but the program (main.c) and
+# the loader of the embedded modules (embed.c), as CMakeLists.txt lists them
+core_sources=$(ls runtime/*.c | grep -v -e '/main\.c$' -e '/embed\.c$')
+# shellcheck disable=SC2046,SC2086
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
   -DFUZZ_LUA_DIR="\"$PWD/lua\"" -DFUZZ_DIR="\"$PWD/fuzz\"" -DLUAMIG_VERSION="\"fuzz\"" -Iruntime \
   $(pkg-config --cflags lua5.4 libpq) \
-  fuzz/harness.c runtime/pg.c runtime/libpq.c runtime/copy.c runtime/sys.c runtime/fingerprint.c runtime/index.c runtime/core.c \
+  fuzz/harness.c $core_sources \
   $(pkg-config --libs lua5.4) -pthread -o "$bin"
 
 # the corpus grows in a scratch copy; the seeds in the repo stay as they are

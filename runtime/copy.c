@@ -1,7 +1,6 @@
 /* COPY text format: a batch of Lua rows encoded in one pass, because a
  * million rows escaped value by value in Lua cost several times what the
  * server spends parsing them. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,16 +92,6 @@ static int field_error(lua_State *L, lua_Integer r, lua_Integer c, const char *w
 
 /* ------------------------------------------------------------ row shapes */
 
-/* Raises the message as it is: luaL_error would prefix a position of
- * the Lua caller, and the caller names the operation itself. */
-static int shape_fail(lua_State *L, const char *fmt, ...) {
-  va_list args;
-  va_start(args, fmt);
-  lua_pushvfstring(L, fmt, args);
-  va_end(args);
-  return lua_error(L);
-}
-
 /* copy_encode's stack: 5 the column names, 7 the current row. */
 enum { ARG_COLUMNS = 5, SLOT_ROW = 7 };
 
@@ -141,17 +130,17 @@ static int shape_error(lua_State *L, lua_Integer r, lua_Integer ncols, int keyed
     }
   }
   if (has_position && name != NULL)
-    return shape_fail(L, "row %d mixes positional values and keys (key \"%s\")", (int)r, name);
+    return luamig_raise_plain(L, "row %d mixes positional values and keys (key \"%s\")", (int)r, name);
   if (lua_isinteger(L, -1)) {
-    if (keyed) return shape_fail(L, "row %d is positional but the first row is keyed", (int)r);
+    if (keyed) return luamig_raise_plain(L, "row %d is positional but the first row is keyed", (int)r);
     lua_Integer len = (lua_Integer)lua_rawlen(L, SLOT_ROW);
-    if (len > ncols) return shape_fail(L, "row %d has %d values for %d columns", (int)r, (int)len, (int)ncols);
-    return shape_fail(L, "row %d has a value at position %I but there are %d columns", (int)r,
+    if (len > ncols) return luamig_raise_plain(L, "row %d has %d values for %d columns", (int)r, (int)len, (int)ncols);
+    return luamig_raise_plain(L, "row %d has a value at position %I but there are %d columns", (int)r,
                       lua_tointeger(L, -1), (int)ncols);
   }
-  if (lua_type(L, -1) != LUA_TSTRING) return shape_fail(L, "row %d has a key of type %s", (int)r, luaL_typename(L, -1));
-  if (!keyed) return shape_fail(L, "row %d is keyed but the first row is positional", (int)r);
-  return shape_fail(L, "row %d: unknown column \"%s\" (not in opts.columns)", (int)r, lua_tostring(L, -1));
+  if (lua_type(L, -1) != LUA_TSTRING) return luamig_raise_plain(L, "row %d has a key of type %s", (int)r, luaL_typename(L, -1));
+  if (!keyed) return luamig_raise_plain(L, "row %d is keyed but the first row is positional", (int)r);
+  return luamig_raise_plain(L, "row %d: unknown column \"%s\" (not in opts.columns)", (int)r, lua_tostring(L, -1));
 }
 
 /* Checks that row r (at SLOT_ROW) holds nothing but the `present` fields

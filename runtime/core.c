@@ -1,6 +1,19 @@
 /* luamig.core: the whole surface the C host offers to Lua, in one table. */
+#include <stdarg.h>
+
 #include "lauxlib.h"
 #include "core.h"
+
+/* Raises the formatted message as it is: luaL_error would prefix the
+ * position of the Lua caller, and the callers name the operation (or the
+ * revision) themselves. */
+int luamig_raise_plain(lua_State *L, const char *fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  lua_pushvfstring(L, fmt, args);
+  va_end(args);
+  return lua_error(L);
+}
 
 static const luaL_Reg core_functions[] = {
   {"connect", pg_connect},

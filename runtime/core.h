@@ -8,6 +8,7 @@
 #include "lua.h"
 
 int luaopen_luamig_core(lua_State *L);
+int luamig_raise_plain(lua_State *L, const char *fmt, ...);  /* lua_error with no position */
 
 /* pg.c: the libpq binding */
 int pg_connect(lua_State *L);

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,16 +179,6 @@ static int push_result(lua_State *L, const PGresult *res) {
 /* The protocol counts parameters in 16 bits. */
 #define MAX_PARAMS 65535
 
-/* Raises msg as it is: the caller (op.execute, db:execute) is the place
- * worth naming, not the Lua line that called the binding. */
-static int raise_plain(lua_State *L, const char *fmt, ...) {
-  va_list args;
-  va_start(args, fmt);
-  lua_pushvfstring(L, fmt, args);
-  va_end(args);
-  return lua_error(L);
-}
-
 /* Fills values[] from the Lua array at index idx (n = params.n or #params);
  * nil is NULL, numbers in text that reads back exactly. The strings stay
  * on the stack (one slot each) until the query is sent. Returns the number
@@ -204,7 +193,7 @@ static int collect_params(lua_State *L, int idx, const char ***values) {
   lua_Integer count = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : luaL_len(L, idx);
   lua_pop(L, 1);
   if (count < 0 || count > MAX_PARAMS)
-    raise_plain(L, "%I parameters, more than the %d PostgreSQL allows", count, MAX_PARAMS);
+    luamig_raise_plain(L, "%I parameters, more than the %d PostgreSQL allows", count, MAX_PARAMS);
   int n = (int)count;
   luaL_checkstack(L, n + 2, "too many parameters");  /* the array, the values, one number's text */
   const char **v = (const char **)lua_newuserdatauv(L, sizeof(char *) * (size_t)(n + 1), 0);
@@ -228,7 +217,7 @@ static int collect_params(lua_State *L, int idx, const char ***values) {
         v[i - 1] = lua_tostring(L, -1);  /* kept on the stack */
         break;
       default:
-        return raise_plain(L, "parameter $%d: cannot bind a %s", i, luaL_typename(L, -1));
+        return luamig_raise_plain(L, "parameter $%d: cannot bind a %s", i, luaL_typename(L, -1));
     }
   }
   *values = v;

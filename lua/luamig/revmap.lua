@@ -734,6 +734,16 @@ local function appended(list, id)
   return list
 end
 
+-- The parents of a snapshot's node as a list of ids: `count` positions
+-- in `downs` from `at` (EMPTY for none).
+local function snapshot_parents(ids, downs, at, count)
+  if count == 0 then return EMPTY end
+  if count == 1 then return { ids[downs[at]] } end
+  local parents = {}
+  for j = 1, count do parents[j] = ids[downs[at + j - 1]] end
+  return parents
+end
+
 --- The map a snapshot describes. source_at(k) gives the k-th of the
 --- revisions it was taken from, when a node's is first asked for
 --- (Map:source): a command reading only the graph makes no table per
@@ -746,13 +756,8 @@ function M.restore(snap, source_at, rebase)
   local has_deps = snap.has_deps or nil
   local list, by_id, at = {}, {}, 1
   for i = 1, #ids do
-    local count, parents = counts[i], EMPTY
-    if count == 1 then
-      parents = { ids[downs[at]] }
-    elseif count > 1 then
-      parents = {}
-      for j = 1, count do parents[j] = ids[downs[at + j - 1]] end
-    end
+    local count = counts[i]
+    local parents = snapshot_parents(ids, downs, at, count)
     at = at + count
     local path = paths[i] or nil
     if rebase and path then path = rebase(path) end
@@ -870,12 +875,9 @@ function M.snapshot_revisions(snap)
   for k, i in ipairs(snap.extra_at) do extra_of_node[i] = snap.extras[k] end
   local at = 1
   for i = 1, #ids do
-    local count, down = counts[i], nil
-    if count == 1 then down = ids[downs[at]]
-    elseif count > 1 then
-      down = {}
-      for j = 1, count do down[j] = ids[downs[at + j - 1]] end
-    end
+    local count = counts[i]
+    local parents = snapshot_parents(ids, downs, at, count)
+    local down = count == 1 and parents[1] or (count > 1 and parents or nil)
     at = at + count
     local extra = extra_of_node[i] or EMPTY
     out[positions and positions[i] or i] = {
