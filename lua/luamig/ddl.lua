@@ -528,6 +528,30 @@ end
 
 M.BEGIN, M.COMMIT, M.ROLLBACK = "BEGIN", "COMMIT", "ROLLBACK"
 
+-- The transaction the server is in, as a number: its start time in
+-- microseconds. A revision's own COMMIT and BEGIN change it (the new
+-- transaction starts with a later message), where the transaction status
+-- libpq reports stays "in a transaction".
+local TRANSACTION_ID = "(extract(epoch FROM transaction_timestamp()) * 1000000)::bigint"
+M.BEGIN_READING_ID = "BEGIN; SELECT " .. TRANSACTION_ID .. " AS id"
+M.TRANSACTION_ID_QUERY = "SELECT " .. TRANSACTION_ID .. " AS id"
+
+local OTHER_TRANSACTION = "luamig: not the transaction luamig opened, now "
+
+-- A statement that fails unless the server is still in the transaction
+-- whose id is given; run first among a step's version changes. The failing
+-- cast depends on the transaction's time, so the planner cannot fold it.
+function M.same_transaction(id)
+  return ("SELECT CASE WHEN %s = $1 THEN 1 ELSE ('%s' || %s)::int END"):format(
+    TRANSACTION_ID, OTHER_TRANSACTION, TRANSACTION_ID), { id }
+end
+
+-- Whether a failed statement (a database error) is same_transaction's.
+function M.is_other_transaction(err)
+  return err.sqlstate == "22P02" and type(err.message) == "string"
+    and err.message:find(OTHER_TRANSACTION, 1, true) ~= nil
+end
+
 function M.create_version_table(name, schema)
   return ("CREATE TABLE IF NOT EXISTS %s (\n    version_num varchar(32) NOT NULL,\n    CONSTRAINT %s PRIMARY KEY (version_num)\n)")
     :format(M.qualified(name, schema), M.ident(name .. "_pkc"))

@@ -83,9 +83,18 @@ function Online:count_statement()
   end
 end
 
+-- Notes a statement after which the server is outside the transaction the
+-- runner opened (a revision's COMMIT or ROLLBACK), even when a later BEGIN
+-- opens another; Migrator:begin clears it.
+function Online:note_transaction()
+  if self.transaction_open and self.conn:transaction_status() == "idle" then self.left_transaction = true end
+end
+
 function Online:execute(sql, params)
   self:count_statement()
-  return run_sql(self.conn, sql, params)
+  local rows, info = run_sql(self.conn, sql, params)
+  self:note_transaction()
+  return rows, info
 end
 
 function Online:execute_all(stmts)
@@ -96,7 +105,9 @@ end
 
 function Online:query(sql, params)
   self:count_statement()
-  return self.conn:query(sql, params)
+  local rows, info = self.conn:query(sql, params)
+  self:note_transaction()
+  return rows, info
 end
 
 function Online:in_transaction()
@@ -356,7 +367,8 @@ end
 -- version-table changes and (when a revision ran) its history row.
 function Migrator:record_statements(step, direction, seconds)
   local name, schema = self:version_table()
-  local stmts = {}
+  -- online, first of all: still the transaction the runner opened
+  local stmts = { self.transaction_id and { ddl.same_transaction(self.transaction_id) } or nil }
   for _, change in ipairs(step.version_ops) do
     stmts[#stmts + 1] = { ddl.version_change(name, schema, change) }
   end
@@ -382,10 +394,17 @@ function Migrator:record(step, direction, seconds, commit)
   if commit then self.target.transaction_open = false end
 end
 
+local ENDED_TRANSACTION = "the revision ended the runner's transaction (COMMIT or ROLLBACK in op.execute); "
+  .. "what it ran is committed as far as it got and the version table was not updated; "
+  .. "check the database, and use transaction = false or op.autocommit for work that must commit"
+
 -- A failure recording a step, naming its revision (or stamp) and, when a
 -- version change matched no row, that row.
 function Migrator:record_error(step, direction, err)
   local node = step.node
+  if node.revision and errors.is_db_error(err) and ddl.is_other_transaction(err) then
+    return errors.revision_error(node, direction, ENDED_TRANSACTION)
+  end
   local missing = errors.is_db_error(err) and ddl.missing_version_row(err)
   if missing then
     err = ("the version table %s has no row %s to change (it was changed during the run); %s"):format(
@@ -413,7 +432,12 @@ end
 -------------------------------------------------------------- transactions
 
 function Migrator:begin()
-  self:exec(ddl.BEGIN)
+  if self.target.offline then
+    self:exec(ddl.BEGIN)
+  else
+    self.transaction_id = self:exec(ddl.BEGIN_READING_ID)[1].id
+    self.target.left_transaction = false
+  end
   self.target.transaction_open = true
 end
 
@@ -444,9 +468,20 @@ function Migrator:undo_outcome()
     .. "the statements it ran stay applied and the version table was not updated; check them before running it again"
 end
 
-local ENDED_TRANSACTION = "the revision ended the runner's transaction (COMMIT or ROLLBACK in op.execute); "
-  .. "what it ran is committed as far as it got and the version table was not updated; "
-  .. "check the database, and use transaction = false or op.autocommit for work that must commit"
+-- Whether the revision that just ran ended the transaction the runner
+-- opened for it (COMMIT or ROLLBACK, perhaps then BEGIN). One that
+-- returned is checked as its step is recorded, in the same round trip
+-- (ddl.same_transaction); one that failed is checked here, by the
+-- transaction's id unless the server's transaction is aborted.
+function Migrator:left_transaction(returned)
+  local target = self.target
+  if target.offline or not (target.transaction_open and self.revision_began.in_transaction) then return false end
+  local server = self.conn:transaction_status()
+  if server == "idle" or target.left_transaction then return true end
+  if returned or server ~= "intrans" then return false end
+  local ok, rows = pcall(self.conn.query, self.conn, ddl.TRANSACTION_ID_QUERY)
+  return ok and rows[1].id ~= self.transaction_id
+end
 
 -- Runs fn(op) for one step with op bound; any error becomes a revision
 -- error naming the step's revision, file and line. Online, the server's
@@ -468,8 +503,7 @@ function Migrator:call_revision(step)
   end, op)
   op.unbind()
   self.target:close_stream(not ok or core.interrupted() ~= nil)
-  local server = self.conn and self.conn:transaction_status()
-  if server == "idle" and self.target.transaction_open then
+  if self:left_transaction(ok) then
     if ok then error(errors.revision_error(node, direction, ENDED_TRANSACTION), 0) end
     error(errors.revision_error(node, direction, err, line, ENDED_TRANSACTION .. "; then it failed: "), 0)
   end
@@ -480,7 +514,7 @@ function Migrator:call_revision(step)
     end
     error(errors.revision_error(node, direction, err, line), 0)
   end
-  if server == "inerror" then
+  if self.conn and self.conn:transaction_status() == "inerror" then
     error(errors.revision_error(node, direction,
       "an SQL error in the revision was caught (pcall) and the transaction is aborted; " .. self:undo_outcome()), 0)
   end

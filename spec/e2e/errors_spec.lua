@@ -162,6 +162,53 @@ describe("a revision that disturbs the runner's transaction or version table", f
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
   end)
 
+  it("ending the transaction and opening another in one op.execute, then returning, fails the revision, exit 1", function()
+    local code, _, err = run(second_revision(url, [[
+    op.execute("CREATE TABLE b (id int); COMMIT; BEGIN; CREATE TABLE c (id int)")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. "%): the revision ended the runner's transaction %(COMMIT or ROLLBACK in op%.execute%); "
+      .. "what it ran is committed as far as it got and the version table was not updated; [^\n]*\n$", "\n" .. err)
+    assert.same({ "a", "b", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("COMMIT and BEGIN in two op.execute calls, then an SQL error, is named as such, exit 1", function()
+    local code, _, err = run(second_revision(url, [[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("COMMIT")
+    op.execute("BEGIN")
+    op.execute("INSERT INTO nope VALUES (1)")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. ":%d+%): the revision ended the runner's transaction %(COMMIT or ROLLBACK in op%.execute%); "
+      .. "what it ran is committed as far as it got and the version table was not updated; [^\n]*; then it failed: "
+      .. "ERROR 42P01: [^\n]*\n$", "\n" .. err)
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("COMMIT and BEGIN through luamig.context().db, then an error, is named as such, exit 1", function()
+    local code, _, err = run(second_revision(url, [[
+    op.create_table("b", { { "id", "int" } })
+    require("luamig").context().db:execute("COMMIT; BEGIN")
+    error("boom")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. ":%d+%): the revision ended the runner's transaction %(COMMIT or ROLLBACK in op%.execute%); "
+      .. "[^\n]*; then it failed: boom\n$", "\n" .. err)
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("with one transaction for the run, a revision's COMMIT; BEGIN fails it before a later revision runs", function()
+    local dir = project { url = url, transaction_per_migration = false, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "second",
+        up = [[op.execute("CREATE TABLE b (id int); COMMIT; BEGIN")]] },
+      { id = "cccc00000003", down = "bbbb00000002", slug = "third", up = [[op.create_table("c", { { "id", "int" } })]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. "%): the revision ended the runner's transaction", "\n" .. err)
+    -- what the first revision did was committed by the second's COMMIT, with its version row
+    assert.same({ "a", "b", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
   it("swallowing an SQL error with pcall fails the revision naming the cause and rolls it back", function()
     local code, _, err = run(second_revision(url, [[
     op.create_table("b", { { "id", "int" } })
