@@ -536,21 +536,38 @@ local TRANSACTION_ID = "(extract(epoch FROM transaction_timestamp()) * 1000000):
 M.BEGIN_READING_ID = "BEGIN; SELECT " .. TRANSACTION_ID .. " AS id"
 M.TRANSACTION_ID_QUERY = "SELECT " .. TRANSACTION_ID .. " AS id"
 
+-- Guards run before a step's version changes, in the same round trip: a
+-- statement failing with a marker unless `condition` holds. The failing
+-- cast depends on the session (`detail`), so the planner cannot fold it.
+local function guard(condition, marker, detail)
+  return ("SELECT CASE WHEN %s THEN 1 ELSE ('%s' || %s)::int END"):format(condition, marker, detail)
+end
+
+-- Whether a failed statement (a database error) is the guard of `marker`.
+local function guard_failed(err, marker)
+  return err.sqlstate == "22P02" and type(err.message) == "string" and err.message:find(marker, 1, true) ~= nil
+end
+
 local OTHER_TRANSACTION = "luamig: not the transaction luamig opened, now "
+local LOCK_LOST = "luamig: the migration lock is not held by session "
 
--- A statement that fails unless the server is still in the transaction
--- whose id is given; run first among a step's version changes. The failing
--- cast depends on the transaction's time, so the planner cannot fold it.
+-- Fails unless the server is still in the transaction whose id is given.
 function M.same_transaction(id)
-  return ("SELECT CASE WHEN %s = $1 THEN 1 ELSE ('%s' || %s)::int END"):format(
-    TRANSACTION_ID, OTHER_TRANSACTION, TRANSACTION_ID), { id }
+  return guard(TRANSACTION_ID .. " = $1", OTHER_TRANSACTION, TRANSACTION_ID), { id }
 end
 
--- Whether a failed statement (a database error) is same_transaction's.
-function M.is_other_transaction(err)
-  return err.sqlstate == "22P02" and type(err.message) == "string"
-    and err.message:find(OTHER_TRANSACTION, 1, true) ~= nil
+function M.is_other_transaction(err) return guard_failed(err, OTHER_TRANSACTION) end
+
+-- Fails unless this session still holds the lock try_lock_query(class,
+-- name) took (a revision can release it: pg_advisory_unlock_all, DISCARD
+-- ALL); pg_locks shows an (int, int) advisory lock's keys as oids.
+function M.holds_lock(class, name)
+  return guard("EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+    .. "AND classid = $1::int::oid AND objid = hashtext($2)::oid AND objsubid = 2 AND granted)",
+    LOCK_LOST, "pg_backend_pid()"), { class, name }
 end
+
+function M.is_lock_lost(err) return guard_failed(err, LOCK_LOST) end
 
 function M.create_version_table(name, schema)
   return ("CREATE TABLE IF NOT EXISTS %s (\n    version_num varchar(32) NOT NULL,\n    CONSTRAINT %s PRIMARY KEY (version_num)\n)")

@@ -367,8 +367,11 @@ end
 -- version-table changes and (when a revision ran) its history row.
 function Migrator:record_statements(step, direction, seconds)
   local name, schema = self:version_table()
-  -- online, first of all: still the transaction the runner opened
-  local stmts = { self.transaction_id and { ddl.same_transaction(self.transaction_id) } or nil }
+  -- online, first of all: still the transaction the runner opened, and
+  -- still the only run
+  local stmts = {}
+  if self.transaction_id then stmts[1] = { ddl.same_transaction(self.transaction_id) } end
+  if self.locked then stmts[#stmts + 1] = { ddl.holds_lock(LOCK_CLASS, self.locked) } end
   for _, change in ipairs(step.version_ops) do
     stmts[#stmts + 1] = { ddl.version_change(name, schema, change) }
   end
@@ -390,7 +393,11 @@ function Migrator:record(step, direction, seconds, commit)
   local stmts = self:record_statements(step, direction, seconds)
   if commit then stmts[#stmts + 1] = { ddl.COMMIT } end
   local ok, err = pcall(self.target.execute_all, self.target, stmts)
-  if not ok then error(self:record_error(step, direction, err), 0) end
+  if not ok then
+    local message = self:record_error(step, direction, err)
+    if errors.is_db_error(err) and ddl.is_lock_lost(err) then self.locked = nil end  -- nothing to unlock
+    error(message, 0)
+  end
   if commit then self.target.transaction_open = false end
 end
 
@@ -406,7 +413,11 @@ function Migrator:record_error(step, direction, err)
     return errors.revision_error(node, direction, ENDED_TRANSACTION)
   end
   local missing = errors.is_db_error(err) and ddl.missing_version_row(err)
-  if missing then
+  if errors.is_db_error(err) and ddl.is_lock_lost(err) then
+    err = ("the revision released luamig's migration lock on %s (pg_advisory_unlock_all or DISCARD ALL): "
+      .. "another run may have run revisions at the same time; %s"):format(
+      self:version_table_label(), node.revision and self:undo_outcome() or "nothing was changed")
+  elseif missing then
     err = ("the version table %s has no row %s to change (it was changed during the run); %s"):format(
       self:version_table_label(), missing, node.revision and self:undo_outcome() or "nothing was changed")
   end

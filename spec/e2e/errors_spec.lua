@@ -209,6 +209,31 @@ describe("a revision that disturbs the runner's transaction or version table", f
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
   end)
 
+  it("releasing the migration lock fails the step before it is recorded and rolls it back", function()
+    local code, _, err = run(second_revision(url, [[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("SELECT pg_advisory_unlock_all()")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. "%): the revision released luamig's migration lock on public%.luamig_version "
+      .. "%(pg_advisory_unlock_all or DISCARD ALL%): another run may have run revisions at the same time; "
+      .. "the revision was rolled back\n$", "\n" .. err)
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("DISCARD ALL in a transaction = false revision fails it, saying what stays applied", function()
+    local dir = project { url = url, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "second", transaction = false,
+        up = [[op.execute("CREATE TABLE b (id int)") op.execute("DISCARD ALL")]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. "%): the revision released luamig's migration lock on public%.luamig_version "
+      .. "%(pg_advisory_unlock_all or DISCARD ALL%): another run may have run revisions at the same time; "
+      .. "the revision runs outside a transaction %(transaction = false or op%.autocommit%): the statements it ran stay applied "
+      .. "and the version table was not updated; check them before running it again\n$", "\n" .. err)
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
   it("swallowing an SQL error with pcall fails the revision naming the cause and rolls it back", function()
     local code, _, err = run(second_revision(url, [[
     op.create_table("b", { { "id", "int" } })
