@@ -71,30 +71,60 @@ function M.literal(value)
   error(("cannot write a %s as an SQL literal"):format(t), 0)
 end
 
--- Replaces $n placeholders with literals, for offline mode. Placeholders
--- inside quoted strings or identifiers are left alone.
+-- Replaces $n placeholders with literals, for offline mode, wherever the
+-- server reads a parameter: not inside a quoted string (an E'' string
+-- with its backslash escapes), a quoted identifier, a dollar-quoted
+-- string, a comment (block comments nest) or an identifier (`a$1`).
+local IDENT_CHAR = "[%w_\128-\255]"
+
 function M.inline_params(sql, params)
   if params == nil then return sql end
   local out, i, n = {}, 1, #sql
+  local function copy_to(j)
+    out[#out + 1] = sql:sub(i, j)
+    i = j + 1
+  end
   while i <= n do
-    local c = sql:sub(i, i)
+    local c, next_c = sql:sub(i, i), sql:sub(i + 1, i + 1)
     if c == "'" or c == '"' then
+      local escapes = c == "'" and sql:sub(i - 1, i - 1):find("^[Ee]") and not sql:sub(i - 2, i - 2):find(IDENT_CHAR)
       local j = i + 1
       while j <= n do
-        if sql:sub(j, j) == c then
-          if sql:sub(j + 1, j + 1) == c then j = j + 1 else break end
+        local d = sql:sub(j, j)
+        if escapes and d == "\\" then
+          j = j + 1
+        elseif d == c then
+          if sql:sub(j + 1, j + 1) ~= c then break end
+          j = j + 1
         end
         j = j + 1
       end
-      out[#out + 1] = sql:sub(i, j)
-      i = j + 1
-    elseif c == "$" and sql:find("^%d", i + 1) then
+      copy_to(j)
+    elseif c == "-" and next_c == "-" then
+      copy_to(sql:find("\n", i, true) or n)
+    elseif c == "/" and next_c == "*" then
+      local depth, j = 1, i + 2
+      while j <= n and depth > 0 do
+        local two = sql:sub(j, j + 1)
+        if two == "/*" then depth, j = depth + 1, j + 2
+        elseif two == "*/" then depth, j = depth - 1, j + 2
+        else j = j + 1 end
+      end
+      copy_to(j - 1)
+    elseif c == "$" and not sql:sub(i - 1, i - 1):find(IDENT_CHAR) then
       local digits = sql:match("^%d+", i + 1)
-      out[#out + 1] = M.literal(params[tonumber(digits)])
-      i = i + 1 + #digits
+      local tag = not digits and (sql:match("^%$[%a_\128-\255][%w_\128-\255]*%$", i) or sql:match("^%$%$", i))
+      if digits then
+        out[#out + 1] = M.literal(params[tonumber(digits)])
+        i = i + 1 + #digits
+      elseif tag then
+        local close = sql:find(tag, i + #tag, true)
+        copy_to(close and close + #tag - 1 or n)
+      else
+        copy_to(i)
+      end
     else
-      out[#out + 1] = c
-      i = i + 1
+      copy_to((sql:find("[\"'/$-]", i + 1) or n + 1) - 1)
     end
   end
   return table.concat(out)
