@@ -469,12 +469,17 @@ end
 
 ------------------------------------------------------------------ steps
 
--- What a failure of the running revision leaves behind: all of it rolled
--- back only when it began in the runner's transaction and nothing was
--- committed since (transaction = false, op.autocommit).
-function Migrator:undo_outcome()
+-- Whether the running revision's work is all in the runner's open
+-- transaction: it began there and committed nothing since
+-- (transaction = false, op.autocommit commit).
+function Migrator:revision_uncommitted()
   local began = self.revision_began
-  if began.in_transaction and began.commits == self.commits then return "the revision was rolled back" end
+  return began.in_transaction and began.commits == self.commits
+end
+
+-- What a failure of the running revision leaves behind.
+function Migrator:undo_outcome()
+  if self:revision_uncommitted() then return "the revision was rolled back" end
   return "the revision runs outside a transaction (transaction = false or op.autocommit): "
     .. "the statements it ran stay applied and the version table was not updated; check them before running it again"
 end
@@ -563,7 +568,10 @@ function Migrator:run(steps)
     self:call_revision(step)
     if not target.transaction_open then self:begin() end
     local seconds = core.clock() - started
-    self:record(step, direction_name(step), seconds, per_step)
+    -- a revision that committed work records it at once: with one
+    -- transaction for the run, a later failure must not undo its version
+    -- change alone
+    self:record(step, direction_name(step), seconds, per_step or not self:revision_uncommitted())
     return seconds
   end
   self:guarded(function()

@@ -234,6 +234,33 @@ describe("a revision that disturbs the runner's transaction or version table", f
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
   end)
 
+  -- with one transaction for the run: good, then bbbb00000002 committing
+  -- work of its own (up), then a third revision failing
+  local function committing_then_failing(up, transaction)
+    return project { url = url, transaction_per_migration = false, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "second", transaction = transaction, up = up },
+      { id = "cccc00000003", down = "bbbb00000002", slug = "third",
+        up = [[op.create_table("c", { { "id", "int" } }) op.execute("SELECT 1/0")]] } } }
+  end
+
+  it("with one transaction for the run, a transaction = false revision's version row commits with it", function()
+    local code, _, err = run(committing_then_failing([[op.create_table("b", { { "id", "int" } })]], false), "upgrade head")
+    assert.equal(1, code)
+    assert.matches("\nluamig: cccc00000003 [^\n]*ERROR 22012", "\n" .. err)
+    assert.same({ "a", "b", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "bbbb00000002" }, helpers.versions(conn))
+  end)
+
+  it("with one transaction for the run, a revision's op.autocommit commits its version row with it", function()
+    local code, _, err = run(committing_then_failing([[
+    op.create_table("b", { { "id", "int" } })
+    op.autocommit(function() op.execute("CREATE INDEX CONCURRENTLY b_id ON b (id)") end)]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches("\nluamig: cccc00000003 [^\n]*ERROR 22012", "\n" .. err)
+    assert.same({ "a", "b", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "bbbb00000002" }, helpers.versions(conn))
+  end)
+
   it("swallowing an SQL error with pcall fails the revision naming the cause and rolls it back", function()
     local code, _, err = run(second_revision(url, [[
     op.create_table("b", { { "id", "int" } })
