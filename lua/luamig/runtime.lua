@@ -230,6 +230,14 @@ function Migrator:bookkeeping_tables()
       end
       tables.version[2], tables.history[2] = row.s1, row.s2
     end
+    -- PostgreSQL's names for the session's own schema: tables there go
+    -- with the session, and every run would apply everything again
+    for _, t in pairs(tables) do
+      if t[2] and t[2]:find("^pg_temp") then
+        error(("the version table would be in %s, the session's temporary schema, which goes when luamig "
+          .. "disconnects: set version_table_schema or fix search_path"):format(t[2]), 0)
+      end
+    end
     self.tables = tables
   end
   return self.tables

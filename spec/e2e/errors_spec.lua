@@ -283,6 +283,27 @@ describe("a revision that disturbs the runner's transaction or version table", f
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
   end)
 
+  it("a search path that leads to the session's temporary schema is refused before anything runs", function()
+    local dir = project { url = url, revisions = { good } }
+    helpers.write(dir .. "/migrations/env.lua",
+      [[return { on_connect = function(db) db:execute("CREATE TEMP TABLE x (); SET search_path = pg_temp, public") end }]])
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^luamig: the version table would be in pg_temp_%d+, the session's temporary schema, which goes "
+      .. "when luamig disconnects: set version_table_schema or fix search_path\n$", err)
+    assert.same({}, helpers.tables(conn))
+  end)
+
+  it("version_table_schema = \"pg_temp\" is refused before anything runs", function()
+    local dir = project { url = url, revisions = { good }, settings = { version_table_schema = "pg_temp" } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^luamig: the version table would be in pg_temp, the session's temporary schema", err)
+    code, _, err = run(dir, "upgrade head --sql")
+    assert.equal(1, code)
+    assert.matches("^luamig: the version table would be in pg_temp, the session's temporary schema", err)
+  end)
+
   it("changing search_path does not redirect the version table or the history", function()
     local code, _, err = run(second_revision(url, [[
     op.execute("CREATE SCHEMA other")
