@@ -196,7 +196,8 @@ Migrator.__index = Migrator
 -- opts: { cfg, conn (nil for offline), out (offline), log = function(line),
 --         progress = function(text) }
 function M.new(opts)
-  local self = setmetatable({ cfg = opts.cfg, log = opts.log or function() end, commits = 0 }, Migrator)
+  local self = setmetatable({ cfg = opts.cfg, log = opts.log or function() end, commits = 0,
+                              steps_uncommitted = 0 }, Migrator)
   if opts.conn then
     self.target = setmetatable({ conn = opts.conn }, Online)
   else
@@ -401,6 +402,7 @@ function Migrator:record(step, direction, seconds, commit)
   local stmts = self:record_statements(step, direction, seconds)
   if commit then stmts[#stmts + 1] = { ddl.COMMIT } end
   local ok, err = pcall(self.target.execute_all, self.target, stmts)
+  if ok then self.steps_uncommitted = commit and 0 or self.steps_uncommitted + 1 end
   if not ok then
     local message = self:record_error(step, direction, err)
     if errors.is_db_error(err) and ddl.is_lock_lost(err) then self.locked = nil end  -- nothing to unlock
@@ -413,12 +415,21 @@ local ENDED_TRANSACTION = "the revision ended the runner's transaction (COMMIT o
   .. "what it ran is committed as far as it got and the version table was not updated; "
   .. "check the database, and use transaction = false or op.autocommit for work that must commit"
 
+-- The failure of a revision that ended the runner's transaction (then
+-- failing with err, when given); the steps recorded in that transaction
+-- went with its COMMIT or ROLLBACK, whichever it was.
+function Migrator:ended_transaction_error(node, direction, err, line)
+  self.steps_uncommitted = 0
+  if err == nil then return errors.revision_error(node, direction, ENDED_TRANSACTION) end
+  return errors.revision_error(node, direction, err, line, ENDED_TRANSACTION .. "; then it failed: ")
+end
+
 -- A failure recording a step, naming its revision (or stamp) and, when a
 -- version change matched no row, that row.
 function Migrator:record_error(step, direction, err)
   local node = step.node
   if node.revision and errors.is_db_error(err) and ddl.is_other_transaction(err) then
-    return errors.revision_error(node, direction, ENDED_TRANSACTION)
+    return self:ended_transaction_error(node, direction)
   end
   local missing = errors.is_db_error(err) and ddl.missing_version_row(err)
   if errors.is_db_error(err) and ddl.is_lock_lost(err) then
@@ -464,6 +475,7 @@ function Migrator:commit()
   self:exec(ddl.COMMIT)
   self.target.transaction_open = false
   self.commits = (self.commits or 0) + 1
+  self.steps_uncommitted = 0
 end
 
 -- After a failure: roll back if a transaction is open; a lost connection
@@ -528,8 +540,7 @@ function Migrator:call_revision(step)
   op.unbind()
   self.target:close_stream(not ok or core.interrupted() ~= nil)
   if self:left_transaction(ok) then
-    if ok then error(errors.revision_error(node, direction, ENDED_TRANSACTION), 0) end
-    error(errors.revision_error(node, direction, err, line, ENDED_TRANSACTION .. "; then it failed: "), 0)
+    error(self:ended_transaction_error(node, direction, not ok and err or nil, line), 0)
   end
   -- a signal stops the run here even when the revision swallowed its error
   if not ok or core.interrupted() then
@@ -561,6 +572,13 @@ function Migrator:guarded(fn)
   local ok, err = pcall(fn)
   if not ok then
     self:rollback()
+    -- with one transaction for the run, the steps recorded in it are gone too
+    local n = self.steps_uncommitted
+    if n > 0 and errors.is_revision_error(err) then
+      err.also = ("%d revision%s applied before it in the run's transaction %s rolled back too "
+        .. "(transaction_per_migration = false)"):format(n, n == 1 and "" or "s", n == 1 and "was" or "were")
+    end
+    self.steps_uncommitted = 0
     error(err, 0)
   end
 end

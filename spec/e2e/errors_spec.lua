@@ -203,7 +203,7 @@ describe("a revision that disturbs the runner's transaction or version table", f
       { id = "cccc00000003", down = "bbbb00000002", slug = "third", up = [[op.create_table("c", { { "id", "int" } })]] } } }
     local code, _, err = run(dir, "upgrade head")
     assert.equal(1, code)
-    assert.matches(SECOND .. "%): the revision ended the runner's transaction", "\n" .. err)
+    assert.matches(SECOND .. "%): the revision ended the runner's transaction [^\n]*for work that must commit\n$", "\n" .. err)
     -- what the first revision did was committed by the second's COMMIT, with its version row
     assert.same({ "a", "b", "luamig_version" }, helpers.tables(conn))
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
@@ -259,6 +259,16 @@ describe("a revision that disturbs the runner's transaction or version table", f
     assert.matches("\nluamig: cccc00000003 [^\n]*ERROR 22012", "\n" .. err)
     assert.same({ "a", "b", "luamig_version" }, helpers.tables(conn))
     assert.same({ "bbbb00000002" }, helpers.versions(conn))
+  end)
+
+  it("with one transaction for the run, a failure says that the run's earlier revisions were rolled back too", function()
+    local dir = project { url = url, transaction_per_migration = false, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "second", up = [[error("boom")]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. ":%d+%): boom; 1 revision applied before it in the run's transaction was rolled back too "
+      .. "%(transaction_per_migration = false%)\n$", "\n" .. err)
+    assert.same({}, helpers.tables(conn))
   end)
 
   it("swallowing an SQL error with pcall fails the revision naming the cause and rolls it back", function()
