@@ -40,6 +40,16 @@ describe("luamig errors", function()
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
   end)
 
+  it("env.lua's on_connect leaving a transaction open is an error naming env.lua, before the lock, exit 1", function()
+    local dir = project { url = url, revisions = { good } }
+    helpers.write(dir .. "/migrations/env.lua", "return {\n  on_connect = function(db)\n    db:execute('BEGIN')\n  end,\n}\n")
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.equal("luamig: env.lua (migrations/env.lua): on_connect: it left a transaction open; "
+      .. "luamig opens its own (waiting for the lock inside one would hold a snapshot): COMMIT it in on_connect\n", err)
+    assert.same({}, helpers.tables(conn))
+  end)
+
   it("os.exit in env.lua's on_connect is an error naming env.lua, exit 1", function()
     local dir = project { url = url, revisions = { good } }
     helpers.write(dir .. "/migrations/env.lua", "return {\n  on_connect = function(db)\n    os.exit(true)\n  end,\n}\n")
