@@ -60,6 +60,12 @@ local function run_on_connect(cfg, env, db)
     return e
   end, db)
   if ok and core.interrupted() then ok, err = false, "interrupted by " .. core.interrupted() end
+  -- the lock is waited for outside any transaction, whose snapshot would
+  -- block another run's CREATE INDEX CONCURRENTLY
+  if ok and db.conn:transaction_status() ~= "idle" then
+    ok, err, line = false, "it left a transaction open; luamig opens its own "
+      .. "(waiting for the lock inside one would hold a snapshot): COMMIT it in on_connect", nil
+  end
   if not ok then error(errors.hook_error(path, "on_connect", err, line), 0) end
 end
 

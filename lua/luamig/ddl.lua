@@ -71,30 +71,60 @@ function M.literal(value)
   error(("cannot write a %s as an SQL literal"):format(t), 0)
 end
 
--- Replaces $n placeholders with literals, for offline mode. Placeholders
--- inside quoted strings or identifiers are left alone.
+-- Replaces $n placeholders with literals, for offline mode, wherever the
+-- server reads a parameter: not inside a quoted string (an E'' string
+-- with its backslash escapes), a quoted identifier, a dollar-quoted
+-- string, a comment (block comments nest) or an identifier (`a$1`).
+local IDENT_CHAR = "[%w_\128-\255]"
+
 function M.inline_params(sql, params)
   if params == nil then return sql end
   local out, i, n = {}, 1, #sql
+  local function copy_to(j)
+    out[#out + 1] = sql:sub(i, j)
+    i = j + 1
+  end
   while i <= n do
-    local c = sql:sub(i, i)
+    local c, next_c = sql:sub(i, i), sql:sub(i + 1, i + 1)
     if c == "'" or c == '"' then
+      local escapes = c == "'" and sql:sub(i - 1, i - 1):find("^[Ee]") and not sql:sub(i - 2, i - 2):find(IDENT_CHAR)
       local j = i + 1
       while j <= n do
-        if sql:sub(j, j) == c then
-          if sql:sub(j + 1, j + 1) == c then j = j + 1 else break end
+        local d = sql:sub(j, j)
+        if escapes and d == "\\" then
+          j = j + 1
+        elseif d == c then
+          if sql:sub(j + 1, j + 1) ~= c then break end
+          j = j + 1
         end
         j = j + 1
       end
-      out[#out + 1] = sql:sub(i, j)
-      i = j + 1
-    elseif c == "$" and sql:find("^%d", i + 1) then
+      copy_to(j)
+    elseif c == "-" and next_c == "-" then
+      copy_to(sql:find("\n", i, true) or n)
+    elseif c == "/" and next_c == "*" then
+      local depth, j = 1, i + 2
+      while j <= n and depth > 0 do
+        local two = sql:sub(j, j + 1)
+        if two == "/*" then depth, j = depth + 1, j + 2
+        elseif two == "*/" then depth, j = depth - 1, j + 2
+        else j = j + 1 end
+      end
+      copy_to(j - 1)
+    elseif c == "$" and not sql:sub(i - 1, i - 1):find(IDENT_CHAR) then
       local digits = sql:match("^%d+", i + 1)
-      out[#out + 1] = M.literal(params[tonumber(digits)])
-      i = i + 1 + #digits
+      local tag = not digits and (sql:match("^%$[%a_\128-\255][%w_\128-\255]*%$", i) or sql:match("^%$%$", i))
+      if digits then
+        out[#out + 1] = M.literal(params[tonumber(digits)])
+        i = i + 1 + #digits
+      elseif tag then
+        local close = sql:find(tag, i + #tag, true)
+        copy_to(close and close + #tag - 1 or n)
+      else
+        copy_to(i)
+      end
     else
-      out[#out + 1] = c
-      i = i + 1
+      copy_to((sql:find("[\"'/$-]", i + 1) or n + 1) - 1)
     end
   end
   return table.concat(out)
@@ -527,6 +557,47 @@ end
 --------------------------------------------- bookkeeping and the session
 
 M.BEGIN, M.COMMIT, M.ROLLBACK = "BEGIN", "COMMIT", "ROLLBACK"
+
+-- The transaction the server is in, as a number: its start time in
+-- microseconds. A revision's own COMMIT and BEGIN change it (the new
+-- transaction starts with a later message), where the transaction status
+-- libpq reports stays "in a transaction".
+local TRANSACTION_ID = "(extract(epoch FROM transaction_timestamp()) * 1000000)::bigint"
+M.BEGIN_READING_ID = "BEGIN; SELECT " .. TRANSACTION_ID .. " AS id"
+M.TRANSACTION_ID_QUERY = "SELECT " .. TRANSACTION_ID .. " AS id"
+
+-- Guards run before a step's version changes, in the same round trip: a
+-- statement failing with a marker unless `condition` holds. The failing
+-- cast depends on the session (`detail`), so the planner cannot fold it.
+local function guard(condition, marker, detail)
+  return ("SELECT CASE WHEN %s THEN 1 ELSE ('%s' || %s)::int END"):format(condition, marker, detail)
+end
+
+-- Whether a failed statement (a database error) is the guard of `marker`.
+local function guard_failed(err, marker)
+  return err.sqlstate == "22P02" and type(err.message) == "string" and err.message:find(marker, 1, true) ~= nil
+end
+
+local OTHER_TRANSACTION = "luamig: not the transaction luamig opened, now "
+local LOCK_LOST = "luamig: the migration lock is not held by session "
+
+-- Fails unless the server is still in the transaction whose id is given.
+function M.same_transaction(id)
+  return guard(TRANSACTION_ID .. " = $1", OTHER_TRANSACTION, TRANSACTION_ID), { id }
+end
+
+function M.is_other_transaction(err) return guard_failed(err, OTHER_TRANSACTION) end
+
+-- Fails unless this session still holds the lock try_lock_query(class,
+-- name) took (a revision can release it: pg_advisory_unlock_all, DISCARD
+-- ALL); pg_locks shows an (int, int) advisory lock's keys as oids.
+function M.holds_lock(class, name)
+  return guard("EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+    .. "AND classid = $1::int::oid AND objid = hashtext($2)::oid AND objsubid = 2 AND granted)",
+    LOCK_LOST, "pg_backend_pid()"), { class, name }
+end
+
+function M.is_lock_lost(err) return guard_failed(err, LOCK_LOST) end
 
 function M.create_version_table(name, schema)
   return ("CREATE TABLE IF NOT EXISTS %s (\n    version_num varchar(32) NOT NULL,\n    CONSTRAINT %s PRIMARY KEY (version_num)\n)")

@@ -48,9 +48,13 @@ function M.describe(err)
   return describe_value(err)
 end
 
+function M.is_revision_error(err)
+  return getmetatable(err) == RevisionError
+end
+
 -- A failure inside revision `rev` (a node with revision and path), at
 -- `line` of its file when known; `context`, when given, is said before the
--- cause.
+-- cause; a field `also`, set later, after it (what else the failure undid).
 function M.revision_error(rev, direction, cause, line, context)
   return setmetatable({ revision = rev.revision, path = rev.path, direction = direction,
                         cause = cause, line = line, context = context }, RevisionError)
@@ -82,7 +86,8 @@ function RevisionError:describe()
   if type(self.cause) == "string" and self.path then
     msg = msg:gsub("^" .. self.path:gsub("%p", "%%%0") .. ":%d+: ", "")
   end
-  return ("%s (%s): %s%s"):format(self.revision, where, self.context or "", msg)
+  return ("%s (%s): %s%s%s"):format(self.revision, where, self.context or "", msg,
+    self.also and ("; " .. self.also) or "")
 end
 
 RevisionError.__tostring = RevisionError.describe

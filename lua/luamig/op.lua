@@ -155,12 +155,22 @@ end
 ------------------------------------------------------------ bulk insert
 
 -- Pulls rows from a list or an iterator function, one at a time.
+-- The rows of a list or of an iterator function. A list goes on to its
+-- highest index, so a nil among its rows is an error naming it, not the
+-- silent end of the list (past that index, rows[i] is read as long as it
+-- is a row, for a list served by __index).
 local function row_source(rows)
   if type(rows) == "function" then return rows end
+  local last = 0
+  for k in pairs(rows) do
+    if math.type(k) == "integer" and k > last then last = k end
+  end
   local i = 0
   return function()
     i = i + 1
-    return rows[i]
+    local row = rows[i]
+    check("bulk_insert", row ~= nil or i > last, "row %d is nil but the rows list goes on to row %d", i, last)
+    return row
   end
 end
 

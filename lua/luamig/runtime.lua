@@ -83,9 +83,18 @@ function Online:count_statement()
   end
 end
 
+-- Notes a statement after which the server is outside the transaction the
+-- runner opened (a revision's COMMIT or ROLLBACK), even when a later BEGIN
+-- opens another; Migrator:begin clears it.
+function Online:note_transaction()
+  if self.transaction_open and self.conn:transaction_status() == "idle" then self.left_transaction = true end
+end
+
 function Online:execute(sql, params)
   self:count_statement()
-  return run_sql(self.conn, sql, params)
+  local rows, info = run_sql(self.conn, sql, params)
+  self:note_transaction()
+  return rows, info
 end
 
 function Online:execute_all(stmts)
@@ -96,7 +105,9 @@ end
 
 function Online:query(sql, params)
   self:count_statement()
-  return self.conn:query(sql, params)
+  local rows, info = self.conn:query(sql, params)
+  self:note_transaction()
+  return rows, info
 end
 
 function Online:in_transaction()
@@ -185,7 +196,8 @@ Migrator.__index = Migrator
 -- opts: { cfg, conn (nil for offline), out (offline), log = function(line),
 --         progress = function(text) }
 function M.new(opts)
-  local self = setmetatable({ cfg = opts.cfg, log = opts.log or function() end, commits = 0 }, Migrator)
+  local self = setmetatable({ cfg = opts.cfg, log = opts.log or function() end, commits = 0,
+                              steps_uncommitted = 0 }, Migrator)
   if opts.conn then
     self.target = setmetatable({ conn = opts.conn }, Online)
   else
@@ -218,6 +230,14 @@ function Migrator:bookkeeping_tables()
         error("the search path names no existing schema for the version table: set version_table_schema or fix search_path", 0)
       end
       tables.version[2], tables.history[2] = row.s1, row.s2
+    end
+    -- PostgreSQL's names for the session's own schema: tables there go
+    -- with the session, and every run would apply everything again
+    for _, t in pairs(tables) do
+      if t[2] and t[2]:find("^pg_temp") then
+        error(("the version table would be in %s, the session's temporary schema, which goes when luamig "
+          .. "disconnects: set version_table_schema or fix search_path"):format(t[2]), 0)
+      end
     end
     self.tables = tables
   end
@@ -356,7 +376,11 @@ end
 -- version-table changes and (when a revision ran) its history row.
 function Migrator:record_statements(step, direction, seconds)
   local name, schema = self:version_table()
+  -- online, first of all: still the transaction the runner opened, and
+  -- still the only run
   local stmts = {}
+  if self.transaction_id then stmts[1] = { ddl.same_transaction(self.transaction_id) } end
+  if self.locked then stmts[#stmts + 1] = { ddl.holds_lock(LOCK_CLASS, self.locked) } end
   for _, change in ipairs(step.version_ops) do
     stmts[#stmts + 1] = { ddl.version_change(name, schema, change) }
   end
@@ -378,16 +402,41 @@ function Migrator:record(step, direction, seconds, commit)
   local stmts = self:record_statements(step, direction, seconds)
   if commit then stmts[#stmts + 1] = { ddl.COMMIT } end
   local ok, err = pcall(self.target.execute_all, self.target, stmts)
-  if not ok then error(self:record_error(step, direction, err), 0) end
+  if ok then self.steps_uncommitted = commit and 0 or self.steps_uncommitted + 1 end
+  if not ok then
+    local message = self:record_error(step, direction, err)
+    if errors.is_db_error(err) and ddl.is_lock_lost(err) then self.locked = nil end  -- nothing to unlock
+    error(message, 0)
+  end
   if commit then self.target.transaction_open = false end
+end
+
+local ENDED_TRANSACTION = "the revision ended the runner's transaction (COMMIT or ROLLBACK in op.execute); "
+  .. "what it ran is committed as far as it got and the version table was not updated; "
+  .. "check the database, and use transaction = false or op.autocommit for work that must commit"
+
+-- The failure of a revision that ended the runner's transaction (then
+-- failing with err, when given); the steps recorded in that transaction
+-- went with its COMMIT or ROLLBACK, whichever it was.
+function Migrator:ended_transaction_error(node, direction, err, line)
+  self.steps_uncommitted = 0
+  if err == nil then return errors.revision_error(node, direction, ENDED_TRANSACTION) end
+  return errors.revision_error(node, direction, err, line, ENDED_TRANSACTION .. "; then it failed: ")
 end
 
 -- A failure recording a step, naming its revision (or stamp) and, when a
 -- version change matched no row, that row.
 function Migrator:record_error(step, direction, err)
   local node = step.node
+  if node.revision and errors.is_db_error(err) and ddl.is_other_transaction(err) then
+    return self:ended_transaction_error(node, direction)
+  end
   local missing = errors.is_db_error(err) and ddl.missing_version_row(err)
-  if missing then
+  if errors.is_db_error(err) and ddl.is_lock_lost(err) then
+    err = ("the revision released luamig's migration lock on %s (pg_advisory_unlock_all or DISCARD ALL): "
+      .. "another run may have run revisions at the same time; %s"):format(
+      self:version_table_label(), node.revision and self:undo_outcome() or "nothing was changed")
+  elseif missing then
     err = ("the version table %s has no row %s to change (it was changed during the run); %s"):format(
       self:version_table_label(), missing, node.revision and self:undo_outcome() or "nothing was changed")
   end
@@ -413,7 +462,12 @@ end
 -------------------------------------------------------------- transactions
 
 function Migrator:begin()
-  self:exec(ddl.BEGIN)
+  if self.target.offline then
+    self:exec(ddl.BEGIN)
+  else
+    self.transaction_id = self:exec(ddl.BEGIN_READING_ID)[1].id
+    self.target.left_transaction = false
+  end
   self.target.transaction_open = true
 end
 
@@ -421,6 +475,7 @@ function Migrator:commit()
   self:exec(ddl.COMMIT)
   self.target.transaction_open = false
   self.commits = (self.commits or 0) + 1
+  self.steps_uncommitted = 0
 end
 
 -- After a failure: roll back if a transaction is open; a lost connection
@@ -434,19 +489,35 @@ end
 
 ------------------------------------------------------------------ steps
 
--- What a failure of the running revision leaves behind: all of it rolled
--- back only when it began in the runner's transaction and nothing was
--- committed since (transaction = false, op.autocommit).
-function Migrator:undo_outcome()
+-- Whether the running revision's work is all in the runner's open
+-- transaction: it began there and committed nothing since
+-- (transaction = false, op.autocommit commit).
+function Migrator:revision_uncommitted()
   local began = self.revision_began
-  if began.in_transaction and began.commits == self.commits then return "the revision was rolled back" end
+  return began.in_transaction and began.commits == self.commits
+end
+
+-- What a failure of the running revision leaves behind.
+function Migrator:undo_outcome()
+  if self:revision_uncommitted() then return "the revision was rolled back" end
   return "the revision runs outside a transaction (transaction = false or op.autocommit): "
     .. "the statements it ran stay applied and the version table was not updated; check them before running it again"
 end
 
-local ENDED_TRANSACTION = "the revision ended the runner's transaction (COMMIT or ROLLBACK in op.execute); "
-  .. "what it ran is committed as far as it got and the version table was not updated; "
-  .. "check the database, and use transaction = false or op.autocommit for work that must commit"
+-- Whether the revision that just ran ended the transaction the runner
+-- opened for it (COMMIT or ROLLBACK, perhaps then BEGIN). One that
+-- returned is checked as its step is recorded, in the same round trip
+-- (ddl.same_transaction); one that failed is checked here, by the
+-- transaction's id unless the server's transaction is aborted.
+function Migrator:left_transaction(returned)
+  local target = self.target
+  if target.offline or not (target.transaction_open and self.revision_began.in_transaction) then return false end
+  local server = self.conn:transaction_status()
+  if server == "idle" or target.left_transaction then return true end
+  if returned or server ~= "intrans" then return false end
+  local ok, rows = pcall(self.conn.query, self.conn, ddl.TRANSACTION_ID_QUERY)
+  return ok and rows[1].id ~= self.transaction_id
+end
 
 -- Runs fn(op) for one step with op bound; any error becomes a revision
 -- error naming the step's revision, file and line. Online, the server's
@@ -468,10 +539,8 @@ function Migrator:call_revision(step)
   end, op)
   op.unbind()
   self.target:close_stream(not ok or core.interrupted() ~= nil)
-  local server = self.conn and self.conn:transaction_status()
-  if server == "idle" and self.target.transaction_open then
-    if ok then error(errors.revision_error(node, direction, ENDED_TRANSACTION), 0) end
-    error(errors.revision_error(node, direction, err, line, ENDED_TRANSACTION .. "; then it failed: "), 0)
+  if self:left_transaction(ok) then
+    error(self:ended_transaction_error(node, direction, not ok and err or nil, line), 0)
   end
   -- a signal stops the run here even when the revision swallowed its error
   if not ok or core.interrupted() then
@@ -480,7 +549,7 @@ function Migrator:call_revision(step)
     end
     error(errors.revision_error(node, direction, err, line), 0)
   end
-  if server == "inerror" then
+  if self.conn and self.conn:transaction_status() == "inerror" then
     error(errors.revision_error(node, direction,
       "an SQL error in the revision was caught (pcall) and the transaction is aborted; " .. self:undo_outcome()), 0)
   end
@@ -503,6 +572,13 @@ function Migrator:guarded(fn)
   local ok, err = pcall(fn)
   if not ok then
     self:rollback()
+    -- with one transaction for the run, the steps recorded in it are gone too
+    local n = self.steps_uncommitted
+    if n > 0 and errors.is_revision_error(err) then
+      err.also = ("%d revision%s applied before it in the run's transaction %s rolled back too "
+        .. "(transaction_per_migration = false)"):format(n, n == 1 and "" or "s", n == 1 and "was" or "were")
+    end
+    self.steps_uncommitted = 0
     error(err, 0)
   end
 end
@@ -518,7 +594,10 @@ function Migrator:run(steps)
     self:call_revision(step)
     if not target.transaction_open then self:begin() end
     local seconds = core.clock() - started
-    self:record(step, direction_name(step), seconds, per_step)
+    -- a revision that committed work records it at once: with one
+    -- transaction for the run, a later failure must not undo its version
+    -- change alone
+    self:record(step, direction_name(step), seconds, per_step or not self:revision_uncommitted())
     return seconds
   end
   self:guarded(function()

@@ -40,6 +40,16 @@ describe("luamig errors", function()
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
   end)
 
+  it("env.lua's on_connect leaving a transaction open is an error naming env.lua, before the lock, exit 1", function()
+    local dir = project { url = url, revisions = { good } }
+    helpers.write(dir .. "/migrations/env.lua", "return {\n  on_connect = function(db)\n    db:execute('BEGIN')\n  end,\n}\n")
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.equal("luamig: env.lua (migrations/env.lua): on_connect: it left a transaction open; "
+      .. "luamig opens its own (waiting for the lock inside one would hold a snapshot): COMMIT it in on_connect\n", err)
+    assert.same({}, helpers.tables(conn))
+  end)
+
   it("os.exit in env.lua's on_connect is an error naming env.lua, exit 1", function()
     local dir = project { url = url, revisions = { good } }
     helpers.write(dir .. "/migrations/env.lua", "return {\n  on_connect = function(db)\n    os.exit(true)\n  end,\n}\n")
@@ -162,6 +172,115 @@ describe("a revision that disturbs the runner's transaction or version table", f
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
   end)
 
+  it("ending the transaction and opening another in one op.execute, then returning, fails the revision, exit 1", function()
+    local code, _, err = run(second_revision(url, [[
+    op.execute("CREATE TABLE b (id int); COMMIT; BEGIN; CREATE TABLE c (id int)")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. "%): the revision ended the runner's transaction %(COMMIT or ROLLBACK in op%.execute%); "
+      .. "what it ran is committed as far as it got and the version table was not updated; [^\n]*\n$", "\n" .. err)
+    assert.same({ "a", "b", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("COMMIT and BEGIN in two op.execute calls, then an SQL error, is named as such, exit 1", function()
+    local code, _, err = run(second_revision(url, [[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("COMMIT")
+    op.execute("BEGIN")
+    op.execute("INSERT INTO nope VALUES (1)")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. ":%d+%): the revision ended the runner's transaction %(COMMIT or ROLLBACK in op%.execute%); "
+      .. "what it ran is committed as far as it got and the version table was not updated; [^\n]*; then it failed: "
+      .. "ERROR 42P01: [^\n]*\n$", "\n" .. err)
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("COMMIT and BEGIN through luamig.context().db, then an error, is named as such, exit 1", function()
+    local code, _, err = run(second_revision(url, [[
+    op.create_table("b", { { "id", "int" } })
+    require("luamig").context().db:execute("COMMIT; BEGIN")
+    error("boom")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. ":%d+%): the revision ended the runner's transaction %(COMMIT or ROLLBACK in op%.execute%); "
+      .. "[^\n]*; then it failed: boom\n$", "\n" .. err)
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("with one transaction for the run, a revision's COMMIT; BEGIN fails it before a later revision runs", function()
+    local dir = project { url = url, transaction_per_migration = false, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "second",
+        up = [[op.execute("CREATE TABLE b (id int); COMMIT; BEGIN")]] },
+      { id = "cccc00000003", down = "bbbb00000002", slug = "third", up = [[op.create_table("c", { { "id", "int" } })]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. "%): the revision ended the runner's transaction [^\n]*for work that must commit\n$", "\n" .. err)
+    -- what the first revision did was committed by the second's COMMIT, with its version row
+    assert.same({ "a", "b", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("releasing the migration lock fails the step before it is recorded and rolls it back", function()
+    local code, _, err = run(second_revision(url, [[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("SELECT pg_advisory_unlock_all()")]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. "%): the revision released luamig's migration lock on public%.luamig_version "
+      .. "%(pg_advisory_unlock_all or DISCARD ALL%): another run may have run revisions at the same time; "
+      .. "the revision was rolled back\n$", "\n" .. err)
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("DISCARD ALL in a transaction = false revision fails it, saying what stays applied", function()
+    local dir = project { url = url, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "second", transaction = false,
+        up = [[op.execute("CREATE TABLE b (id int)") op.execute("DISCARD ALL")]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. "%): the revision released luamig's migration lock on public%.luamig_version "
+      .. "%(pg_advisory_unlock_all or DISCARD ALL%): another run may have run revisions at the same time; "
+      .. "the revision runs outside a transaction %(transaction = false or op%.autocommit%): the statements it ran stay applied "
+      .. "and the version table was not updated; check them before running it again\n$", "\n" .. err)
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  -- with one transaction for the run: good, then bbbb00000002 committing
+  -- work of its own (up), then a third revision failing
+  local function committing_then_failing(up, transaction)
+    return project { url = url, transaction_per_migration = false, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "second", transaction = transaction, up = up },
+      { id = "cccc00000003", down = "bbbb00000002", slug = "third",
+        up = [[op.create_table("c", { { "id", "int" } }) op.execute("SELECT 1/0")]] } } }
+  end
+
+  it("with one transaction for the run, a transaction = false revision's version row commits with it", function()
+    local code, _, err = run(committing_then_failing([[op.create_table("b", { { "id", "int" } })]], false), "upgrade head")
+    assert.equal(1, code)
+    assert.matches("\nluamig: cccc00000003 [^\n]*ERROR 22012", "\n" .. err)
+    assert.same({ "a", "b", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "bbbb00000002" }, helpers.versions(conn))
+  end)
+
+  it("with one transaction for the run, a revision's op.autocommit commits its version row with it", function()
+    local code, _, err = run(committing_then_failing([[
+    op.create_table("b", { { "id", "int" } })
+    op.autocommit(function() op.execute("CREATE INDEX CONCURRENTLY b_id ON b (id)") end)]]), "upgrade head")
+    assert.equal(1, code)
+    assert.matches("\nluamig: cccc00000003 [^\n]*ERROR 22012", "\n" .. err)
+    assert.same({ "a", "b", "luamig_version" }, helpers.tables(conn))
+    assert.same({ "bbbb00000002" }, helpers.versions(conn))
+  end)
+
+  it("with one transaction for the run, a failure says that the run's earlier revisions were rolled back too", function()
+    local dir = project { url = url, transaction_per_migration = false, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "second", up = [[error("boom")]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches(SECOND .. ":%d+%): boom; 1 revision applied before it in the run's transaction was rolled back too "
+      .. "%(transaction_per_migration = false%)\n$", "\n" .. err)
+    assert.same({}, helpers.tables(conn))
+  end)
+
   it("swallowing an SQL error with pcall fails the revision naming the cause and rolls it back", function()
     local code, _, err = run(second_revision(url, [[
     op.create_table("b", { { "id", "int" } })
@@ -182,6 +301,27 @@ describe("a revision that disturbs the runner's transaction or version table", f
       .. "%(it was changed during the run%); the revision was rolled back\n$", "\n" .. err)
     assert.same({ "a", "luamig_version" }, helpers.tables(conn))
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+
+  it("a search path that leads to the session's temporary schema is refused before anything runs", function()
+    local dir = project { url = url, revisions = { good } }
+    helpers.write(dir .. "/migrations/env.lua",
+      [[return { on_connect = function(db) db:execute("CREATE TEMP TABLE x (); SET search_path = pg_temp, public") end }]])
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^luamig: the version table would be in pg_temp_%d+, the session's temporary schema, which goes "
+      .. "when luamig disconnects: set version_table_schema or fix search_path\n$", err)
+    assert.same({}, helpers.tables(conn))
+  end)
+
+  it("version_table_schema = \"pg_temp\" is refused before anything runs", function()
+    local dir = project { url = url, revisions = { good }, settings = { version_table_schema = "pg_temp" } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^luamig: the version table would be in pg_temp, the session's temporary schema", err)
+    code, _, err = run(dir, "upgrade head --sql")
+    assert.equal(1, code)
+    assert.matches("^luamig: the version table would be in pg_temp, the session's temporary schema", err)
   end)
 
   it("changing search_path does not redirect the version table or the history", function()

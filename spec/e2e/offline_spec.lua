@@ -64,25 +64,40 @@ local function psql_file(url, path)
   return ok, out
 end
 
+-- Runs up online on one database and through --sql and psql on another;
+-- both must dump the same.
+local function assert_same_database(up)
+  local online_url, online = helpers.fresh_db()
+  local offline_url, offline = helpers.fresh_db()
+  local code, _, err = helpers.run(project(online_url, up), "upgrade head")
+  assert.equal(0, code, err)
+  local sql
+  code, sql, err = helpers.run(project(offline_url, up), "upgrade head --sql")
+  assert.equal(0, code, err)
+  local path = os.tmpname()
+  helpers.write(path, sql)
+  local ok, out = psql_file(offline_url, path)
+  os.remove(path)
+  assert.is_true(ok, out .. "\n" .. sql)
+  local expected = dump(online_url)
+  assert.equal(expected, dump(offline_url))
+  online:close()
+  offline:close()
+  return expected
+end
+
 describe("luamig upgrade --sql", function()
   it("prints SQL that psql runs to the database the online upgrade builds", function()
-    local online_url, online = helpers.fresh_db()
-    local offline_url, offline = helpers.fresh_db()
-    local code, _, err = helpers.run(project(online_url, EVERY_OP), "upgrade head")
-    assert.equal(0, code, err)
-    local sql
-    code, sql, err = helpers.run(project(offline_url, EVERY_OP), "upgrade head --sql")
-    assert.equal(0, code, err)
-    local path = os.tmpname()
-    helpers.write(path, sql)
-    local ok, out = psql_file(offline_url, path)
-    os.remove(path)
-    assert.is_true(ok, out .. "\n" .. sql)
-    local expected = dump(online_url)
-    assert.matches('CREATE TABLE public."we""ird"', expected)
-    assert.equal(expected, dump(offline_url))
-    online:close()
-    offline:close()
+    assert.matches('CREATE TABLE public."we""ird"', assert_same_database(EVERY_OP))
+  end)
+
+  it("binds a parameter only where the server reads one: not in dollar quotes, E'' strings or comments", function()
+    local expected = assert_same_database([==[
+    op.execute("CREATE TABLE t (a text, b text, c text, d text)")
+    op.execute([[INSERT INTO t VALUES ($1, $$ $1 $$, E'\' $1', /* $1 /* $2 */ $1 */ 'x') -- $1
+]], { "v" })
+    op.execute([[INSERT INTO t VALUES ($1, $tag$ $1 $$ $tag$, e'\\', 'z') ]] .. "-- $1\n", { "w" })]==])
+    assert.matches("v\t $1 \t' $1\tx\n", expected, 1, true)
   end)
 
   it("ends COPY data with a \\. line and escapes the values", function()

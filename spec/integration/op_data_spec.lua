@@ -287,6 +287,13 @@ describe("op data", function()
       end)
     end)
 
+    it("refuses a list of rows with a hole, naming the missing row, and inserts nothing", function()
+      fails("op.bulk_insert: row 2 is nil but the rows list goes on to row 3", function(op)
+        op.bulk_insert("t", { { 1, "a" }, nil, { 3, "c" } }, { columns = { "id", "s" } })
+      end)
+      assert.same({}, stored())
+    end)
+
     it("refuses a NUL byte in a string", function()
       fails("op.bulk_insert: row 1, column s: a string value contains a NUL byte", function(op)
         op.bulk_insert("t", { { 1, "a\0b" } }, { columns = { "id", "s" } })
