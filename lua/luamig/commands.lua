@@ -44,11 +44,7 @@ end
 local function env_path(cfg) return cfg.script_dir .. "/env.lua" end
 
 local function load_env(cfg)
-  local path = env_path(cfg)
-  local f = io.open(path, "r")
-  if f == nil then return {} end
-  f:close()
-  return config.load_table_file(path, "env")
+  return config.load_table_file(env_path(cfg), "env", true) or {}
 end
 
 -- Runs env.lua's on_connect(db); a failure names env.lua and its line.

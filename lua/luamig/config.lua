@@ -1,4 +1,6 @@
 -- Finding and loading luamig.lua, and applying command-line overrides.
+local core = require("luamig.core")
+
 local M = {}
 
 M.DEFAULT_FILE = "luamig.lua"
@@ -80,18 +82,18 @@ function M.join(dir, path)
 end
 
 -- Runs a Lua file that must return a table. Errors read
--- "<kind> <path>:<line>: <message>"; returns the table and the file's bytes.
-function M.load_table_file(path, kind)
+-- "<kind> <path>:<line>: <message>"; returns the table and the file's bytes,
+-- or nothing when `optional` and the file does not exist. It must be a
+-- regular file (core.readfile: a FIFO or device is refused, not waited on).
+function M.load_table_file(path, kind, optional)
   local function fail(msg)
     msg = tostring(msg)
     if msg:sub(1, #path + 1) == path .. ":" then error(kind .. " " .. msg, 0) end
     error(("%s %s: %s"):format(kind, path, msg), 0)
   end
-  local f, open_err = io.open(path, "rb")
-  if not f then error(("%s: cannot read %s"):format(kind, open_err), 0) end
-  local text, read_err = f:read("a")
-  f:close()
-  if text == nil then error(("%s: cannot read %s: %s"):format(kind, path, read_err), 0) end
+  local text, read_err, missing = core.readfile(path)
+  if text == nil and missing and optional then return end
+  if text == nil then error(("%s: cannot read %s"):format(kind, read_err), 0) end
   -- as the lua command reads a file: a UTF-8 byte order mark is skipped
   local source = text:gsub("^\239\187\191", "")
   local chunk, err = load(source, "@" .. path, "t", setmetatable({}, { __index = _G }))
@@ -113,12 +115,10 @@ end
 -- relative-to-cwd paths resolved against the config file's directory.
 function M.load(opts, warn)
   local path = opts.config or os.getenv("LUAMIG_CONFIG") or M.DEFAULT_FILE
-  local f = io.open(path, "r")
-  if f == nil then
+  local raw = M.load_table_file(path, "config", true)
+  if raw == nil then
     error(("config file %s not found (create one with 'luamig init DIR', or pass -c FILE)"):format(path), 0)
   end
-  f:close()
-  local raw = M.load_table_file(path, "config")
   local cfg = { path = path, dir = M.dirname(path), x = opts.x or {} }
   for k, v in pairs(raw) do
     if known_keys[k] then cfg[k] = v

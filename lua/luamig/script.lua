@@ -191,10 +191,8 @@ end
 ------------------------------------------------------------------ writing
 
 local function read_file(path)
-  local f, err = io.open(path, "rb")
-  if not f then error(("cannot read %s"):format(err), 0) end
-  local text = f:read("a")
-  f:close()
+  local text, err = core.readfile(path)
+  if not text then error(("cannot read %s"):format(err), 0) end
   return text
 end
 
@@ -360,7 +358,8 @@ function M.init(dir, config_path)
   if core.isdir(dir) and not is_empty_dir(dir) then
     error(("directory %s already exists and is not empty"):format(dir), 0)
   end
-  if io.open(config_path, "r") then
+  local _, _, missing = core.readfile(config_path)
+  if not missing then
     error(("config file %s already exists"):format(config_path), 0)
   end
   local created = {}

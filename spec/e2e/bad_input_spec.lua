@@ -11,8 +11,10 @@ local FIXTURES = "spec/fixtures/broken"
 -- Fields: rev = a file of revisions/, graph = a directory of graphs/,
 -- config = a file of configs/ (becomes luamig.lua), project = a directory
 -- of projects/ (the whole project); args (default "upgrade head"); code
--- (default 1); err = the expected stderr line after "luamig: " (a Lua
--- pattern, anchored at both ends).
+-- (default 1); make = a shell command run in versions/ (for files git
+-- cannot hold); err = the expected stderr line after "luamig: " (a Lua
+-- pattern, anchored at both ends). Every run is killed after 30 s, so a
+-- case that would hang fails instead.
 local V = "migrations/versions/"
 local cases = {
   -- revision files that do not load
@@ -152,6 +154,12 @@ local cases = {
     err = "cannot read versions directory migrations/versions: Not a directory" },
   { "a script_location that does not exist", project = "script_location_missing",
     err = "cannot read versions directory no_such_migrations/versions: No such file or directory" },
+
+  -- files git cannot hold, made by a shell command in versions/
+  { "a FIFO named x.lua in versions/ (never waited on)", make = "mkfifo x.lua",
+    err = "revision file: cannot read " .. V .. "x%.lua: not a regular file" },
+  { "a link named x.lua to a device in versions/", make = "ln -s /dev/zero x.lua",
+    err = "revision file: cannot read " .. V .. "x%.lua: not a regular file" },
 }
 
 ------------------------------------------------------------------ setup
@@ -172,6 +180,7 @@ local function project_for(case)
   if case.rev then copy(q(FIXTURES .. "/revisions/" .. case.rev), versions) end
   if case.graph then copy(q(FIXTURES .. "/graphs/" .. case.graph) .. "/*", versions) end
   if case.config then copy(q(FIXTURES .. "/configs/" .. case.config), dir .. "/luamig.lua") end
+  if case.make then assert(os.execute(("cd %s && %s"):format(q(versions), case.make)), case.make) end
   return dir
 end
 
@@ -201,7 +210,7 @@ describe("luamig given broken input", function()
     local title = ("%s: exits %d with one clear line and leaves the database untouched"):format(case[1], case.code or 1)
     it(title, function()
       local dir = project_for(case)
-      local code, out, err = run(dir, "--url " .. q(url) .. " " .. (case.args or "upgrade head"))
+      local code, out, err = run(dir, "--url " .. q(url) .. " " .. (case.args or "upgrade head"), { timeout = 30 })
       assert.equal(case.code or 1, code, err)
       assert.matches("^luamig: " .. case.err .. "\n$", err)
       assert.not_matches("stack traceback", err)
