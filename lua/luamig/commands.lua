@@ -197,7 +197,7 @@ function M.revision(s)
     upgrades, downgrades = autogen.render(diffs)
     if #diffs == 0 then upgrades, downgrades = "-- no changes detected", "-- no changes detected" end
   end
-  local path = script.write_revision(cfg, {
+  local path = script.write_revision(cfg, map, {
     id = id, message = a.message, down_revision = down_revision,
     branch_labels = a.branch_label, depends_on = #depends_on > 0 and depends_on or nil,
     upgrades = upgrades, downgrades = downgrades,
@@ -347,7 +347,7 @@ function M.merge(s)
     for _, id in ipairs(map:resolve(rev, {})) do parents[#parents + 1] = id end
   end
   if #parents < 2 then error("merge needs at least two revisions to merge", 0) end
-  local path = script.write_revision(cfg, {
+  local path = script.write_revision(cfg, map, {
     id = id, message = s.args.message, down_revision = parents, branch_labels = s.args.branch_label,
   })
   s.out(path)

@@ -86,14 +86,19 @@ end
 -- or nothing when `optional` and the file does not exist. It must be a
 -- regular file (core.readfile: a FIFO or device is refused, not waited on).
 function M.load_table_file(path, kind, optional)
+  local text, read_err, missing = core.readfile(path)
+  if text == nil and missing and optional then return end
+  if text == nil then error(("%s: cannot read %s"):format(kind, read_err), 0) end
+  return M.load_table_text(text, path, kind), text
+end
+
+-- Runs `text`, the bytes of the Lua file `path`, as load_table_file does.
+function M.load_table_text(text, path, kind)
   local function fail(msg)
     msg = tostring(msg)
     if msg:sub(1, #path + 1) == path .. ":" then error(kind .. " " .. msg, 0) end
     error(("%s %s: %s"):format(kind, path, msg), 0)
   end
-  local text, read_err, missing = core.readfile(path)
-  if text == nil and missing and optional then return end
-  if text == nil then error(("%s: cannot read %s"):format(kind, read_err), 0) end
   -- as the lua command reads a file: a UTF-8 byte order mark is skipped
   local source = text:gsub("^\239\187\191", "")
   local chunk, err = load(source, "@" .. path, "t", setmetatable({}, { __index = _G }))
@@ -101,7 +106,7 @@ function M.load_table_file(path, kind, optional)
   local ok, result = pcall(chunk)
   if not ok then fail(result) end
   if type(result) ~= "table" then fail(("must return a table, got %s"):format(type(result))) end
-  return result, text
+  return result
 end
 
 -- Makes modules in dir loadable by require (env.lua, revisions, models).

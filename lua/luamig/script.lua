@@ -25,13 +25,24 @@ local function validate(rev, path)
   for _, field in ipairs({ "down_revision", "branch_labels", "depends_on" }) do
     for _, v in ipairs(as_list(rev[field])) do
       if type(v) ~= "string" then bad(("'%s' must be nil, a string or a list of strings"):format(field)) end
+      if v == "" then bad(("'%s' must not name an empty string"):format(field)) end
     end
+  end
+  for _, label in ipairs(as_list(rev.branch_labels)) do
+    local label_problem = revmap.label_problem(label)
+    if label_problem then bad(label_problem) end
   end
   for _, fn in ipairs({ "upgrade", "downgrade" }) do
     if type(rev[fn]) ~= "function" then bad(("'%s' must be a function, got %s"):format(fn, type(rev[fn]))) end
   end
   if rev.message ~= nil and type(rev.message) ~= "string" then
     bad(("'message' must be a string, got %s"):format(type(rev.message)))
+  end
+  -- the history table's text column takes nothing else: a message in
+  -- Latin-1 would fail every upgrade at its version write
+  if rev.message ~= nil and (not utf8.len(rev.message) or rev.message:find("\0", 1, true)) then
+    local at = rev.message:find("\0", 1, true) or select(2, utf8.len(rev.message))
+    bad(("'message' must be UTF-8 text without NUL bytes (byte %d is not)"):format(at))
   end
   if rev.transaction ~= nil and type(rev.transaction) ~= "boolean" then
     bad("'transaction' must be true or false")
@@ -268,9 +279,11 @@ function M.version_dir(cfg, path)
   error(("Path %s is not represented in current version locations"):format(path), 0)
 end
 
--- Renders the template with ${name} fields and writes the file.
+-- Renders the template with ${name} fields and writes the file, once the
+-- file is one the reader takes (it loads, its fields pass the reader's
+-- rules, and `map` with it is a graph): else nothing is written.
 -- rev: { id, message, down_revision, branch_labels, depends_on, upgrades, downgrades }
-function M.write_revision(cfg, rev, version_dir)
+function M.write_revision(cfg, map, rev, version_dir)
   local template = read_file(cfg.script_dir .. "/script.lua.tmpl")
   local down = rev.down_revision
   local fields = {
@@ -292,6 +305,12 @@ function M.write_revision(cfg, rev, version_dir)
   local slug = M.slug(rev.message or "")
   local dir = version_dir or cfg.version_dirs[1]
   local path = ("%s/%s%s.lua"):format(dir, rev.id, slug ~= "" and "_" .. slug or "")
+  local ok, err = pcall(function()
+    local written = config.load_table_text(text, path, "revision file")
+    validate(written, path)
+    map:with(written)
+  end)
+  if not ok then error(("%s (nothing was written)"):format(tostring(err)), 0) end
   write_file(path, text)
   return path
 end
