@@ -1,5 +1,6 @@
 -- Finding and loading luamig.lua, and applying command-line overrides.
 local core = require("luamig.core")
+local ddl = require("luamig.ddl")
 
 local M = {}
 
@@ -33,8 +34,9 @@ local function check_types(path, cfg)
     error(("config %s: connect_timeout must be a positive number of seconds, got %s"):format(path, cfg.connect_timeout), 0)
   end
   for i, loc in ipairs(cfg.version_locations or {}) do
-    if type(loc) ~= "string" then
-      error(("config %s: version_locations[%d] must be a string (a directory), got %s"):format(path, i, type(loc)), 0)
+    if type(loc) ~= "string" or loc == "" then
+      error(("config %s: version_locations[%d] must be a string (a directory), got %s")
+        :format(path, i, loc == "" and "an empty string" or type(loc)), 0)
     end
   end
 end
@@ -52,8 +54,15 @@ local name_keys = {
 }
 
 local function check_names(path, cfg)
+  if cfg.history_table == cfg.version_table then
+    error(("config %s: history_table and version_table must name two tables, both are %q")
+      :format(path, cfg.version_table), 0)
+  end
   for _, k in ipairs(name_keys) do
     local v, max = cfg[k.key], NAME_BYTES - k.reserved
+    -- the dialect's own rule for a name (not empty, no NUL byte)
+    local ok, err = pcall(ddl.ident, v or "x")
+    if not ok then error(("config %s: %s: %s"):format(path, k.key, err), 0) end
     if v ~= nil and #v > max then
       error(("config %s: %s is %d bytes long; at most %d fit (PostgreSQL names hold %d bytes%s)")
         :format(path, k.key, #v, max, NAME_BYTES, k.why), 0)
@@ -132,7 +141,7 @@ function M.load(opts, warn)
   for k, v in pairs(defaults) do
     if cfg[k] == nil then cfg[k] = v end
   end
-  if cfg.script_location == nil then
+  if cfg.script_location == nil or cfg.script_location == "" then
     error(("config %s: script_location must be a string naming the migrations directory"):format(path), 0)
   end
   check_types(path, cfg)
