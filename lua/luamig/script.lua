@@ -38,12 +38,6 @@ local function validate(rev, path)
   if rev.message ~= nil and type(rev.message) ~= "string" then
     bad(("'message' must be a string, got %s"):format(type(rev.message)))
   end
-  -- the history table's text column takes nothing else: a message in
-  -- Latin-1 would fail every upgrade at its version write
-  if rev.message ~= nil and (not utf8.len(rev.message) or rev.message:find("\0", 1, true)) then
-    local at = rev.message:find("\0", 1, true) or select(2, utf8.len(rev.message))
-    bad(("'message' must be UTF-8 text without NUL bytes (byte %d is not)"):format(at))
-  end
   if rev.transaction ~= nil and type(rev.transaction) ~= "boolean" then
     bad("'transaction' must be true or false")
   end

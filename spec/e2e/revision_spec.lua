@@ -102,11 +102,6 @@ describe("luamig revision", function()
         "revision file migrations/versions/%w+_two%.lua: Character '@' not allowed in branch label 'a@b'")
     end)
 
-    it("a message that is not UTF-8 exits 1 and writes nothing", function()
-      refused("revision --rev-id bbbb00000002 -m " .. q("caf\233"),
-        "revision file migrations/versions/bbbb00000002_caf%.lua: 'message' must be UTF%-8 text without NUL bytes %(byte 4 is not%)")
-    end)
-
     it("a template edited into a file that does not load exits 1 and writes nothing", function()
       local tmpl = dir .. "/migrations/script.lua.tmpl"
       helpers.write(tmpl, helpers.read(tmpl) .. "\n${message}\n")
