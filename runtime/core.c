@@ -24,6 +24,7 @@ static const luaL_Reg core_functions[] = {
   {"index_parents", index_parents},
   {"listdir", sys_listdir},
   {"fingerprint", sys_fingerprint},
+  {"readfile", sys_readfile},
   {"mkdir", sys_mkdir},
   {"isdir", sys_isdir},
   {"isatty", sys_isatty},

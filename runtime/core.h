@@ -35,6 +35,7 @@ int index_parents(lua_State *L);
 /* sys.c: the process and the file system */
 int sys_listdir(lua_State *L);
 int sys_fingerprint(lua_State *L);  /* fingerprint.c */
+int sys_readfile(lua_State *L);
 int sys_mkdir(lua_State *L);
 int sys_isdir(lua_State *L);
 int sys_isatty(lua_State *L);

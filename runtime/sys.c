@@ -71,6 +71,74 @@ int sys_listdir(lua_State *L) {
   return with_stat ? 2 : 1;
 }
 
+/* The file descriptor as a userdata, so a Lua error while reading (out of
+ * memory) still closes it. */
+static void fd_gc_close(int *fd) {
+  if (*fd >= 0) {
+    close(*fd);
+    *fd = -1;
+  }
+}
+
+static int fd_gc(lua_State *L) {
+  fd_gc_close((int *)lua_touserdata(L, 1));
+  return 0;
+}
+
+/* Closes *fd and returns nil and "path: why" (why: strerror(errno) when
+ * NULL). */
+static int refuse_file(lua_State *L, int *fd, const char *path, const char *why) {
+  if (why == NULL) why = strerror(errno);
+  lua_pushnil(L);
+  lua_pushfstring(L, "%s: %s", path, why);
+  fd_gc_close(fd);
+  return 2;
+}
+
+/* readfile(path [, max]) -> bytes | nil, message [, "missing"]
+ * The bytes of a regular file (symlinks followed). A FIFO, a device or a
+ * directory is refused without blocking (opened O_NONBLOCK, checked by
+ * fstat): a FIFO named x.lua, or an index linked to /dev/zero, would hang
+ * a plain read. With max, a file over max bytes is refused. The third
+ * result says that the file does not exist. */
+int sys_readfile(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  lua_Integer max = luaL_optinteger(L, 2, -1);
+  int *fd = (int *)lua_newuserdatauv(L, sizeof(int), 0);
+  *fd = -1;
+  lua_newtable(L);  /* metatable closing the descriptor */
+  lua_pushcfunction(L, fd_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (*fd < 0) {
+    if (errno != ENOENT) return refuse_file(L, fd, path, NULL);
+    refuse_file(L, fd, path, NULL);
+    lua_pushliteral(L, "missing");
+    return 3;
+  }
+  struct stat st;
+  if (fstat(*fd, &st) != 0) return refuse_file(L, fd, path, NULL);
+  if (S_ISDIR(st.st_mode)) return refuse_file(L, fd, path, "Is a directory");
+  if (!S_ISREG(st.st_mode)) return refuse_file(L, fd, path, "not a regular file");
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  lua_Integer total = 0;
+  for (;;) {
+    char *p = luaL_prepbuffer(&b);
+    ssize_t got = read(*fd, p, LUAL_BUFFERSIZE);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return refuse_file(L, fd, path, NULL);
+    if (got == 0) break;
+    total += got;
+    if (max >= 0 && total > max) return refuse_file(L, fd, path, "too large");
+    luaL_addsize(&b, (size_t)got);
+  }
+  fd_gc_close(fd);
+  luaL_pushresult(&b);
+  return 1;
+}
+
 /* mkdir(path) -> true | nil, message */
 int sys_mkdir(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);

@@ -358,7 +358,8 @@ end
 function M.main(argv)
   local paint = display.palette(colour_enabled())
   local function usage_failure(err)
-    io.stderr:write(paint.error("luamig:"), " ", err.message, "\n", "'luamig --help' lists the commands and options.\n")
+    io.stderr:write(paint.error("luamig:"), " ", errors.redact_args(err.message, argv), "\n",
+      "'luamig --help' lists the commands and options.\n")
     return 2
   end
   local ok, opts, cmd, args = pcall(M.parse, argv)
@@ -391,7 +392,7 @@ function M.main(argv)
   local run_ok, result = pcall(require("luamig.commands")[cmd.name], s)
   if run_ok then return result or 0 end
   local url = opts.url or os.getenv("LUAMIG_URL")
-  io.stderr:write(paint.error("luamig:"), " ", errors.redact(errors.describe(result), url), "\n")
+  io.stderr:write(paint.error("luamig:"), " ", errors.redact_args(errors.redact(errors.describe(result), url), argv), "\n")
   return 1
 end
 

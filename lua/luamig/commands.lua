@@ -44,11 +44,7 @@ end
 local function env_path(cfg) return cfg.script_dir .. "/env.lua" end
 
 local function load_env(cfg)
-  local path = env_path(cfg)
-  local f = io.open(path, "r")
-  if f == nil then return {} end
-  f:close()
-  return config.load_table_file(path, "env")
+  return config.load_table_file(env_path(cfg), "env", true) or {}
 end
 
 -- Runs env.lua's on_connect(db); a failure names env.lua and its line.
@@ -207,7 +203,7 @@ function M.revision(s)
     upgrades, downgrades = autogen.render(diffs)
     if #diffs == 0 then upgrades, downgrades = "-- no changes detected", "-- no changes detected" end
   end
-  local path = script.write_revision(cfg, {
+  local path = script.write_revision(cfg, map, {
     id = id, message = a.message, down_revision = down_revision,
     branch_labels = a.branch_label, depends_on = #depends_on > 0 and depends_on or nil,
     upgrades = upgrades, downgrades = downgrades,
@@ -357,7 +353,7 @@ function M.merge(s)
     for _, id in ipairs(map:resolve(rev, {})) do parents[#parents + 1] = id end
   end
   if #parents < 2 then error("merge needs at least two revisions to merge", 0) end
-  local path = script.write_revision(cfg, {
+  local path = script.write_revision(cfg, map, {
     id = id, message = s.args.message, down_revision = parents, branch_labels = s.args.branch_label,
   })
   s.out(path)

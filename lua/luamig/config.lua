@@ -1,4 +1,7 @@
 -- Finding and loading luamig.lua, and applying command-line overrides.
+local core = require("luamig.core")
+local ddl = require("luamig.ddl")
+
 local M = {}
 
 M.DEFAULT_FILE = "luamig.lua"
@@ -31,8 +34,9 @@ local function check_types(path, cfg)
     error(("config %s: connect_timeout must be a positive number of seconds, got %s"):format(path, cfg.connect_timeout), 0)
   end
   for i, loc in ipairs(cfg.version_locations or {}) do
-    if type(loc) ~= "string" then
-      error(("config %s: version_locations[%d] must be a string (a directory), got %s"):format(path, i, type(loc)), 0)
+    if type(loc) ~= "string" or loc == "" then
+      error(("config %s: version_locations[%d] must be a string (a directory), got %s")
+        :format(path, i, loc == "" and "an empty string" or type(loc)), 0)
     end
   end
 end
@@ -50,8 +54,15 @@ local name_keys = {
 }
 
 local function check_names(path, cfg)
+  if cfg.history_table == cfg.version_table then
+    error(("config %s: history_table and version_table must name two tables, both are %q")
+      :format(path, cfg.version_table), 0)
+  end
   for _, k in ipairs(name_keys) do
     local v, max = cfg[k.key], NAME_BYTES - k.reserved
+    -- the dialect's own rule for a name (not empty, no NUL byte)
+    local ok, err = pcall(ddl.ident, v or "x")
+    if not ok then error(("config %s: %s: %s"):format(path, k.key, err), 0) end
     if v ~= nil and #v > max then
       error(("config %s: %s is %d bytes long; at most %d fit (PostgreSQL names hold %d bytes%s)")
         :format(path, k.key, #v, max, NAME_BYTES, k.why), 0)
@@ -80,18 +91,23 @@ function M.join(dir, path)
 end
 
 -- Runs a Lua file that must return a table. Errors read
--- "<kind> <path>:<line>: <message>"; returns the table and the file's bytes.
-function M.load_table_file(path, kind)
+-- "<kind> <path>:<line>: <message>"; returns the table and the file's bytes,
+-- or nothing when `optional` and the file does not exist. It must be a
+-- regular file (core.readfile: a FIFO or device is refused, not waited on).
+function M.load_table_file(path, kind, optional)
+  local text, read_err, missing = core.readfile(path)
+  if text == nil and missing and optional then return end
+  if text == nil then error(("%s: cannot read %s"):format(kind, read_err), 0) end
+  return M.load_table_text(text, path, kind), text
+end
+
+-- Runs `text`, the bytes of the Lua file `path`, as load_table_file does.
+function M.load_table_text(text, path, kind)
   local function fail(msg)
     msg = tostring(msg)
     if msg:sub(1, #path + 1) == path .. ":" then error(kind .. " " .. msg, 0) end
     error(("%s %s: %s"):format(kind, path, msg), 0)
   end
-  local f, open_err = io.open(path, "rb")
-  if not f then error(("%s: cannot read %s"):format(kind, open_err), 0) end
-  local text, read_err = f:read("a")
-  f:close()
-  if text == nil then error(("%s: cannot read %s: %s"):format(kind, path, read_err), 0) end
   -- as the lua command reads a file: a UTF-8 byte order mark is skipped
   local source = text:gsub("^\239\187\191", "")
   local chunk, err = load(source, "@" .. path, "t", setmetatable({}, { __index = _G }))
@@ -99,7 +115,7 @@ function M.load_table_file(path, kind)
   local ok, result = pcall(chunk)
   if not ok then fail(result) end
   if type(result) ~= "table" then fail(("must return a table, got %s"):format(type(result))) end
-  return result, text
+  return result
 end
 
 -- Makes modules in dir loadable by require (env.lua, revisions, models).
@@ -113,12 +129,10 @@ end
 -- relative-to-cwd paths resolved against the config file's directory.
 function M.load(opts, warn)
   local path = opts.config or os.getenv("LUAMIG_CONFIG") or M.DEFAULT_FILE
-  local f = io.open(path, "r")
-  if f == nil then
+  local raw = M.load_table_file(path, "config", true)
+  if raw == nil then
     error(("config file %s not found (create one with 'luamig init DIR', or pass -c FILE)"):format(path), 0)
   end
-  f:close()
-  local raw = M.load_table_file(path, "config")
   local cfg = { path = path, dir = M.dirname(path), x = opts.x or {} }
   for k, v in pairs(raw) do
     if known_keys[k] then cfg[k] = v
@@ -127,7 +141,7 @@ function M.load(opts, warn)
   for k, v in pairs(defaults) do
     if cfg[k] == nil then cfg[k] = v end
   end
-  if cfg.script_location == nil then
+  if cfg.script_location == nil or cfg.script_location == "" then
     error(("config %s: script_location must be a string naming the migrations directory"):format(path), 0)
   end
   check_types(path, cfg)

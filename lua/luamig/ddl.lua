@@ -6,6 +6,7 @@
 -- Builders take `what` (the "op.fn" prefix for messages) where they validate,
 -- and return an array of statements.
 local core = require("luamig.core")
+local utf8text = require("luamig.utf8text")
 
 local M = {}
 
@@ -618,8 +619,14 @@ function M.create_history_table(name, schema)
 )]]):format(M.qualified(name, schema))
 end
 
--- params: revision, direction, duration_ms, checksum, message
+-- params: revision, direction, duration_ms, checksum, message. The
+-- message goes in as text the column takes: a revision file may hold any
+-- bytes there (Latin-1, a NUL), which must not fail the version write.
 function M.history_insert(name, schema, params)
+  local message = params[5]
+  if type(message) == "string" then
+    params = { params[1], params[2], params[3], params[4], (utf8text.repaired(message):gsub("%z", "\u{FFFD}")), n = 5 }
+  end
   return ("INSERT INTO %s (revision, direction, started_at, duration_ms, checksum, message) "
     .. "VALUES ($1, $2, clock_timestamp() - $3::float8 * interval '1 millisecond', $3::float8, $4, $5)")
     :format(M.qualified(name, schema)), params

@@ -1,5 +1,7 @@
 -- How revisions are written on the screen, as Alembic writes them:
 -- "a1 -> b2 (label) (head) (current) (branchpoint), message".
+local utf8text = require("luamig.utf8text")
+
 local M = {}
 
 local function comma(list)
@@ -62,20 +64,8 @@ local function json_escape(c)
 end
 
 -- JSON text is UTF-8 (RFC 8259 §8.1): each byte of a string that does not
--- belong to a well-formed UTF-8 sequence (a message in Latin-1, a cut
--- sequence) becomes U+FFFD, the replacement character.
-local function as_utf8(s)
-  if utf8.len(s) then return s end
-  local parts, i = {}, 1
-  while true do
-    local n, bad = utf8.len(s, i)
-    if n then parts[#parts + 1] = s:sub(i) break end
-    parts[#parts + 1] = s:sub(i, bad - 1)
-    parts[#parts + 1] = "\u{FFFD}"
-    i = bad + 1
-  end
-  return table.concat(parts)
-end
+-- belong to a well-formed UTF-8 sequence becomes U+FFFD.
+local as_utf8 = utf8text.repaired
 
 local function encode(v, out)
   local t = type(v)

@@ -106,12 +106,16 @@ end
 
 -- The passwords of a URI as libpq reads them: the user info ends at the
 -- first '@' met before any '/', the password at its first ':'; and
--- ?password= among the parameters. Each as written and decoded.
+-- ?password= among the parameters. Each as written and decoded. A raw '@'
+-- in the password (refused as a URL, but echoed when typed elsewhere)
+-- makes the user info run to the authority's last '@': that cut too.
 local function uri_passwords(rest, found)
   local cut = rest:find("[@/]")
   if cut and rest:sub(cut, cut) == "@" then
-    local password = rest:sub(1, cut - 1):match(":(.*)$")
-    if password then found[#found + 1] = password; found[#found + 1] = percent_decoded(password) end
+    for _, userinfo in ipairs({ rest:sub(1, cut - 1), rest:match("^([^/?]*)@") }) do
+      local password = userinfo:match("^[^:]*:(.*)$")
+      if password then found[#found + 1] = password; found[#found + 1] = percent_decoded(password) end
+    end
   end
   local query = rest:match("%?(.*)$")
   for key, value in (query or ""):gmatch("([^&=]*)=([^&]*)") do
@@ -193,21 +197,46 @@ local function hide(msg, secret)
   return table.concat(out)
 end
 
--- Hides from a message every password of the connection string `url`
--- (a URI's user info and ?password=, a key=value string's password=),
--- as written and as decoded, longest first. A string that is neither
--- but holds an '@' (a mistyped URI, which libpq quotes whole: missing "="
--- after "postgres:/u:pw@h") is hidden whole, since which part of it is
--- secret cannot be told.
+-- The passwords of the connection string `url` (a URI's user info and
+-- ?password=, a key=value string's password=), as written and as decoded.
+-- A string that is neither but holds an '@' (a mistyped URI, which libpq
+-- quotes whole: missing "=" after "postgres:/u:pw@h") is a secret whole,
+-- since which part of it is secret cannot be told; true as the second
+-- result then.
+local function passwords(url)
+  local found, rest = {}, uri_rest(url)
+  if rest then
+    uri_passwords(rest, found)
+  elseif not keyword_passwords(url, found) and url:find("@", 1, true) then
+    return { url }, true
+  end
+  return found, false
+end
+
+-- Hides from a message every password of the connection string `url`,
+-- longest first.
 function M.redact(msg, url)
   msg = tostring(msg)
   if type(url) ~= "string" then return msg end
-  local found = {}
-  local rest = uri_rest(url)
-  if rest then uri_passwords(rest, found) elseif not keyword_passwords(url, found) and url:find("@", 1, true) then found[1] = url end
+  local found = passwords(url)
   table.sort(found, function(a, b) return #a > #b end)
   for _, secret in ipairs(found) do
     if secret ~= "" then msg = hide(msg, secret) end
+  end
+  return msg
+end
+
+-- Hides from a message every command-line argument that is a connection
+-- string holding a password: one typed without --url, or after -c, is
+-- echoed by "unknown command", "unexpected argument", "Can't locate
+-- revision" or "config file ... not found". The argument is hidden whole,
+-- then its passwords wherever a message quotes a piece of it. (Only an
+-- unmistakable one: "feature@head" is a target, not a mistyped URI.)
+function M.redact_args(msg, argv)
+  msg = tostring(msg)
+  for _, arg in ipairs(argv) do
+    local found, whole = passwords(arg)
+    if not whole and #found > 0 then msg = M.redact(hide(msg, arg), arg) end
   end
   return msg
 end

@@ -28,6 +28,9 @@ local revmap = require("luamig.revmap")
 local M = {}
 
 M.FILE = ".luamig-index"
+-- An index is read only up to this size (10,000 revisions take 2.5 MB): a
+-- file linked to something huge is ignored, not read whole.
+M.MAX_BYTES = 256 * 1024 * 1024
 
 local function is_list_of_strings(v)
   if type(v) ~= "table" then return false end
@@ -71,10 +74,7 @@ end
 
 -- The index of dir as written, or nil without a usable one.
 function M.read(dir)
-  local f = io.open(dir .. "/" .. M.FILE, "rb")
-  if f == nil then return nil end
-  local bytes = f:read("a")
-  f:close()
+  local bytes = core.readfile(dir .. "/" .. M.FILE, M.MAX_BYTES)
   local index = bytes and core.decode_index(bytes)
   if not is_index(index) then return nil end
   return index

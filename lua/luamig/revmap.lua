@@ -175,6 +175,29 @@ local function append(node, field, x)
   list[#list + 1] = x
 end
 
+-- The rule for a branch label, as for ids used by the reader and, through
+-- it, every writer: not empty, and no '@', which ends a label in a target
+-- ("label@head"), so a label holding one could never be named.
+function M.label_problem(label)
+  if label == "" then return "a branch label must not be empty" end
+  if find(label, "@", 1, true) then
+    return ("Character '@' not allowed in branch label '%s'"):format(label)
+  end
+end
+
+-- The map with one more revision `src` (a revision file's table), built
+-- anew: a writer checks a new file by the reader's own graph rules (an id
+-- or a label taken, a parent missing) before writing it. Raises as M.new.
+function Map:with(src)
+  local revisions = {}
+  for i, n in ipairs(self._order) do
+    revisions[i] = { revision = n.revision, down_revision = n.down_revisions, path = n.path,
+                     branch_labels = n.own_branch_labels, depends_on = n.declared_depends_on }
+  end
+  revisions[#revisions + 1] = src
+  return M.new(revisions)
+end
+
 -- The rule for a revision id, used by the reader of revision files and by
 -- every command that writes one: the characters Alembic reserves for
 -- target syntax (+ - @) first, with Alembic's message; then letters,

@@ -25,7 +25,12 @@ local function validate(rev, path)
   for _, field in ipairs({ "down_revision", "branch_labels", "depends_on" }) do
     for _, v in ipairs(as_list(rev[field])) do
       if type(v) ~= "string" then bad(("'%s' must be nil, a string or a list of strings"):format(field)) end
+      if v == "" then bad(("'%s' must not name an empty string"):format(field)) end
     end
+  end
+  for _, label in ipairs(as_list(rev.branch_labels)) do
+    local label_problem = revmap.label_problem(label)
+    if label_problem then bad(label_problem) end
   end
   for _, fn in ipairs({ "upgrade", "downgrade" }) do
     if type(rev[fn]) ~= "function" then bad(("'%s' must be a function, got %s"):format(fn, type(rev[fn]))) end
@@ -191,10 +196,8 @@ end
 ------------------------------------------------------------------ writing
 
 local function read_file(path)
-  local f, err = io.open(path, "rb")
-  if not f then error(("cannot read %s"):format(err), 0) end
-  local text = f:read("a")
-  f:close()
+  local text, err = core.readfile(path)
+  if not text then error(("cannot read %s"):format(err), 0) end
   return text
 end
 
@@ -270,9 +273,11 @@ function M.version_dir(cfg, path)
   error(("Path %s is not represented in current version locations"):format(path), 0)
 end
 
--- Renders the template with ${name} fields and writes the file.
+-- Renders the template with ${name} fields and writes the file, once the
+-- file is one the reader takes (it loads, its fields pass the reader's
+-- rules, and `map` with it is a graph): else nothing is written.
 -- rev: { id, message, down_revision, branch_labels, depends_on, upgrades, downgrades }
-function M.write_revision(cfg, rev, version_dir)
+function M.write_revision(cfg, map, rev, version_dir)
   local template = read_file(cfg.script_dir .. "/script.lua.tmpl")
   local down = rev.down_revision
   local fields = {
@@ -294,6 +299,12 @@ function M.write_revision(cfg, rev, version_dir)
   local slug = M.slug(rev.message or "")
   local dir = version_dir or cfg.version_dirs[1]
   local path = ("%s/%s%s.lua"):format(dir, rev.id, slug ~= "" and "_" .. slug or "")
+  local ok, err = pcall(function()
+    local written = config.load_table_text(text, path, "revision file")
+    validate(written, path)
+    map:with(written)
+  end)
+  if not ok then error(("%s (nothing was written)"):format(tostring(err)), 0) end
   write_file(path, text)
   return path
 end
@@ -360,7 +371,8 @@ function M.init(dir, config_path)
   if core.isdir(dir) and not is_empty_dir(dir) then
     error(("directory %s already exists and is not empty"):format(dir), 0)
   end
-  if io.open(config_path, "r") then
+  local _, _, missing = core.readfile(config_path)
+  if not missing then
     error(("config file %s already exists"):format(config_path), 0)
   end
   local created = {}

@@ -11,8 +11,10 @@ local FIXTURES = "spec/fixtures/broken"
 -- Fields: rev = a file of revisions/, graph = a directory of graphs/,
 -- config = a file of configs/ (becomes luamig.lua), project = a directory
 -- of projects/ (the whole project); args (default "upgrade head"); code
--- (default 1); err = the expected stderr line after "luamig: " (a Lua
--- pattern, anchored at both ends).
+-- (default 1); make = a shell command run in versions/ (for files git
+-- cannot hold); err = the expected stderr line after "luamig: " (a Lua
+-- pattern, anchored at both ends). Every run is killed after 30 s, so a
+-- case that would hang fails instead.
 local V = "migrations/versions/"
 local cases = {
   -- revision files that do not load
@@ -42,6 +44,10 @@ local cases = {
     err = "revision file " .. V .. "down_revision_number%.lua: 'down_revision' must be nil, a string or a list of strings" },
   { "a branch label that is a number", rev = "branch_labels_number.lua",
     err = "revision file " .. V .. "branch_labels_number%.lua: 'branch_labels' must be nil, a string or a list of strings" },
+  { "a branch label holding '@' (no target could name it)", rev = "branch_label_at.lua",
+    err = "revision file " .. V .. "branch_label_at%.lua: Character '@' not allowed in branch label 'feature@v2'" },
+  { "an empty branch label", rev = "branch_label_empty.lua",
+    err = "revision file " .. V .. "branch_label_empty%.lua: 'branch_labels' must not name an empty string" },
   { "a message that is not a string", rev = "message_not_string.lua",
     err = "revision file " .. V .. "message_not_string%.lua: 'message' must be a string, got table" },
   { "transaction that is not a boolean", rev = "transaction_not_boolean.lua",
@@ -138,6 +144,14 @@ local cases = {
     err = "config luamig%.lua: version_table is 60 bytes long; at most 59 fit %(PostgreSQL names hold 63 bytes, and the primary key is named version_table%.%.\"_pkc\"%)" },
   { "a history_table longer than a PostgreSQL name", config = "history_table_too_long.lua",
     err = "config luamig%.lua: history_table is 64 bytes long; at most 63 fit %(PostgreSQL names hold 63 bytes%)" },
+  { "an empty version_table", config = "version_table_empty.lua",
+    err = "config luamig%.lua: version_table: identifier must be a non%-empty string, got an empty string" },
+  { "a version_table_schema holding a NUL byte", config = "version_table_schema_nul.lua",
+    err = "config luamig%.lua: version_table_schema: identifier contains a NUL byte" },
+  { "an empty script_location (not the root directory)", config = "script_location_empty.lua",
+    err = "config luamig%.lua: script_location must be a string naming the migrations directory" },
+  { "a history_table that is the version_table", config = "history_table_is_version_table.lua",
+    err = "config luamig%.lua: history_table and version_table must name two tables, both are \"luamig_version\"" },
   { "transaction_per_migration given as a string", config = "transaction_per_migration_string.lua",
     err = "config luamig%.lua: transaction_per_migration must be a boolean, got string" },
   { "version_locations given as a string", config = "version_locations_string.lua",
@@ -152,6 +166,12 @@ local cases = {
     err = "cannot read versions directory migrations/versions: Not a directory" },
   { "a script_location that does not exist", project = "script_location_missing",
     err = "cannot read versions directory no_such_migrations/versions: No such file or directory" },
+
+  -- files git cannot hold, made by a shell command in versions/
+  { "a FIFO named x.lua in versions/ (never waited on)", make = "mkfifo x.lua",
+    err = "revision file: cannot read " .. V .. "x%.lua: not a regular file" },
+  { "a link named x.lua to a device in versions/", make = "ln -s /dev/zero x.lua",
+    err = "revision file: cannot read " .. V .. "x%.lua: not a regular file" },
 }
 
 ------------------------------------------------------------------ setup
@@ -172,6 +192,7 @@ local function project_for(case)
   if case.rev then copy(q(FIXTURES .. "/revisions/" .. case.rev), versions) end
   if case.graph then copy(q(FIXTURES .. "/graphs/" .. case.graph) .. "/*", versions) end
   if case.config then copy(q(FIXTURES .. "/configs/" .. case.config), dir .. "/luamig.lua") end
+  if case.make then assert(os.execute(("cd %s && %s"):format(q(versions), case.make)), case.make) end
   return dir
 end
 
@@ -201,7 +222,7 @@ describe("luamig given broken input", function()
     local title = ("%s: exits %d with one clear line and leaves the database untouched"):format(case[1], case.code or 1)
     it(title, function()
       local dir = project_for(case)
-      local code, out, err = run(dir, "--url " .. q(url) .. " " .. (case.args or "upgrade head"))
+      local code, out, err = run(dir, "--url " .. q(url) .. " " .. (case.args or "upgrade head"), { timeout = 30 })
       assert.equal(case.code or 1, code, err)
       assert.matches("^luamig: " .. case.err .. "\n$", err)
       assert.not_matches("stack traceback", err)

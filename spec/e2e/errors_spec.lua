@@ -117,6 +117,30 @@ describe("luamig errors", function()
     assert.not_matches("hunter2", err)
   end)
 
+  it("a connection string typed where luamig expects none is echoed without its password", function()
+    local dir = project { url = url, revisions = { good } }
+    local q = helpers.shell_quote
+    local uri, kw, raw = "postgresql://app:Sekr1tQ@db.example:5432/app", "host=db password=Sekr1tQ dbname=app",
+      "postgresql://app:Sekr1tQ@pwTail9@db.example/app"
+    for _, args in ipairs({
+      q(uri) .. " upgrade head",          -- --url forgotten: an unknown command
+      "current " .. q(uri),               -- an unexpected argument
+      "upgrade " .. q(uri),               -- a target
+      "stamp " .. q(uri),                 -- a target cut at its '@'
+      "history -r " .. q(uri .. ":"),     -- a range cut at its ':'
+      "show " .. q(kw),                   -- a key=value string
+      "-c " .. q(uri) .. " current",      -- a config file name
+      "stamp " .. q(raw),                 -- a raw '@' in the password
+      "current " .. q(raw),
+    }) do
+      local code, _, err = run(dir, args)
+      assert.is_true(code == 1 or code == 2, args)
+      assert.matches("^luamig: ", err, 1, args)
+      assert.not_matches("Sekr1tQ", err, 1, true)
+      assert.not_matches("pwTail9", err, 1, true)
+    end
+  end)
+
   it("an unknown target says so and exits 1", function()
     local dir = project { url = url, revisions = { good } }
     local code, _, err = run(dir, "upgrade zzz")

@@ -71,6 +71,19 @@ describe("the luamig_history table", function()
     assert.same({ "aaaa00000001" }, steps)
   end)
 
+  it("takes a message that is not UTF-8 text (Latin-1, a NUL byte) as UTF-8, and the upgrade is recorded", function()
+    dir = project { url = url, revisions = {
+      { id = "aaaa00000001", message = "caf\233 latin-1" },
+      { id = "bbbb00000002", down = "aaaa00000001", message = "nul\0byte" },
+    } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(0, code, err)
+    assert.same({ "aaaa00000001", "bbbb00000002" }, { history(conn)[1].revision, history(conn)[2].revision })
+    assert.equal("caf\u{FFFD} latin-1", history(conn)[1].message)
+    assert.equal("nul\u{FFFD}byte", history(conn)[2].message)
+    assert.same({ "bbbb00000002" }, helpers.versions(conn))
+  end)
+
   it("gets no row for stamp, which runs nothing", function()
     assert.equal(0, (run(dir, "stamp head")))
     assert.same({}, history(conn))

@@ -190,6 +190,29 @@ describe("a damaged or crafted revision index", function()
     assert.equal(#pristine, #helpers.read(index_file(dir)))  -- written anew
   end)
 
+  -- whatever stands in the index's place, heads answers from the files
+  local function heads_within_10s()
+    local p = process.spawn(dir, "heads")
+    local code = p:wait(10)
+    local out, err = p:stdout(), p:stderr()
+    p:cleanup()
+    os.remove(index_file(dir))  -- the next case writes an index of its own
+    assert.equal(0, code, err)
+    assert.equal(expected.heads, out)
+  end
+
+  it("that is a FIFO is never waited on: heads answers within 10 s", function()
+    os.remove(index_file(dir))
+    assert(os.execute("mkfifo " .. helpers.shell_quote(index_file(dir))))
+    heads_within_10s()
+  end)
+
+  it("linked to /dev/zero is never read: heads answers within 10 s", function()
+    os.remove(index_file(dir))
+    assert(os.execute("ln -s /dev/zero " .. helpers.shell_quote(index_file(dir))))
+    heads_within_10s()
+  end)
+
   it("holding Lua bytecode that loops forever is never run: heads answers within 10 s", function()
     helpers.write(index_file(dir), string.dump(load("while true do end")))
     local p = process.spawn(dir, "heads")

@@ -81,6 +81,35 @@ describe("luamig revision", function()
     end)
   end)
 
+  describe("writing a file the reader would refuse", function()
+    local function refused(args, pattern)
+      local code, out, err = run(dir, args)
+      assert.equal(1, code, err)
+      assert.equal("", out)
+      assert.matches("^luamig: " .. pattern .. " %(nothing was written%)\n$", err)
+      assert.same({ "aaaa00000001_one.lua" }, files(dir .. VERSIONS))
+      assert.equal("aaaa00000001 (head)\n", (ok(dir, "heads")))
+    end
+    before_each(function() ok(dir, "revision -m one --rev-id aaaa00000001") end)
+
+    it("--branch-label equal to a revision id exits 1 and writes nothing", function()
+      refused("revision -m two --rev-id bbbb00000002 --branch-label aaaa00000001",
+        "Branch name 'aaaa00000001' in revision bbbb00000002 already used by revision aaaa00000001")
+    end)
+
+    it("--branch-label holding '@' exits 1 and writes nothing", function()
+      refused("revision -m two --branch-label " .. q("a@b"),
+        "revision file migrations/versions/%w+_two%.lua: Character '@' not allowed in branch label 'a@b'")
+    end)
+
+    it("a template edited into a file that does not load exits 1 and writes nothing", function()
+      local tmpl = dir .. "/migrations/script.lua.tmpl"
+      helpers.write(tmpl, helpers.read(tmpl) .. "\n${message}\n")
+      refused("revision --rev-id bbbb00000002 -m " .. q("os.exit(3)"),
+        "revision file migrations/versions/bbbb00000002_os_exit_3%.lua:%d+: .*")
+    end)
+  end)
+
   describe("--version-path", function()
     it("outside the version locations is refused and writes no file", function()
       assert.truthy(os.execute("mkdir " .. q(dir .. "/elsewhere")))

@@ -124,7 +124,8 @@ end
 ------------------------------------------------------------------ running
 
 -- Runs the binary in dir with args (a string, shell-quoted by the caller
--- where needed); returns exit code, stdout, stderr.
+-- where needed); returns exit code, stdout, stderr. opts.timeout: SIGKILL
+-- it after that many seconds (exit code 137), so a hang fails a spec.
 function M.run(dir, args, opts)
   opts = opts or {}
   local out, err = os.tmpname(), os.tmpname()
@@ -132,9 +133,10 @@ function M.run(dir, args, opts)
   local asan = os.getenv("LUAMIG_CHILD_ASAN_OPTIONS")
   if asan then envs = "ASAN_OPTIONS=" .. M.shell_quote(asan) .. " " end
   for k, v in pairs(opts.env or {}) do envs = envs .. k .. "=" .. M.shell_quote(v) .. " " end
-  local cmd = ("cd %s && %senv -u LUAMIG_URL -u LUAMIG_CONFIG %s %s >%s 2>%s"):format(
+  local kill = opts.timeout and ("timeout -s KILL %d "):format(opts.timeout) or ""
+  local cmd = ("cd %s && %s%senv -u LUAMIG_URL -u LUAMIG_CONFIG %s %s >%s 2>%s"):format(
     M.shell_quote(dir), opts.stdin and ("printf %%s " .. M.shell_quote(opts.stdin) .. " | ") or "",
-    envs, M.shell_quote(M.bin()) .. " " .. args, out, err)
+    kill, envs, M.shell_quote(M.bin()) .. " " .. args, out, err)
   local _, _, code = os.execute(cmd)
   local stdout, stderr = M.read(out), M.read(err)
   os.remove(out)
