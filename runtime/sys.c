@@ -214,6 +214,13 @@ static void hook_coroutine_function(lua_State *L, const char *name) {
   lua_setfield(L, -2, name);
 }
 
+/* debug.sethook from now on: the interruption lives in the hooks, and a
+ * revision that removed a coroutine's hook (or the sticky one, from a
+ * message handler) could not be stopped. */
+static int forbidden_sethook(lua_State *L) {
+  return luaL_error(L, "debug.sethook() called; luamig needs the debug hook to stop a run on SIGINT/SIGTERM");
+}
+
 /* trap_signals(): installs the handlers for this (main) Lua state, and
  * makes the coroutines created from now on interruptible too. */
 int sys_trap_signals(lua_State *L) {
@@ -223,6 +230,11 @@ int sys_trap_signals(lua_State *L) {
   if (lua_getglobal(L, "coroutine") == LUA_TTABLE) {
     hook_coroutine_function(L, "create");
     hook_coroutine_function(L, "wrap");
+  }
+  lua_pop(L, 1);
+  if (lua_getglobal(L, "debug") == LUA_TTABLE) {
+    lua_pushcfunction(L, forbidden_sethook);
+    lua_setfield(L, -2, "sethook");
   }
   lua_pop(L, 1);
   struct sigaction sa;

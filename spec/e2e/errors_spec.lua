@@ -49,6 +49,18 @@ describe("luamig errors", function()
     assert.same({}, helpers.tables(conn))
   end)
 
+  it("debug.sethook in a revision is an error (the signals need the hook), exit 1", function()
+    local dir = project { url = url, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "hook", up = [[
+    op.create_table("b", { { "id", "int" } })
+    debug.sethook()]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_hook%.lua:10%): "
+      .. "debug%.sethook%(%) called; luamig needs the debug hook to stop a run on SIGINT/SIGTERM\n$", err)
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+  end)
+
   it("an SQL error prints SQLSTATE, message and statement, exits 1 and rolls the revision back", function()
     local dir = project { url = url, revisions = {
       { id = "aaaa00000001", slug = "bad", up = [[

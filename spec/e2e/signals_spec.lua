@@ -131,6 +131,8 @@ end)
 local endless = {
   ["a loop that swallows errors with pcall"] = "while true do pcall(function() while true do end end) end",
   ["an endless loop in a coroutine"] = "coroutine.wrap(function() while true do end end)()",
+  ["an endless loop in a coroutine that tries to clear its debug hook"] =
+    "coroutine.wrap(function() pcall(debug.sethook) while true do end end)()",
 }
 
 for what, loop in pairs(endless) do
