@@ -111,10 +111,11 @@ function Online:stream(sql, params)
 end
 
 -- Drops what is left of an op.rows result the revision did not read to
--- the end, so that the connection can carry the next statement; cancel
--- (the revision failed) stops the query instead of reading it all.
-function Online:close_stream(cancel)
-  self.conn:discard_stream(cancel)
+-- the end, or of a COPY it stopped in (a signal), so that the connection
+-- can carry the next statement; cancel (the revision failed) stops the
+-- query instead of reading it all.
+function Online:close_pending(cancel)
+  self.conn:discard_pending(cancel)
 end
 
 -- COPY ... FROM STDIN fed by chunks(), an iterator of strings; an error
@@ -163,7 +164,7 @@ function Offline:copy_in(sql, chunks)
   self.out:write("\\.\n\n")
 end
 
-function Offline.close_stream() end
+function Offline.close_pending() end
 
 -- Runs fn() outside the revision's transaction: commit what is open, run,
 -- and open a new one (for CREATE INDEX CONCURRENTLY and the like).
@@ -467,7 +468,7 @@ function Migrator:call_revision(step)
     return e
   end, op)
   op.unbind()
-  self.target:close_stream(not ok or core.interrupted() ~= nil)
+  self.target:close_pending(not ok or core.interrupted() ~= nil)
   local server = self.conn and self.conn:transaction_status()
   if server == "idle" and self.target.transaction_open then
     if ok then error(errors.revision_error(node, direction, ENDED_TRANSACTION), 0) end

@@ -61,6 +61,23 @@ describe("luamig errors", function()
     assert.same({ "a", "luamig_version" }, helpers.tables(conn))
   end)
 
+  it("a statement sent from op.bulk_insert's row iterator is refused with one line naming the COPY", function()
+    local dir = project { url = url, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "copy", up = [[
+    op.create_table("b", { { "id", "int" } })
+    local i = 0
+    op.bulk_insert("b", function()
+      i = i + 1
+      if i == 3 then op.execute("SELECT 1") end
+      if i < 5 then return { i } end
+    end)]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_copy%.lua:11%): "
+      .. "a COPY %(op%.bulk_insert%) is still being sent on this connection\n$", err)
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+  end)
+
   it("an SQL error prints SQLSTATE, message and statement, exits 1 and rolls the revision back", function()
     local dir = project { url = url, revisions = {
       { id = "aaaa00000001", slug = "bad", up = [[

@@ -219,6 +219,50 @@ return {
   end)
 end)
 
+-- A COPY the signal lands in: the rows come from an endless iterator, so
+-- the connection is in COPY FROM STDIN when the revision stops.
+for _, transactional in ipairs({ true, false }) do
+  describe(("SIGTERM during an op.bulk_insert in a revision with transaction = %s"):format(transactional), function()
+    local conn, p, code
+    setup(function()
+      local url
+      url, conn = helpers.fresh_db()
+      local dir = project { url = url, revisions = { first,
+        { id = "bbbb00000002", down = "aaaa00000001", slug = "copy", transaction = transactional, up = [[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("SELECT set_config('application_name', 'luamig-copy', false)")
+    local i = 0
+    op.bulk_insert("b", function() i = i + 1 return { i } end)]] } } }
+      assert.equal(0, (run(dir, "upgrade aaaa00000001")))
+      p = process.spawn(dir, "upgrade head")
+      assert(process.wait_until(function() return process.server_runs(conn, "COPY%") end, 10),
+        "the run never reached its COPY: " .. p:stderr())
+      core.sleep(0.2)
+      p:signal("TERM")
+      code = p:wait(10)
+    end)
+    teardown(function()
+      p:cleanup()
+      conn:close()
+    end)
+
+    it("ends the COPY and prints only the one line saying what stays applied, exit 1", function()
+      assert.equal(1, code, p:stderr())
+      local outcome = transactional and "the revision was rolled back"
+        or "the revision runs outside a transaction %(transaction = false or op%.autocommit%): the statements it ran "
+          .. "stay applied and the version table was not updated; check them before running it again"
+      assert.matches(("^luamig: bbbb00000002 %%(migrations/versions/bbbb00000002_copy%%.lua:%%d+%%): "
+        .. "interrupted by SIGTERM; %s\n$"):format(outcome), p:stderr())
+    end)
+
+    it("leaves no row of the COPY and the version table unchanged", function()
+      assert.same(transactional and { "a", "luamig_version" } or { "a", "b", "luamig_version" }, helpers.tables(conn))
+      if not transactional then assert.equal(0, conn:query("SELECT count(*) AS n FROM b")[1].n) end
+      assert.same({ "aaaa00000001" }, helpers.versions(conn))
+    end)
+  end)
+end
+
 ------------------------------------------------------------ server restart
 
 local PG_CTL = (os.getenv("PG_BIN") or "/usr/lib/postgresql/15/bin") .. "/pg_ctl"
