@@ -78,6 +78,18 @@ describe("luamig errors", function()
     assert.same({ "a", "luamig_version" }, helpers.tables(conn))
   end)
 
+  it("an error object whose __tostring fails is the revision's error, not an internal one", function()
+    local dir = project { url = url, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "obj", up = [[
+    op.create_table("b", { { "id", "int" } })
+    error(setmetatable({}, { __tostring = function() error("no text", 0) end }))]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_obj%.lua:10%): "
+      .. "error object is a table value %(its __tostring failed: no text%)\n$", err)
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+  end)
+
   it("an SQL error prints SQLSTATE, message and statement, exits 1 and rolls the revision back", function()
     local dir = project { url = url, revisions = {
       { id = "aaaa00000001", slug = "bad", up = [[

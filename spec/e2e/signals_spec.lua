@@ -219,6 +219,42 @@ return {
   end)
 end)
 
+describe("SIGINT while luamig describes an error object whose __tostring never returns", function()
+  local conn, p, code, elapsed
+  setup(function()
+    local url
+    url, conn = helpers.fresh_db()
+    local dir = project { url = url, revisions = { first,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "object", up = [[
+    op.execute("SELECT set_config('application_name', 'luamig-object', false), pg_sleep(0.5)")
+    error(setmetatable({}, { __tostring = function() while true do end end }))]] } } }
+    assert.equal(0, (run(dir, "upgrade aaaa00000001")))
+    p = process.spawn(dir, "upgrade head")
+    assert(process.wait_until(function() return process.server_has_session(conn, "luamig-object") end, 10),
+      "the run never reached the revision: " .. p:stderr())
+    -- its session closed: luamig is describing the revision's error
+    assert(process.wait_until(function() return not process.server_has_session(conn, "luamig-object") end, 10),
+      "the run never ended its session: " .. p:stderr())
+    core.sleep(0.2)
+    local sent = core.clock()
+    p:signal("INT")
+    code = p:wait(10)
+    elapsed = core.clock() - sent
+  end)
+  teardown(function()
+    p:cleanup()
+    conn:close()
+  end)
+
+  it("makes luamig exit 1 within 2 s with the revision's line, not an internal error", function()
+    assert.equal(1, code, p:stderr())
+    assert.is_true(elapsed < 2, ("took %.1f s"):format(elapsed))
+    assert.matches("^luamig: bbbb00000002 %(migrations/versions/bbbb00000002_object%.lua:10%): "
+      .. "error object is a table value %(its __tostring failed: interrupted by SIGINT%)\n$", p:stderr())
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+end)
+
 -- A COPY the signal lands in: the rows come from an endless iterator, so
 -- the connection is in COPY FROM STDIN when the revision stops.
 for _, transactional in ipairs({ true, false }) do
