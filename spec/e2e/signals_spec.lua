@@ -255,6 +255,58 @@ describe("SIGINT while luamig describes an error object whose __tostring never r
   end)
 end)
 
+-- Lua runs finalizers with hooks off, so no interruption reaches a __gc
+-- that never returns: during a revision (collectgarbage), or when luamig
+-- closes its Lua state after a run that committed.
+local finalizers = {
+  ["a revision's collectgarbage() running a __gc that never returns"] = { applied = false, up = [[
+    setmetatable({}, { __gc = function() while true do end end })
+    collectgarbage()]] },
+  ["luamig's exit running a revision's __gc that never returns"] = { applied = true, up = [[
+    setmetatable({}, { __gc = function() while true do end end })]] },
+}
+
+for what, case in pairs(finalizers) do
+  describe(("SIGTERM during %s"):format(what), function()
+    local conn, p, code, elapsed
+    setup(function()
+      local url
+      url, conn = helpers.fresh_db()
+      local dir = project { url = url, revisions = { first,
+        { id = "bbbb00000002", down = "aaaa00000001", slug = "gc", up = [[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("SELECT set_config('application_name', 'luamig-gc', false)")
+]] .. case.up } } }
+      assert.equal(0, (run(dir, "upgrade aaaa00000001")))
+      p = process.spawn(dir, "upgrade head")
+      -- in its revision, or done with it (the session may be closed already)
+      assert(process.wait_until(function()
+        return process.server_has_session(conn, "luamig-gc") or helpers.versions(conn)[1] == "bbbb00000002"
+      end, 10), "the run never reached its revision: " .. p:stderr())
+      core.sleep(1)
+      local sent = core.clock()
+      p:signal("TERM")
+      code = p:wait(20)
+      elapsed = core.clock() - sent
+    end)
+    teardown(function()
+      p:cleanup()
+      conn:close()
+    end)
+
+    it("still ends luamig, with exit 1 and one line, within its 5 s deadline", function()
+      assert.equal(1, code, p:stderr())
+      assert.is_true(elapsed < 10, ("took %.1f s"):format(elapsed))
+      assert.matches("luamig: interrupted by SIGTERM, and Lua code that does not see it %(a __gc finalizer or a long C call%) "
+        .. "went on for 5 s: exiting now; the server rolls back the transaction in progress\n$", p:stderr())
+    end)
+
+    it("leaves the version table as committed", function()
+      assert.same({ case.applied and "bbbb00000002" or "aaaa00000001" }, helpers.versions(conn))
+    end)
+  end)
+end
+
 -- A COPY the signal lands in: the rows come from an endless iterator, so
 -- the connection is in COPY FROM STDIN when the revision stops.
 for _, transactional in ipairs({ true, false }) do
