@@ -84,9 +84,12 @@ end
 function RevisionError:describe()
   local where = self.path and (self.line and ("%s:%d"):format(self.path, self.line) or self.path) or "?"
   local msg = M.describe(self.cause)
-  -- a Lua error already carrying "file:line: " says it twice otherwise
+  -- a Lua error already carrying "file:line: " says it twice otherwise;
+  -- each coroutine.wrap an error passed through added one more
   if type(self.cause) == "string" and self.path then
-    msg = msg:gsub("^" .. self.path:gsub("%p", "%%%0") .. ":%d+: ", "")
+    local prefix = "^" .. self.path:gsub("%p", "%%%0") .. ":%d+: "
+    local stripped = 1
+    while stripped > 0 do msg, stripped = msg:gsub(prefix, "") end
   end
   return ("%s (%s): %s%s"):format(self.revision, where, self.context or "", msg)
 end

@@ -90,6 +90,18 @@ describe("luamig errors", function()
     assert.same({ "a", "luamig_version" }, helpers.tables(conn))
   end)
 
+  it("a recursion through coroutines is one short stack overflow line, its position said once", function()
+    local dir = project { url = url, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "deep", up = [[
+    local function deeper() return coroutine.wrap(deeper)() end
+    deeper()]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_deep%.lua:%d+%): "
+      .. "[^\n]*stack overflow[^\n]*\n$", err)
+    assert.is_true(#err < 300, err)
+  end)
+
   it("an SQL error prints SQLSTATE, message and statement, exits 1 and rolls the revision back", function()
     local dir = project { url = url, revisions = {
       { id = "aaaa00000001", slug = "bad", up = [[
