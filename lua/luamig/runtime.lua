@@ -437,8 +437,10 @@ end
 
 -- What a failure of the running revision leaves behind: all of it rolled
 -- back only when it began in the runner's transaction and nothing was
--- committed since (transaction = false, op.autocommit).
+-- committed since (transaction = false, op.autocommit); offline, a script
+-- cut short.
 function Migrator:undo_outcome()
+  if self.target.offline then return "the SQL script written so far is incomplete: it ends inside this revision" end
   local began = self.revision_began
   if began.in_transaction and began.commits == self.commits then return "the revision was rolled back" end
   return "the revision runs outside a transaction (transaction = false or op.autocommit): "

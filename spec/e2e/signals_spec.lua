@@ -307,6 +307,29 @@ for what, case in pairs(finalizers) do
   end)
 end
 
+describe("SIGINT during upgrade --sql", function()
+  local dir, p, code
+  setup(function()
+    dir = project { url = "postgresql://nowhere.invalid/none", revisions = { first,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "endless", up = [[
+    op.execute("SELECT 1")
+    io.open("reached", "w"):close()
+    while true do end]] } } }
+    p = process.spawn(dir, "upgrade head --sql")
+    assert(process.wait_until(function() return io.open(dir .. "/reached") ~= nil end, 10),
+      "the run never reached its loop: " .. p:stderr())
+    p:signal("INT")
+    code = p:wait(10)
+  end)
+  teardown(function() p:cleanup() end)
+
+  it("says the script written so far is cut inside the revision, not that anything was rolled back", function()
+    assert.equal(1, code, p:stderr())
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_endless%.lua:%d+%): "
+      .. "interrupted by SIGINT; the SQL script written so far is incomplete: it ends inside this revision\n$", p:stderr())
+  end)
+end)
+
 -- A COPY the signal lands in: the rows come from an endless iterator, so
 -- the connection is in COPY FROM STDIN when the revision stops.
 for _, transactional in ipairs({ true, false }) do
