@@ -447,6 +447,11 @@ function Migrator:undo_outcome()
     .. "the statements it ran stay applied and the version table was not updated; check them before running it again"
 end
 
+-- What a signal that stopped the running step leaves behind.
+function Migrator:interruption()
+  return ("interrupted by %s; %s"):format(core.interrupted(), self:undo_outcome())
+end
+
 local ENDED_TRANSACTION = "the revision ended the runner's transaction (COMMIT or ROLLBACK in op.execute); "
   .. "what it ran is committed as far as it got and the version table was not updated; "
   .. "check the database, and use transaction = false or op.autocommit for work that must commit"
@@ -478,9 +483,7 @@ function Migrator:call_revision(step)
   end
   -- a signal stops the run here even when the revision swallowed its error
   if not ok or core.interrupted() then
-    if core.interrupted() then
-      err = ("interrupted by %s; %s"):format(core.interrupted(), self:undo_outcome())
-    end
+    if core.interrupted() then err = self:interruption() end
     error(errors.revision_error(node, direction, err, line), 0)
   end
   if server == "inerror" then
@@ -519,12 +522,14 @@ function Migrator:run(steps)
     if not transactional and target.transaction_open then self:commit() end
     if transactional and not target.transaction_open then self:begin() end
     self:call_revision(step)
+    self.recording = step
     if not target.transaction_open then self:begin() end
     local seconds = core.clock() - started
     self:record(step, direction_name(step), seconds, per_step)
+    self.recording = nil
     return seconds
   end
-  self:guarded(function()
+  local ok, err = pcall(self.guarded, self, function()
     self:apply_settings()
     if not per_step and #steps > 0 then self:begin() end
     self:ensure_bookkeeping()
@@ -535,6 +540,13 @@ function Migrator:run(steps)
     end
     if target.transaction_open then self:commit() end
   end)
+  -- a signal that landed in the version write of a step (luamig's own
+  -- code, where it raises once, anywhere) is that revision's, with what
+  -- stays applied
+  if not ok and self.recording and core.interrupted() then
+    err = errors.revision_error(self.recording.node, direction_name(self.recording), self:interruption())
+  end
+  if not ok then error(err, 0) end
 end
 
 function Online.write_comment() end

@@ -330,6 +330,49 @@ describe("SIGINT during upgrade --sql", function()
   end)
 end)
 
+-- The signal lands in luamig's own version write after the revision ran:
+-- another session holds a lock on the version table that lets reads pass.
+for _, transactional in ipairs({ true, false }) do
+  describe(("SIGINT during the version write of a revision with transaction = %s"):format(transactional), function()
+    local conn, locker, p, code
+    setup(function()
+      local url
+      url, conn = helpers.fresh_db()
+      local dir = project { url = url, revisions = { first,
+        { id = "bbbb00000002", down = "aaaa00000001", slug = "written", transaction = transactional,
+          up = [[op.create_table("b", { { "id", "int" } })]] } } }
+      assert.equal(0, (run(dir, "upgrade aaaa00000001")))
+      locker = assert(core.connect(url))
+      locker:exec("BEGIN; LOCK TABLE luamig_version IN EXCLUSIVE MODE")
+      p = process.spawn(dir, "upgrade head")
+      assert(process.wait_until(function() return process.server_runs(conn, "%UPDATE%luamig_version%") end, 10),
+        "the run never reached its version write: " .. p:stderr())
+      p:signal("INT")
+      code = p:wait(10)
+      locker:exec("ROLLBACK")
+    end)
+    teardown(function()
+      p:cleanup()
+      locker:close()
+      conn:close()
+    end)
+
+    it("names the revision and says what stays applied, exit 1", function()
+      assert.equal(1, code, p:stderr())
+      local outcome = transactional and "the revision was rolled back"
+        or "the revision runs outside a transaction %(transaction = false or op%.autocommit%): the statements it ran "
+          .. "stay applied and the version table was not updated; check them before running it again"
+      assert.matches(("^luamig: bbbb00000002 %%(migrations/versions/bbbb00000002_written%%.lua%%): interrupted by SIGINT; %s\n$")
+        :format(outcome), p:stderr())
+    end)
+
+    it("leaves the version table unchanged", function()
+      assert.same(transactional and { "a", "luamig_version" } or { "a", "b", "luamig_version" }, helpers.tables(conn))
+      assert.same({ "aaaa00000001" }, helpers.versions(conn))
+    end)
+  end)
+end
+
 -- A COPY the signal lands in: the rows come from an endless iterator, so
 -- the connection is in COPY FROM STDIN when the revision stops.
 for _, transactional in ipairs({ true, false }) do
