@@ -374,8 +374,10 @@ local function text_chunks_only()
     if chunk == nil then error(err, 0) end
     return chunk()
   end
-  -- require's searcher of Lua files, with its messages
-  package.searchers[2] = function(name)
+  -- require's searcher of Lua files, with its messages: the stock
+  -- searchers end with it and the two of C modules (luamig's own for the
+  -- compiled-in modules comes before them)
+  package.searchers[#package.searchers - 2] = function(name)
     local path, not_found = package.searchpath(name, package.path)
     if path == nil then return not_found end
     local chunk, err = loadfile_any(path, "t")
