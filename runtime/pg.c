@@ -25,6 +25,7 @@ typedef struct {
   PGconn *conn;
   PGcancel *cancel;
   int streaming;   /* a single-row-mode query is in progress */
+  int copying;     /* a COPY FROM STDIN is waiting for its data or end */
   int notices;     /* forward server notices to stderr */
 } Conn;
 
@@ -369,6 +370,7 @@ static int conn_close(lua_State *L) {
 
 static void check_idle(lua_State *L, Conn *c) {
   if (c->streaming) luaL_error(L, "a streamed query is still being read on this connection");
+  if (c->copying) luamig_raise_plain(L, "a COPY (op.bulk_insert) is still being sent on this connection");
 }
 
 /* conn:exec(sql) -> rows, info. Simple protocol: several statements allowed,
@@ -456,6 +458,7 @@ static int conn_copy_in(lua_State *L) {
   int ok = PQresultStatus(*box) == PGRES_COPY_IN;
   clear_box(box);
   if (!ok) return luaL_error(L, "statement did not start COPY FROM STDIN: %s", sql);
+  c->copying = 1;
   return 0;
 }
 
@@ -492,6 +495,7 @@ static int conn_put_copy_data(lua_State *L) {
 static int conn_put_copy_end(lua_State *L) {
   Conn *c = checkconn(L);
   const char *abort_msg = luaL_optstring(L, 2, NULL);
+  c->copying = 0;
   if (PQputCopyEnd(c->conn, abort_msg) != 1) {
     push_error(L, c->conn, NULL, NULL);
     return lua_error(L);
@@ -545,19 +549,27 @@ static int conn_set_notices(lua_State *L) {
   return 0;
 }
 
-/* conn:discard_stream([cancel]) -> whether a streamed query was open: reads
- * and drops the rest of its result. With cancel the server is asked to stop
- * it first (which aborts the transaction it runs in): a failed revision is
- * rolled back anyway, and need not wait for a huge result to arrive. */
-static int conn_discard_stream(lua_State *L) {
+/* conn:discard_pending([cancel]) -> whether a streamed query or a COPY was
+ * open: reads and drops the rest of a streamed result, aborts a COPY FROM
+ * STDIN left unended (a revision stopped by a signal while sending rows),
+ * so the connection carries the next statement. With cancel the server is
+ * asked to stop a stream first (which aborts the transaction it runs in):
+ * a failed revision is rolled back anyway, and need not wait for a huge
+ * result to arrive. */
+static int conn_discard_pending(lua_State *L) {
   Conn *c = checkconn(L);
-  int open = c->streaming;
-  if (open) {
+  int open = c->streaming || c->copying;
+  if (c->streaming) {
     char errbuf[256];
     /* a cancel that cannot be sent only makes the drain read everything */
     if (lua_toboolean(L, 2) && c->cancel != NULL) (void)PQcancel(c->cancel, errbuf, sizeof errbuf);
-    drain(c);
   }
+  if (c->copying) {
+    c->copying = 0;
+    /* an end that cannot be sent means a broken connection: drain ends at once */
+    (void)PQputCopyEnd(c->conn, "aborted by luamig");
+  }
+  if (open) drain(c);
   lua_pushboolean(L, open);
   return 1;
 }
@@ -576,7 +588,7 @@ static const luaL_Reg conn_methods[] = {
   {"server_version", conn_server_version},
   {"set_notices", conn_set_notices},
   {"close", conn_close},
-  {"discard_stream", conn_discard_stream},
+  {"discard_pending", conn_discard_pending},
   {NULL, NULL}
 };
 

@@ -208,7 +208,12 @@ int sys_checksum(lua_State *L) {
  * Inside call_interruptible (a revision) the interruption is sticky: every
  * Lua function raises again at its next instruction, so a revision that
  * catches the error with pcall still stops. Elsewhere (luamig's own code,
- * which must roll back and report) it raises once. */
+ * which must roll back and report) it raises once.
+ *
+ * Code that never runs a hook (a __gc finalizer, for which Lua turns hooks
+ * off; a long C call) would keep the run going: STOP_DEADLINE seconds
+ * after the signal the process exits anyway, and the server rolls back
+ * what its closed connection had open. */
 
 static volatile sig_atomic_t received_signal = 0;
 static lua_State *signalled_state = NULL;
@@ -218,6 +223,8 @@ static int raised_outside = 0;     /* the one error outside it was raised */
 /* How often a coroutine's hook looks at the flag: the signal handler
  * reaches only the main thread, so each coroutine polls. */
 #define COROUTINE_POLL_COUNT 1000
+
+#define STOP_DEADLINE 5  /* seconds; README says it */
 
 int sys_interrupted_flag(void) {
   return received_signal;
@@ -253,8 +260,24 @@ static void interrupt_hook(lua_State *L, lua_Debug *ar) {
   raise_interrupted(L);
 }
 
+/* SIGALRM, STOP_DEADLINE s after the signal: only async-signal-safe calls. */
+#define SECONDS_TEXT(n) #n
+#define STOP_MESSAGE(name, seconds) "luamig: interrupted by " name ", and Lua code that does not see it " \
+  "(a __gc finalizer or a long C call) went on for " SECONDS_TEXT(seconds) " s: exiting now; " \
+  "the server rolls back the transaction in progress\n"
+static void on_stop_deadline(int sig) {
+  (void)sig;
+  static const char msg_int[] = STOP_MESSAGE("SIGINT", STOP_DEADLINE);
+  static const char msg_term[] = STOP_MESSAGE("SIGTERM", STOP_DEADLINE);
+  ssize_t written = received_signal == SIGTERM ? write(STDERR_FILENO, msg_term, sizeof msg_term - 1)
+                                               : write(STDERR_FILENO, msg_int, sizeof msg_int - 1);
+  (void)written;  /* nothing else to tell, and no one to tell it */
+  _exit(1);
+}
+
 static void on_signal(int sig) {
   signal(sig, SIG_DFL);
+  if (!received_signal) alarm(STOP_DEADLINE);
   received_signal = sig;
   luamig_pg_cancel_active();
   if (signalled_state != NULL)
@@ -282,6 +305,13 @@ static void hook_coroutine_function(lua_State *L, const char *name) {
   lua_setfield(L, -2, name);
 }
 
+/* debug.sethook from now on: the interruption lives in the hooks, and a
+ * revision that removed a coroutine's hook (or the sticky one, from a
+ * message handler) could not be stopped. */
+static int forbidden_sethook(lua_State *L) {
+  return luaL_error(L, "debug.sethook() called; luamig needs the debug hook to stop a run on SIGINT/SIGTERM");
+}
+
 /* trap_signals(): installs the handlers for this (main) Lua state, and
  * makes the coroutines created from now on interruptible too. */
 int sys_trap_signals(lua_State *L) {
@@ -293,12 +323,19 @@ int sys_trap_signals(lua_State *L) {
     hook_coroutine_function(L, "wrap");
   }
   lua_pop(L, 1);
+  if (lua_getglobal(L, "debug") == LUA_TTABLE) {
+    lua_pushcfunction(L, forbidden_sethook);
+    lua_setfield(L, -2, "sethook");
+  }
+  lua_pop(L, 1);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  sa.sa_handler = on_stop_deadline;
+  sigaction(SIGALRM, &sa, NULL);
   return 0;
 }
 

@@ -355,6 +355,37 @@ local function forbid_os_exit()
   end
 end
 
+-- Lua runs bytecode unchecked, and a crafted (or corrupt) chunk crashes
+-- the process: what revisions, env.lua and their modules load is text
+-- only, whichever way they load it. An env argument given (even nil) is
+-- passed on as given, as load and loadfile tell it from none.
+local function text_chunks_only()
+  local load_any, loadfile_any = load, loadfile
+  _G.load = function(chunk, name, _, ...)
+    if select("#", ...) > 0 then return load_any(chunk, name, "t", (...)) end
+    return load_any(chunk, name, "t")
+  end
+  _G.loadfile = function(filename, _, ...)
+    if select("#", ...) > 0 then return loadfile_any(filename, "t", (...)) end
+    return loadfile_any(filename, "t")
+  end
+  _G.dofile = function(filename)
+    local chunk, err = loadfile_any(filename, "t")
+    if chunk == nil then error(err, 0) end
+    return chunk()
+  end
+  -- require's searcher of Lua files, with its messages: the stock
+  -- searchers end with it and the two of C modules (luamig's own for the
+  -- compiled-in modules comes before them)
+  package.searchers[#package.searchers - 2] = function(name)
+    local path, not_found = package.searchpath(name, package.path)
+    if path == nil then return not_found end
+    local chunk, err = loadfile_any(path, "t")
+    if chunk == nil then error(("error loading module '%s' from file '%s':\n\t%s"):format(name, path, err), 0) end
+    return chunk, path
+  end
+end
+
 function M.main(argv)
   local paint = display.palette(colour_enabled())
   local function usage_failure(err)
@@ -387,6 +418,7 @@ function M.main(argv)
   end
   core.trap_signals()
   forbid_os_exit()
+  text_chunks_only()
   local s = session(opts, args, paint)
   -- required here, not at the top: --version and help need none of it
   local run_ok, result = pcall(require("luamig.commands")[cmd.name], s)

@@ -33,12 +33,18 @@ end
 
 -- A value raised with error(): a string or number as it is, an object by
 -- its __tostring, anything else by its type (as lua.c says it), never an
--- address like "table: 0x55...".
+-- address like "table: 0x55...". A __tostring that fails (or loops until
+-- Ctrl-C) is the revision's error, not luamig's.
 local function describe_value(err)
   local t = type(err)
   if t == "string" or t == "number" then return one_line(err) end
   local mt = getmetatable(err)
-  if type(mt) == "table" and mt.__tostring then return one_line(tostring(err)) end
+  if type(mt) == "table" and mt.__tostring then
+    local ok, text = pcall(tostring, err)
+    if ok then return one_line(text) end
+    return ("error object is a %s value (its __tostring failed: %s)"):format(t,
+      type(text) == "string" and one_line(text) or type(text))
+  end
   return ("error object is a %s value"):format(t)
 end
 
@@ -82,9 +88,12 @@ end
 function RevisionError:describe()
   local where = self.path and (self.line and ("%s:%d"):format(self.path, self.line) or self.path) or "?"
   local msg = M.describe(self.cause)
-  -- a Lua error already carrying "file:line: " says it twice otherwise
+  -- a Lua error already carrying "file:line: " says it twice otherwise;
+  -- each coroutine.wrap an error passed through added one more
   if type(self.cause) == "string" and self.path then
-    msg = msg:gsub("^" .. self.path:gsub("%p", "%%%0") .. ":%d+: ", "")
+    local prefix = "^" .. self.path:gsub("%p", "%%%0") .. ":%d+: "
+    local stripped = 1
+    while stripped > 0 do msg, stripped = msg:gsub(prefix, "") end
   end
   return ("%s (%s): %s%s%s"):format(self.revision, where, self.context or "", msg,
     self.also and ("; " .. self.also) or "")

@@ -122,10 +122,11 @@ function Online:stream(sql, params)
 end
 
 -- Drops what is left of an op.rows result the revision did not read to
--- the end, so that the connection can carry the next statement; cancel
--- (the revision failed) stops the query instead of reading it all.
-function Online:close_stream(cancel)
-  self.conn:discard_stream(cancel)
+-- the end, or of a COPY it stopped in (a signal), so that the connection
+-- can carry the next statement; cancel (the revision failed) stops the
+-- query instead of reading it all.
+function Online:close_pending(cancel)
+  self.conn:discard_pending(cancel)
 end
 
 -- COPY ... FROM STDIN fed by chunks(), an iterator of strings; an error
@@ -174,7 +175,7 @@ function Offline:copy_in(sql, chunks)
   self.out:write("\\.\n\n")
 end
 
-function Offline.close_stream() end
+function Offline.close_pending() end
 
 -- Runs fn() outside the revision's transaction: commit what is open, run,
 -- and open a new one (for CREATE INDEX CONCURRENTLY and the like).
@@ -497,8 +498,10 @@ function Migrator:revision_uncommitted()
   return began.in_transaction and began.commits == self.commits
 end
 
--- What a failure of the running revision leaves behind.
+-- What a failure of the running revision leaves behind; offline, a
+-- script cut short.
 function Migrator:undo_outcome()
+  if self.target.offline then return "the SQL script written so far is incomplete: it ends inside this revision" end
   if self:revision_uncommitted() then return "the revision was rolled back" end
   return "the revision runs outside a transaction (transaction = false or op.autocommit): "
     .. "the statements it ran stay applied and the version table was not updated; check them before running it again"
@@ -517,6 +520,11 @@ function Migrator:left_transaction(returned)
   if returned or server ~= "intrans" then return false end
   local ok, rows = pcall(self.conn.query, self.conn, ddl.TRANSACTION_ID_QUERY)
   return ok and rows[1].id ~= self.transaction_id
+end
+
+-- What a signal that stopped the running step leaves behind.
+function Migrator:interruption()
+  return ("interrupted by %s; %s"):format(core.interrupted(), self:undo_outcome())
 end
 
 -- Runs fn(op) for one step with op bound; any error becomes a revision
@@ -538,15 +546,13 @@ function Migrator:call_revision(step)
     return e
   end, op)
   op.unbind()
-  self.target:close_stream(not ok or core.interrupted() ~= nil)
+  self.target:close_pending(not ok or core.interrupted() ~= nil)
   if self:left_transaction(ok) then
     error(self:ended_transaction_error(node, direction, not ok and err or nil, line), 0)
   end
   -- a signal stops the run here even when the revision swallowed its error
   if not ok or core.interrupted() then
-    if core.interrupted() then
-      err = ("interrupted by %s; %s"):format(core.interrupted(), self:undo_outcome())
-    end
+    if core.interrupted() then err = self:interruption() end
     error(errors.revision_error(node, direction, err, line), 0)
   end
   if self.conn and self.conn:transaction_status() == "inerror" then
@@ -592,15 +598,17 @@ function Migrator:run(steps)
     if not transactional and target.transaction_open then self:commit() end
     if transactional and not target.transaction_open then self:begin() end
     self:call_revision(step)
+    self.recording = step
     if not target.transaction_open then self:begin() end
     local seconds = core.clock() - started
     -- a revision that committed work records it at once: with one
     -- transaction for the run, a later failure must not undo its version
     -- change alone
     self:record(step, direction_name(step), seconds, per_step or not self:revision_uncommitted())
+    self.recording = nil
     return seconds
   end
-  self:guarded(function()
+  local ok, err = pcall(self.guarded, self, function()
     self:apply_settings()
     if not per_step and #steps > 0 then self:begin() end
     self:ensure_bookkeeping()
@@ -611,6 +619,13 @@ function Migrator:run(steps)
     end
     if target.transaction_open then self:commit() end
   end)
+  -- a signal that landed in the version write of a step (luamig's own
+  -- code, where it raises once, anywhere) is that revision's, with what
+  -- stays applied
+  if not ok and self.recording and core.interrupted() then
+    err = errors.revision_error(self.recording.node, direction_name(self.recording), self:interruption())
+  end
+  if not ok then error(err, 0) end
 end
 
 function Online.write_comment() end

@@ -59,6 +59,79 @@ describe("luamig errors", function()
     assert.same({}, helpers.tables(conn))
   end)
 
+  it("debug.sethook in a revision is an error (the signals need the hook), exit 1", function()
+    local dir = project { url = url, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "hook", up = [[
+    op.create_table("b", { { "id", "int" } })
+    debug.sethook()]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_hook%.lua:10%): "
+      .. "debug%.sethook%(%) called; luamig needs the debug hook to stop a run on SIGINT/SIGTERM\n$", err)
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+  end)
+
+  it("a statement sent from op.bulk_insert's row iterator is refused with one line naming the COPY", function()
+    local dir = project { url = url, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "copy", up = [[
+    op.create_table("b", { { "id", "int" } })
+    local i = 0
+    op.bulk_insert("b", function()
+      i = i + 1
+      if i == 3 then op.execute("SELECT 1") end
+      if i < 5 then return { i } end
+    end)]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_copy%.lua:11%): "
+      .. "a COPY %(op%.bulk_insert%) is still being sent on this connection\n$", err)
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+  end)
+
+  it("an error object whose __tostring fails is the revision's error, not an internal one", function()
+    local dir = project { url = url, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "obj", up = [[
+    op.create_table("b", { { "id", "int" } })
+    error(setmetatable({}, { __tostring = function() error("no text", 0) end }))]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_obj%.lua:10%): "
+      .. "error object is a table value %(its __tostring failed: no text%)\n$", err)
+    assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+  end)
+
+  it("a recursion through coroutines is one short stack overflow line, its position said once", function()
+    local dir = project { url = url, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "deep", up = [[
+    local function deeper() return coroutine.wrap(deeper)() end
+    deeper()]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_deep%.lua:%d+%): "
+      .. "[^\n]*stack overflow[^\n]*\n$", err)
+    assert.is_true(#err < 300, err)
+  end)
+
+  -- Lua does not check bytecode: a crafted chunk crashes the process, so
+  -- what a run loads is text only, through every way in
+  for _, how in ipairs({ "load(string.dump(function() end))", "loadfile(\"dumped.lua\")", "dofile(\"dumped.lua\")",
+                         "require(\"dumped\")" }) do
+    it(("a binary chunk from %s is an error, never run"):format(how), function()
+      local dir = project { url = url, revisions = { good,
+        { id = "bbbb00000002", down = "aaaa00000001", slug = "binary", up = ([[
+    op.create_table("b", { { "id", "int" } })
+    local f, e = %s
+    if f == nil and e then error(e, 0) end]]):format(how) } } }
+      helpers.write(dir .. "/dumped.lua", string.dump(function() return 1 end))
+      -- Lua's default path, without the specs' lua/: luamig's modules come from the binary
+      local code, _, err = run(dir, "upgrade head", { env = { LUA_PATH = ";;" } })
+      assert.equal(1, code, err)
+      assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_binary%.lua:%d+%): "
+        .. "[^\n]*attempt to load a binary chunk %(mode is 't'%)\n$", err)
+      assert.same({ "a", "luamig_version" }, helpers.tables(conn))
+    end)
+  end
+
   it("an SQL error prints SQLSTATE, message and statement, exits 1 and rolls the revision back", function()
     local dir = project { url = url, revisions = {
       { id = "aaaa00000001", slug = "bad", up = [[

@@ -131,6 +131,8 @@ end)
 local endless = {
   ["a loop that swallows errors with pcall"] = "while true do pcall(function() while true do end end) end",
   ["an endless loop in a coroutine"] = "coroutine.wrap(function() while true do end end)()",
+  ["an endless loop in a coroutine that tries to clear its debug hook"] =
+    "coroutine.wrap(function() pcall(debug.sethook) while true do end end)()",
 }
 
 for what, loop in pairs(endless) do
@@ -216,6 +218,204 @@ return {
     assert.same({}, helpers.tables(conn))
   end)
 end)
+
+describe("SIGINT while luamig describes an error object whose __tostring never returns", function()
+  local conn, p, code, elapsed
+  setup(function()
+    local url
+    url, conn = helpers.fresh_db()
+    local dir = project { url = url, revisions = { first,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "object", up = [[
+    op.execute("SELECT set_config('application_name', 'luamig-object', false), pg_sleep(0.5)")
+    error(setmetatable({}, { __tostring = function() while true do end end }))]] } } }
+    assert.equal(0, (run(dir, "upgrade aaaa00000001")))
+    p = process.spawn(dir, "upgrade head")
+    assert(process.wait_until(function() return process.server_has_session(conn, "luamig-object") end, 10),
+      "the run never reached the revision: " .. p:stderr())
+    -- its session closed: luamig is describing the revision's error
+    assert(process.wait_until(function() return not process.server_has_session(conn, "luamig-object") end, 10),
+      "the run never ended its session: " .. p:stderr())
+    core.sleep(0.2)
+    local sent = core.clock()
+    p:signal("INT")
+    code = p:wait(10)
+    elapsed = core.clock() - sent
+  end)
+  teardown(function()
+    p:cleanup()
+    conn:close()
+  end)
+
+  it("makes luamig exit 1 within 2 s with the revision's line, not an internal error", function()
+    assert.equal(1, code, p:stderr())
+    assert.is_true(elapsed < 2, ("took %.1f s"):format(elapsed))
+    assert.matches("^luamig: bbbb00000002 %(migrations/versions/bbbb00000002_object%.lua:10%): "
+      .. "error object is a table value %(its __tostring failed: interrupted by SIGINT%)\n$", p:stderr())
+    assert.same({ "aaaa00000001" }, helpers.versions(conn))
+  end)
+end)
+
+-- Lua runs finalizers with hooks off, so no interruption reaches a __gc
+-- that never returns: during a revision (collectgarbage), or when luamig
+-- closes its Lua state after a run that committed.
+local finalizers = {
+  ["a revision's collectgarbage() running a __gc that never returns"] = { applied = false, up = [[
+    setmetatable({}, { __gc = function() while true do end end })
+    collectgarbage()]] },
+  ["luamig's exit running a revision's __gc that never returns"] = { applied = true, up = [[
+    setmetatable({}, { __gc = function() while true do end end })]] },
+}
+
+for what, case in pairs(finalizers) do
+  describe(("SIGTERM during %s"):format(what), function()
+    local conn, p, code, elapsed
+    setup(function()
+      local url
+      url, conn = helpers.fresh_db()
+      local dir = project { url = url, revisions = { first,
+        { id = "bbbb00000002", down = "aaaa00000001", slug = "gc", up = [[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("SELECT set_config('application_name', 'luamig-gc', false)")
+]] .. case.up } } }
+      assert.equal(0, (run(dir, "upgrade aaaa00000001")))
+      p = process.spawn(dir, "upgrade head")
+      -- in its revision, or done with it (the session may be closed already)
+      assert(process.wait_until(function()
+        return process.server_has_session(conn, "luamig-gc") or helpers.versions(conn)[1] == "bbbb00000002"
+      end, 10), "the run never reached its revision: " .. p:stderr())
+      core.sleep(1)
+      local sent = core.clock()
+      p:signal("TERM")
+      code = p:wait(20)
+      elapsed = core.clock() - sent
+    end)
+    teardown(function()
+      p:cleanup()
+      conn:close()
+    end)
+
+    it("still ends luamig, with exit 1 and one line, within its 5 s deadline", function()
+      assert.equal(1, code, p:stderr())
+      assert.is_true(elapsed < 10, ("took %.1f s"):format(elapsed))
+      assert.matches("luamig: interrupted by SIGTERM, and Lua code that does not see it %(a __gc finalizer or a long C call%) "
+        .. "went on for 5 s: exiting now; the server rolls back the transaction in progress\n$", p:stderr())
+    end)
+
+    it("leaves the version table as committed", function()
+      assert.same({ case.applied and "bbbb00000002" or "aaaa00000001" }, helpers.versions(conn))
+    end)
+  end)
+end
+
+describe("SIGINT during upgrade --sql", function()
+  local dir, p, code
+  setup(function()
+    dir = project { url = "postgresql://nowhere.invalid/none", revisions = { first,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "endless", up = [[
+    op.execute("SELECT 1")
+    io.open("reached", "w"):close()
+    while true do end]] } } }
+    p = process.spawn(dir, "upgrade head --sql")
+    assert(process.wait_until(function() return io.open(dir .. "/reached") ~= nil end, 10),
+      "the run never reached its loop: " .. p:stderr())
+    p:signal("INT")
+    code = p:wait(10)
+  end)
+  teardown(function() p:cleanup() end)
+
+  it("says the script written so far is cut inside the revision, not that anything was rolled back", function()
+    assert.equal(1, code, p:stderr())
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_endless%.lua:%d+%): "
+      .. "interrupted by SIGINT; the SQL script written so far is incomplete: it ends inside this revision\n$", p:stderr())
+  end)
+end)
+
+-- The signal lands in luamig's own version write after the revision ran:
+-- another session holds a lock on the version table that lets reads pass.
+for _, transactional in ipairs({ true, false }) do
+  describe(("SIGINT during the version write of a revision with transaction = %s"):format(transactional), function()
+    local conn, locker, p, code
+    setup(function()
+      local url
+      url, conn = helpers.fresh_db()
+      local dir = project { url = url, revisions = { first,
+        { id = "bbbb00000002", down = "aaaa00000001", slug = "written", transaction = transactional,
+          up = [[op.create_table("b", { { "id", "int" } })]] } } }
+      assert.equal(0, (run(dir, "upgrade aaaa00000001")))
+      locker = assert(core.connect(url))
+      locker:exec("BEGIN; LOCK TABLE luamig_version IN EXCLUSIVE MODE")
+      p = process.spawn(dir, "upgrade head")
+      assert(process.wait_until(function() return process.server_runs(conn, "%UPDATE%luamig_version%") end, 10),
+        "the run never reached its version write: " .. p:stderr())
+      p:signal("INT")
+      code = p:wait(10)
+      locker:exec("ROLLBACK")
+    end)
+    teardown(function()
+      p:cleanup()
+      locker:close()
+      conn:close()
+    end)
+
+    it("names the revision and says what stays applied, exit 1", function()
+      assert.equal(1, code, p:stderr())
+      local outcome = transactional and "the revision was rolled back"
+        or "the revision runs outside a transaction %(transaction = false or op%.autocommit%): the statements it ran "
+          .. "stay applied and the version table was not updated; check them before running it again"
+      assert.matches(("^luamig: bbbb00000002 %%(migrations/versions/bbbb00000002_written%%.lua%%): interrupted by SIGINT; %s\n$")
+        :format(outcome), p:stderr())
+    end)
+
+    it("leaves the version table unchanged", function()
+      assert.same(transactional and { "a", "luamig_version" } or { "a", "b", "luamig_version" }, helpers.tables(conn))
+      assert.same({ "aaaa00000001" }, helpers.versions(conn))
+    end)
+  end)
+end
+
+-- A COPY the signal lands in: the rows come from an endless iterator, so
+-- the connection is in COPY FROM STDIN when the revision stops.
+for _, transactional in ipairs({ true, false }) do
+  describe(("SIGTERM during an op.bulk_insert in a revision with transaction = %s"):format(transactional), function()
+    local conn, p, code
+    setup(function()
+      local url
+      url, conn = helpers.fresh_db()
+      local dir = project { url = url, revisions = { first,
+        { id = "bbbb00000002", down = "aaaa00000001", slug = "copy", transaction = transactional, up = [[
+    op.create_table("b", { { "id", "int" } })
+    op.execute("SELECT set_config('application_name', 'luamig-copy', false)")
+    local i = 0
+    op.bulk_insert("b", function() i = i + 1 return { i } end)]] } } }
+      assert.equal(0, (run(dir, "upgrade aaaa00000001")))
+      p = process.spawn(dir, "upgrade head")
+      assert(process.wait_until(function() return process.server_runs(conn, "COPY%") end, 10),
+        "the run never reached its COPY: " .. p:stderr())
+      core.sleep(0.2)
+      p:signal("TERM")
+      code = p:wait(10)
+    end)
+    teardown(function()
+      p:cleanup()
+      conn:close()
+    end)
+
+    it("ends the COPY and prints only the one line saying what stays applied, exit 1", function()
+      assert.equal(1, code, p:stderr())
+      local outcome = transactional and "the revision was rolled back"
+        or "the revision runs outside a transaction %(transaction = false or op%.autocommit%): the statements it ran "
+          .. "stay applied and the version table was not updated; check them before running it again"
+      assert.matches(("^luamig: bbbb00000002 %%(migrations/versions/bbbb00000002_copy%%.lua:%%d+%%): "
+        .. "interrupted by SIGTERM; %s\n$"):format(outcome), p:stderr())
+    end)
+
+    it("leaves no row of the COPY and the version table unchanged", function()
+      assert.same(transactional and { "a", "luamig_version" } or { "a", "b", "luamig_version" }, helpers.tables(conn))
+      if not transactional then assert.equal(0, conn:query("SELECT count(*) AS n FROM b")[1].n) end
+      assert.same({ "aaaa00000001" }, helpers.versions(conn))
+    end)
+  end)
+end
 
 ------------------------------------------------------------ server restart
 
