@@ -381,7 +381,6 @@ function Migrator:record_statements(step, direction, seconds)
   -- still the only run
   local stmts = {}
   if self.transaction_id then stmts[1] = { ddl.same_transaction(self.transaction_id) } end
-  if self.locked then stmts[#stmts + 1] = { ddl.holds_lock(LOCK_CLASS, self.locked) } end
   for _, change in ipairs(step.version_ops) do
     stmts[#stmts + 1] = { ddl.version_change(name, schema, change) }
   end
@@ -401,7 +400,9 @@ end
 -- literals), where three would double a small revision's time.
 function Migrator:record(step, direction, seconds, commit)
   local stmts = self:record_statements(step, direction, seconds)
-  if commit then stmts[#stmts + 1] = { ddl.COMMIT } end
+  if commit then
+    for _, s in ipairs(self:commit_statements()) do stmts[#stmts + 1] = s end
+  end
   local ok, err = pcall(self.target.execute_all, self.target, stmts)
   if ok then self.steps_uncommitted = commit and 0 or self.steps_uncommitted + 1 end
   if not ok then
@@ -472,8 +473,29 @@ function Migrator:begin()
   self.target.transaction_open = true
 end
 
+-- The statements ending the runner's transaction: online, first a check
+-- that this session still holds the migration lock (a revision can release
+-- it). Once per COMMIT, not per step: everything the transaction did
+-- commits only if the check passes, and pg_locks, which the check scans,
+-- grows with the locks a long transaction holds.
+function Migrator:commit_statements()
+  local stmts = {}
+  if self.locked and not self.target.offline then stmts[1] = { ddl.holds_lock(LOCK_CLASS, self.locked) } end
+  stmts[#stmts + 1] = { ddl.COMMIT }
+  return stmts
+end
+
 function Migrator:commit()
-  self:exec(ddl.COMMIT)
+  local ok, err = pcall(self.target.execute_all, self.target, self:commit_statements())
+  if not ok then
+    if errors.is_db_error(err) and ddl.is_lock_lost(err) then
+      self.locked = nil  -- nothing to unlock
+      err = ("the migration lock on %s was released during the run (pg_advisory_unlock_all or DISCARD ALL in a revision): "
+        .. "another run may have run revisions at the same time; the run's transaction was rolled back")
+        :format(self:version_table_label())
+    end
+    error(err, 0)
+  end
   self.target.transaction_open = false
   self.commits = (self.commits or 0) + 1
   self.steps_uncommitted = 0

@@ -341,6 +341,19 @@ describe("a revision that disturbs the runner's transaction or version table", f
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
   end)
 
+  it("with one transaction for the run, releasing the migration lock fails the run at its COMMIT and applies nothing", function()
+    local dir = project { url = url, transaction_per_migration = false, revisions = { good,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "second",
+        up = [[op.create_table("b", { { "id", "int" } }) op.execute("SELECT pg_advisory_unlock_all()")]] },
+      { id = "cccc00000003", down = "bbbb00000002", slug = "third", up = [[op.create_table("c", { { "id", "int" } })]] } } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^[^\n]*luamig: the migration lock on public%.luamig_version was released during the run "
+      .. "%(pg_advisory_unlock_all or DISCARD ALL in a revision%): another run may have run revisions at the same time; "
+      .. "the run's transaction was rolled back\n$", err:match("[^\n]*\n$"))
+    assert.same({}, helpers.tables(conn))
+  end)
+
   -- with one transaction for the run: good, then bbbb00000002 committing
   -- work of its own (up), then a third revision failing
   local function committing_then_failing(up, transaction)
