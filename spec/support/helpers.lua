@@ -124,7 +124,8 @@ end
 ------------------------------------------------------------------ running
 
 -- Runs the binary in dir with args (a string, shell-quoted by the caller
--- where needed); returns exit code, stdout, stderr. opts.timeout: SIGKILL
+-- where needed) as a user would: without the specs' LUA_PATH, so it loads
+-- the modules compiled into it; returns exit code, stdout, stderr. opts.timeout: SIGKILL
 -- it after that many seconds (exit code 137), so a hang fails a spec.
 function M.run(dir, args, opts)
   opts = opts or {}
@@ -134,7 +135,7 @@ function M.run(dir, args, opts)
   if asan then envs = "ASAN_OPTIONS=" .. M.shell_quote(asan) .. " " end
   for k, v in pairs(opts.env or {}) do envs = envs .. k .. "=" .. M.shell_quote(v) .. " " end
   local kill = opts.timeout and ("timeout -s KILL %d "):format(opts.timeout) or ""
-  local cmd = ("cd %s && %s%senv -u LUAMIG_URL -u LUAMIG_CONFIG %s %s >%s 2>%s"):format(
+  local cmd = ("cd %s && %s%senv -u LUAMIG_URL -u LUAMIG_CONFIG -u LUA_PATH -u LUA_CPATH %s %s >%s 2>%s"):format(
     M.shell_quote(dir), opts.stdin and ("printf %%s " .. M.shell_quote(opts.stdin) .. " | ") or "",
     kill, envs, M.shell_quote(M.bin()) .. " " .. args, out, err)
   local _, _, code = os.execute(cmd)

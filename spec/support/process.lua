@@ -39,7 +39,7 @@ function M.spawn(dir, args, opts)
   local base = os.tmpname()
   local envs = ""
   for k, v in pairs(opts.env or {}) do envs = envs .. k .. "=" .. quote(v) .. " " end
-  local script = ("(cd %s && exec env -u LUAMIG_URL -u LUAMIG_CONFIG %s %s %s) >%s 2>%s </dev/null & "
+  local script = ("(cd %s && exec env -u LUAMIG_URL -u LUAMIG_CONFIG -u LUA_PATH -u LUA_CPATH %s %s %s) >%s 2>%s </dev/null & "
     .. "echo $! >%s.pid; wait $!; echo $? >%s.rc"):format(
     quote(dir), envs, quote(helpers.bin()), args, quote(base .. ".out"), quote(base .. ".err"),
     quote(base), quote(base))
