@@ -620,17 +620,23 @@ function Migrator:run(steps)
     if not transactional and target.transaction_open then self:commit() end
     if transactional and not target.transaction_open then self:begin() end
     self:call_revision(step)
-    self.recording = step
-    if not target.transaction_open then self:begin() end
     local seconds = core.clock() - started
-    -- a revision that committed work records it at once: with one
-    -- transaction for the run, a later failure must not undo its version
-    -- change alone
-    self:record(step, direction_name(step), seconds, per_step or not self:revision_uncommitted())
-    self.recording = nil
+    local ok, err = pcall(function()
+      if not target.transaction_open then self:begin() end
+      -- a revision that committed work records it at once: with one
+      -- transaction for the run, a later failure must not undo its version
+      -- change alone
+      self:record(step, direction_name(step), seconds, per_step or not self:revision_uncommitted())
+    end)
+    -- a signal that landed in the version write (luamig's own code, where
+    -- it raises once, anywhere) is this revision's, with what stays applied
+    if not ok and core.interrupted() then
+      err = errors.revision_error(step.node, direction_name(step), self:interruption())
+    end
+    if not ok then error(err, 0) end
     return seconds
   end
-  local ok, err = pcall(self.guarded, self, function()
+  self:guarded(function()
     self:apply_settings()
     if not per_step and #steps > 0 then self:begin() end
     self:ensure_bookkeeping()
@@ -641,13 +647,6 @@ function Migrator:run(steps)
     end
     if target.transaction_open then self:commit() end
   end)
-  -- a signal that landed in the version write of a step (luamig's own
-  -- code, where it raises once, anywhere) is that revision's, with what
-  -- stays applied
-  if not ok and self.recording and core.interrupted() then
-    err = errors.revision_error(self.recording.node, direction_name(self.recording), self:interruption())
-  end
-  if not ok then error(err, 0) end
 end
 
 function Online.write_comment() end
