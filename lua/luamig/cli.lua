@@ -423,6 +423,13 @@ function M.main(argv)
   -- required here, not at the top: --version and help need none of it
   local run_ok, result = pcall(require("luamig.commands")[cmd.name], s)
   if run_ok then return result or 0 end
+  -- a signal outside any revision (whose error says what it left): what
+  -- the command did so far
+  if core.interrupted() and s.stopped_outcome and not errors.is_revision_error(result) then
+    local what = type(result) == "string" and result:find("^interrupted by ") and result
+      or ("interrupted by " .. core.interrupted())
+    result = ("%s; %s"):format(what, s.stopped_outcome())
+  end
   local url = opts.url or os.getenv("LUAMIG_URL")
   io.stderr:write(paint.error("luamig:"), " ", errors.redact_args(errors.redact(errors.describe(result), url), argv), "\n")
   return 1

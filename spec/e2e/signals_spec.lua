@@ -168,6 +168,42 @@ describe("SIGINT while waiting for the migration lock", function()
   end)
 end)
 
+-- A signal outside any revision, while luamig's own statements wait on a
+-- lock another session holds on the version table: the message says what
+-- the command did, which is nothing.
+for _, case in ipairs({ { command = "stamp base", outcome = "nothing was stamped" },
+                        { command = "stamp head", outcome = "nothing was stamped" },
+                        { command = "upgrade head", outcome = "nothing was applied" } }) do
+  describe(("SIGINT while %s waits on a lock on the version table"):format(case.command), function()
+    local conn, locker, p, code
+    setup(function()
+      local url
+      url, conn = helpers.fresh_db()
+      local dir = project { url = url, revisions = { first } }
+      assert.equal(0, (run(dir, "stamp base")))
+      locker = assert(core.connect(url))
+      locker:exec("BEGIN; LOCK TABLE luamig_version IN ACCESS EXCLUSIVE MODE")
+      p = process.spawn(dir, case.command)
+      assert(process.wait_until(function() return process.server_runs(conn, "%luamig_version%") end, 10),
+        "the run never reached the version table: " .. p:stderr())
+      p:signal("INT")
+      code = p:wait(10)
+      locker:exec("ROLLBACK")
+    end)
+    teardown(function()
+      p:cleanup()
+      locker:close()
+      conn:close()
+    end)
+
+    it(("says %s, exit 1"):format(case.outcome), function()
+      assert.equal(1, code, p:stderr())
+      assert.equal(("luamig: interrupted by SIGINT; %s\n"):format(case.outcome), p:stderr())
+      assert.same({}, helpers.versions(conn))
+    end)
+  end)
+end
+
 -- Revisions that never end and never reach the server again: a pcall
 -- loop swallowing every error, and an endless loop in a coroutine. Each
 -- sets application_name first, so the spec knows it is running.
