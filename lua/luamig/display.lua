@@ -15,6 +15,16 @@ function M.down_revisions(node)
   return comma(downs)
 end
 
+-- Text for a terminal: the C0 control characters but newline and tab, and
+-- DEL, as \xHH (ESC as \x1b), so that a revision's message, file name or
+-- error cannot move the cursor, clear the screen or retitle the window.
+-- Newlines stay: a multi-line message prints as its lines, as Alembic's do.
+local function hex(c) return ("\\x%02x"):format(c:byte()) end
+
+function M.printable(text)
+  return (text:gsub("[%z\1-\8\11-\31\127]", hex))
+end
+
 -- opts: parents, branches (labels), doc, tree (branchpoint/mergepoint),
 -- heads (head/current), current = set of current ids. Built as one
 -- concatenation: history writes ten thousand of these.
