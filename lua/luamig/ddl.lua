@@ -559,6 +559,13 @@ end
 
 M.BEGIN, M.COMMIT, M.ROLLBACK = "BEGIN", "COMMIT", "ROLLBACK"
 
+-- Text as the rest of a "-- " comment, of SQL or of Lua: every line break
+-- either lexer knows (\n, \r, \r\n) starts another comment line, so no
+-- line of a revision's message is ever read as code.
+function M.comment_text(text)
+  return (text:gsub("\r\n?", "\n"):gsub("\n", "\n-- "))
+end
+
 -- The transaction the server is in, as a number: its start time in
 -- microseconds. A revision's own COMMIT and BEGIN change it (the new
 -- transaction starts with a later message), where the transaction status

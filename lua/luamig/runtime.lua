@@ -676,7 +676,7 @@ end
 function Online.write_comment() end
 
 function Offline:write_comment(text)
-  self.out:write("-- ", text, "\n\n")
+  self.out:write("-- ", ddl.comment_text(text), "\n\n")
 end
 
 -- Replaces the version rows (stamp): ops from revmap, in one transaction.
