@@ -143,6 +143,24 @@ static int shape_error(lua_State *L, lua_Integer r, lua_Integer ncols, int keyed
   return luamig_raise_plain(L, "row %d: unknown column \"%s\" (not in opts.columns)", (int)r, lua_tostring(L, -1));
 }
 
+/* Checks the n field at the top of the stack of positional row r (at
+ * SLOT_ROW), whose values are all at positions 1..ncols: n counts them,
+ * holes included (table.pack), so it is an integer from the last value's
+ * position to ncols. */
+static void check_n(lua_State *L, lua_Integer r, lua_Integer ncols) {
+  if (!lua_isinteger(L, -1))
+    luamig_raise_plain(L, "row %d has n = %s, not a count of its values", (int)r, luaL_tolstring(L, -1, NULL));
+  lua_Integer count = lua_tointeger(L, -1);
+  if (count > ncols) luamig_raise_plain(L, "row %d has n = %I but there are %d columns", (int)r, count, (int)ncols);
+  lua_Integer last = ncols;
+  while (last > 0 && lua_rawgeti(L, SLOT_ROW, last) == LUA_TNIL) {
+    lua_pop(L, 1);
+    last--;
+  }
+  if (last > 0) lua_pop(L, 1);
+  if (count < last) luamig_raise_plain(L, "row %d has n = %I but a value at position %I", (int)r, count, last);
+}
+
 /* Checks that row r (at SLOT_ROW) holds nothing but the `present` fields
  * read from it (and, positional, an n field): counting its keys costs a
  * fraction of reading them one by one, and catches a keyed row among
@@ -158,6 +176,7 @@ static void check_shape(lua_State *L, lua_Integer r, lua_Integer ncols, int keye
   if (!keyed && keys == present + 1) {
     lua_pushliteral(L, "n");
     int has_n = lua_rawget(L, SLOT_ROW) != LUA_TNIL;
+    if (has_n) check_n(L, r, ncols);
     lua_pop(L, 1);
     if (has_n) return;
   }

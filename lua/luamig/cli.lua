@@ -319,16 +319,18 @@ local function session(opts, args, paint)
   return {
     opts = opts,
     args = args,
-    out = function(line) io.stdout:write(line, "\n") end,
+    -- every line for the terminal goes through display.printable; --json
+    -- output is escaped already and passes unchanged
+    out = function(line) io.stdout:write(display.printable(line), "\n") end,
     -- stdout is flushed first so that results and progress interleave in order
     log = function(line)
       if quiet then return end
       io.stdout:flush()
-      io.stderr:write(display.progress(line, paint), "\n")
+      io.stderr:write(display.progress(display.printable(line), paint), "\n")
     end,
     warn = function(line)
       io.stdout:flush()
-      io.stderr:write(paint.warning("luamig: warning:"), " ", line, "\n")
+      io.stderr:write(paint.warning("luamig: warning:"), " ", display.printable(line), "\n")
     end,
   }
 end
@@ -389,7 +391,7 @@ end
 function M.main(argv)
   local paint = display.palette(colour_enabled())
   local function usage_failure(err)
-    io.stderr:write(paint.error("luamig:"), " ", errors.redact_args(err.message, argv), "\n",
+    io.stderr:write(paint.error("luamig:"), " ", display.printable(errors.redact_args(err.message, argv)), "\n",
       "'luamig --help' lists the commands and options.\n")
     return 2
   end
@@ -423,8 +425,17 @@ function M.main(argv)
   -- required here, not at the top: --version and help need none of it
   local run_ok, result = pcall(require("luamig.commands")[cmd.name], s)
   if run_ok then return result or 0 end
+  -- a signal outside any revision (whose error says what it left): what
+  -- the command did so far
+  if core.interrupted() and s.stopped_outcome and not errors.is_revision_error(result) then
+    local what = type(result) == "string" and result:find("^interrupted by ") and result
+      or ("interrupted by " .. core.interrupted())
+    result = ("%s; %s"):format(what, s.stopped_outcome())
+  end
   local url = opts.url or os.getenv("LUAMIG_URL")
-  io.stderr:write(paint.error("luamig:"), " ", errors.redact_args(errors.redact(errors.describe(result), url), argv), "\n")
+  -- escaped after the redaction, which must see the password as written
+  io.stderr:write(paint.error("luamig:"), " ",
+    display.printable(errors.redact_args(errors.redact(errors.describe(result), url), argv)), "\n")
   return 1
 end
 

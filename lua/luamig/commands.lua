@@ -76,6 +76,11 @@ local function with_migrator(s, cfg, fn, opts)
   local conn = runtime.connect(cfg.url, cfg.connect_timeout)
   conn:set_notices(not s.opts.quiet)
   local migrator = runtime.new({ cfg = cfg, conn = conn, log = s.log })
+  -- what a signal outside any revision leaves, for the message (cli.lua):
+  -- it raises once, anywhere, perhaps after this function returned
+  s.stopped_outcome = function()
+    return migrator:stopped_outcome(opts.outcome or "nothing was changed", opts.done)
+  end
   local ok, result = pcall(function()
     if env.on_connect then run_on_connect(cfg, env, migrator.db) end
     if opts.lock then migrator:lock(s.opts.lock_timeout) end
@@ -240,7 +245,7 @@ local function migrate(s, direction)
       steps = map:downgrade_steps(heads, target)
     end
     m:run(steps)
-  end, { offline = offline, lock = true })
+  end, { offline = offline, lock = true, outcome = "nothing was applied" })
 end
 
 function M.upgrade(s) return migrate(s, "upgrade") end
@@ -342,7 +347,8 @@ function M.stamp(s)
     local targets = map:resolve(s.args.rev, heads)
     local ops = s.args.purge and map:stamp_ops({}, targets) or map:stamp_ops(heads, targets)
     m:stamp(ops, s.args.purge)
-  end, { offline = offline, lock = true })
+  end, { offline = offline, lock = true, outcome = "nothing was stamped",
+                                 done = "the stamp was committed" })
 end
 
 function M.merge(s)

@@ -115,7 +115,21 @@ function M.load_table_text(text, path, kind)
   local ok, result = pcall(chunk)
   if not ok then fail(result) end
   if type(result) ~= "table" then fail(("must return a table, got %s"):format(type(result))) end
-  return result
+  if getmetatable(result) == nil then return result end
+  -- the file's own code runs as the table is read (__index, __pairs):
+  -- read it through a proxy that names the file when that code fails
+  local function guarded(f, ...)
+    local results = table.pack(pcall(f, ...))
+    if not results[1] then fail(results[2]) end
+    return table.unpack(results, 2, results.n)
+  end
+  return setmetatable({}, {
+    __index = function(_, key) return guarded(function() return result[key] end) end,
+    __pairs = function()
+      local step, state, init = guarded(pairs, result)
+      return function(_, key) return guarded(step, state, key) end, state, init
+    end,
+  })
 end
 
 -- Makes modules in dir loadable by require (env.lua, revisions, models).

@@ -559,11 +559,18 @@ end
 
 M.BEGIN, M.COMMIT, M.ROLLBACK = "BEGIN", "COMMIT", "ROLLBACK"
 
+-- Text as the rest of a "-- " comment, of SQL or of Lua: every line break
+-- either lexer knows (\n, \r, \r\n) starts another comment line, so no
+-- line of a revision's message is ever read as code.
+function M.comment_text(text)
+  return (text:gsub("\r\n?", "\n"):gsub("\n", "\n-- "))
+end
+
 -- The transaction the server is in, as a number: its start time in
 -- microseconds. A revision's own COMMIT and BEGIN change it (the new
 -- transaction starts with a later message), where the transaction status
 -- libpq reports stays "in a transaction".
-local TRANSACTION_ID = "(extract(epoch FROM transaction_timestamp()) * 1000000)::bigint"
+local TRANSACTION_ID = "(extract(epoch FROM pg_catalog.transaction_timestamp()) * 1000000)::bigint"
 M.BEGIN_READING_ID = "BEGIN; SELECT " .. TRANSACTION_ID .. " AS id"
 M.TRANSACTION_ID_QUERY = "SELECT " .. TRANSACTION_ID .. " AS id"
 
@@ -593,9 +600,10 @@ function M.is_other_transaction(err) return guard_failed(err, OTHER_TRANSACTION)
 -- name) took (a revision can release it: pg_advisory_unlock_all, DISCARD
 -- ALL); pg_locks shows an (int, int) advisory lock's keys as oids.
 function M.holds_lock(class, name)
-  return guard("EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
-    .. "AND classid = $1::int::oid AND objid = hashtext($2)::oid AND objsubid = 2 AND granted)",
-    LOCK_LOST, "pg_backend_pid()"), { class, name }
+  return guard("EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' "
+    .. "AND pid = pg_catalog.pg_backend_pid() AND classid = $1::int::pg_catalog.oid "
+    .. "AND objid = pg_catalog.hashtext($2)::pg_catalog.oid AND objsubid = 2 AND granted)",
+    LOCK_LOST, "pg_catalog.pg_backend_pid()"), { class, name }
 end
 
 function M.is_lock_lost(err) return guard_failed(err, LOCK_LOST) end
@@ -611,11 +619,11 @@ function M.create_history_table(name, schema)
     id bigserial PRIMARY KEY,
     revision varchar(32) NOT NULL,
     direction varchar(9) NOT NULL,
-    started_at timestamptz NOT NULL,
+    started_at pg_catalog.timestamptz NOT NULL,
     duration_ms double precision NOT NULL,
     checksum varchar(64),
-    db_user text NOT NULL DEFAULT current_user,
-    message text
+    db_user pg_catalog.text NOT NULL DEFAULT current_user,
+    message pg_catalog.text
 )]]):format(M.qualified(name, schema))
 end
 
@@ -628,7 +636,8 @@ function M.history_insert(name, schema, params)
     params = { params[1], params[2], params[3], params[4], (utf8text.repaired(message):gsub("%z", "\u{FFFD}")), n = 5 }
   end
   return ("INSERT INTO %s (revision, direction, started_at, duration_ms, checksum, message) "
-    .. "VALUES ($1, $2, clock_timestamp() - $3::float8 * interval '1 millisecond', $3::float8, $4, $5)")
+    .. "VALUES ($1, $2, pg_catalog.clock_timestamp() - $3::pg_catalog.float8 * interval '1 millisecond', "
+    .. "$3::pg_catalog.float8, $4, $5)")
     :format(M.qualified(name, schema)), params
 end
 
@@ -652,7 +661,8 @@ local NO_VERSION_ROW = "luamig: "
 -- its COMMIT. The failing cast depends on count(*), so the planner cannot
 -- fold it into an error of every run.
 local function one_row(change_sql, id_param)
-  return ("WITH changed AS (%s RETURNING 1) SELECT CASE count(*) WHEN 1 THEN 1 ELSE ('%s' || count(*) || ' version rows are ' || $%d)::int END FROM changed")
+  return ("WITH changed AS (%s RETURNING 1) SELECT CASE pg_catalog.count(*) WHEN 1 THEN 1 "
+    .. "ELSE ('%s' || pg_catalog.count(*) || ' version rows are ' || $%d)::int END FROM changed")
     :format(change_sql, NO_VERSION_ROW, id_param)
 end
 
@@ -682,7 +692,7 @@ end
 
 -- Whether two tables ({name, schema} each) exist: columns t1, t2.
 function M.tables_exist_query(a, b)
-  return "SELECT to_regclass($1) IS NOT NULL AS t1, to_regclass($2) IS NOT NULL AS t2",
+  return "SELECT pg_catalog.to_regclass($1) IS NOT NULL AS t1, pg_catalog.to_regclass($2) IS NOT NULL AS t2",
     { M.qualified(a[1], a[2]), M.qualified(b[1], b[2]) }
 end
 
@@ -693,31 +703,32 @@ function M.resolve_schemas_query(names)
   local columns, params = {}, {}
   for i, name in ipairs(names) do
     params[i] = M.ident(name)
-    columns[i] = ("coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      .. "WHERE c.oid = to_regclass($%d)), current_schema()) AS s%d"):format(i, i)
+    columns[i] = ("coalesce((SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+      .. "ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass($%d)), pg_catalog.current_schema()) AS s%d")
+      :format(i, i)
   end
   return "SELECT " .. table.concat(columns, ", "), params
 end
 
 -- The server session's pid as the server sees it (column pid); behind a
 -- proxy it differs from the one libpq reports.
-M.BACKEND_PID_QUERY = "SELECT pg_backend_pid() AS pid"
+M.BACKEND_PID_QUERY = "SELECT pg_catalog.pg_backend_pid() AS pid"
 
 -- The migration lock: a session advisory lock keyed by the version table's
 -- schema-qualified name.
 function M.try_lock_query(class, name)
-  return "SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked", { class, name }
+  return "SELECT pg_catalog.pg_try_advisory_lock($1::int, pg_catalog.hashtext($2)) AS locked", { class, name }
 end
 
 function M.unlock_query(class, name)
-  return "SELECT pg_advisory_unlock($1::int, hashtext($2))", { class, name }
+  return "SELECT pg_catalog.pg_advisory_unlock($1::int, pg_catalog.hashtext($2))", { class, name }
 end
 
 -- A transaction lock serializing the creation of the bookkeeping tables
 -- (the history table is shared by projects with different version tables,
 -- hence different migration locks); `name` is no table's qualified name.
 function M.bookkeeping_lock(class, name)
-  return "SELECT pg_advisory_xact_lock($1::int, hashtext($2))", { class, name }
+  return "SELECT pg_catalog.pg_advisory_xact_lock($1::int, pg_catalog.hashtext($2))", { class, name }
 end
 
 -- settings: { {name, value} }: session-wide SETs.

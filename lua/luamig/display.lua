@@ -15,6 +15,18 @@ function M.down_revisions(node)
   return comma(downs)
 end
 
+-- Text for a terminal: the C0 control characters but newline and tab, DEL
+-- and the C1 ones (U+0080-U+009F, which UTF-8 terminals may obey: U+009B
+-- is CSI) as \xHH per byte (ESC as \x1b), so that a revision's message,
+-- file name or error cannot move the cursor, clear the screen or retitle
+-- the window. Newlines stay: a multi-line message prints as its lines, as
+-- Alembic's do.
+local function hex(c) return (c:gsub(".", function(b) return ("\\x%02x"):format(b:byte()) end)) end
+
+function M.printable(text)
+  return (text:gsub("[%z\1-\8\11-\31\127]", hex):gsub("\194[\128-\159]", hex))
+end
+
 -- opts: parents, branches (labels), doc, tree (branchpoint/mergepoint),
 -- heads (head/current), current = set of current ids. Built as one
 -- concatenation: history writes ten thousand of these.
@@ -63,6 +75,10 @@ local function json_escape(c)
   return json_named[c] or ("\\u%04x"):format(c:byte())
 end
 
+local function json_c1(c)
+  return ("\\u%04x"):format(c:byte(2))
+end
+
 -- JSON text is UTF-8 (RFC 8259 §8.1): each byte of a string that does not
 -- belong to a well-formed UTF-8 sequence becomes U+FFFD.
 local as_utf8 = utf8text.repaired
@@ -73,7 +89,9 @@ local function encode(v, out)
   elseif t == "boolean" then out[#out + 1] = tostring(v)
   elseif t == "number" then out[#out + 1] = math.type(v) == "integer" and tostring(v) or ("%.17g"):format(v)
   elseif t == "string" then
-    out[#out + 1] = '"' .. as_utf8(v):gsub('[%c"\\]', json_escape) .. '"'
+    -- C1 characters too (U+009B is CSI to some terminals), so that the
+    -- text passes display.printable unchanged
+    out[#out + 1] = '"' .. as_utf8(v):gsub('[%c"\\]', json_escape):gsub("\194[\128-\159]", json_c1) .. '"'
   elseif t == "table" then
     if next(v) == nil or #v > 0 or getmetatable(v) == M.array then
       out[#out + 1] = "["

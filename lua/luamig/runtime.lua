@@ -198,7 +198,7 @@ Migrator.__index = Migrator
 --         progress = function(text) }
 function M.new(opts)
   local self = setmetatable({ cfg = opts.cfg, log = opts.log or function() end, commits = 0,
-                              steps_uncommitted = 0 }, Migrator)
+                              steps_uncommitted = 0, steps_recorded = 0, steps_rolled_back = 0 }, Migrator)
   if opts.conn then
     self.target = setmetatable({ conn = opts.conn }, Online)
   else
@@ -325,7 +325,7 @@ function Migrator:lock(timeout)
   end)
   -- the interrupt hook raises with the position of our code; say it plainly
   if not ok and core.interrupted() then
-    error(("interrupted by %s while waiting for the migration lock%s; nothing was applied")
+    error(("interrupted by %s while waiting for the migration lock%s")
       :format(core.interrupted(), label and (" on " .. label) or ""), 0)
   end
   if not ok then error(err, 0) end
@@ -404,7 +404,10 @@ function Migrator:record(step, direction, seconds, commit)
     for _, s in ipairs(self:commit_statements()) do stmts[#stmts + 1] = s end
   end
   local ok, err = pcall(self.target.execute_all, self.target, stmts)
-  if ok then self.steps_uncommitted = commit and 0 or self.steps_uncommitted + 1 end
+  if ok then
+    self.steps_uncommitted = commit and 0 or self.steps_uncommitted + 1
+    self.steps_recorded = self.steps_recorded + 1
+  end
   if not ok then
     local message = self:record_error(step, direction, err)
     if errors.is_db_error(err) and ddl.is_lock_lost(err) then self.locked = nil end  -- nothing to unlock
@@ -606,9 +609,30 @@ function Migrator:guarded(fn)
       err.also = ("%d revision%s applied before it in the run's transaction %s rolled back too "
         .. "(transaction_per_migration = false)"):format(n, n == 1 and "" or "s", n == 1 and "was" or "were")
     end
+    self.steps_rolled_back = self.steps_rolled_back + n
     self.steps_uncommitted = 0
     error(err, 0)
   end
+end
+
+local function revisions(n)
+  return n == 1 and "1 revision" or (n .. " revisions")
+end
+
+-- What a signal that stopped the command outside any revision leaves
+-- behind: `none` (e.g. "nothing was applied") before a step was recorded,
+-- `done` (when given) after.
+function Migrator:stopped_outcome(none, done)
+  if self.steps_recorded == 0 then return none end
+  if done then return done end
+  local kept, lost = self.steps_recorded - self.steps_rolled_back, self.steps_rolled_back
+  local said = {}
+  if kept > 0 then said[1] = ("the %s applied before it stay%s applied"):format(revisions(kept), kept == 1 and "s" or "") end
+  if lost > 0 then
+    said[#said + 1] = ("the %s applied in the run's transaction %s rolled back (transaction_per_migration = false)")
+      :format(revisions(lost), lost == 1 and "was" or "were")
+  end
+  return table.concat(said, "; ")
 end
 
 function Migrator:run(steps)
@@ -620,17 +644,23 @@ function Migrator:run(steps)
     if not transactional and target.transaction_open then self:commit() end
     if transactional and not target.transaction_open then self:begin() end
     self:call_revision(step)
-    self.recording = step
-    if not target.transaction_open then self:begin() end
     local seconds = core.clock() - started
-    -- a revision that committed work records it at once: with one
-    -- transaction for the run, a later failure must not undo its version
-    -- change alone
-    self:record(step, direction_name(step), seconds, per_step or not self:revision_uncommitted())
-    self.recording = nil
+    local ok, err = pcall(function()
+      if not target.transaction_open then self:begin() end
+      -- a revision that committed work records it at once: with one
+      -- transaction for the run, a later failure must not undo its version
+      -- change alone
+      self:record(step, direction_name(step), seconds, per_step or not self:revision_uncommitted())
+    end)
+    -- a signal that landed in the version write (luamig's own code, where
+    -- it raises once, anywhere) is this revision's, with what stays applied
+    if not ok and core.interrupted() then
+      err = errors.revision_error(step.node, direction_name(step), self:interruption())
+    end
+    if not ok then error(err, 0) end
     return seconds
   end
-  local ok, err = pcall(self.guarded, self, function()
+  self:guarded(function()
     self:apply_settings()
     if not per_step and #steps > 0 then self:begin() end
     self:ensure_bookkeeping()
@@ -641,19 +671,12 @@ function Migrator:run(steps)
     end
     if target.transaction_open then self:commit() end
   end)
-  -- a signal that landed in the version write of a step (luamig's own
-  -- code, where it raises once, anywhere) is that revision's, with what
-  -- stays applied
-  if not ok and self.recording and core.interrupted() then
-    err = errors.revision_error(self.recording.node, direction_name(self.recording), self:interruption())
-  end
-  if not ok then error(err, 0) end
 end
 
 function Online.write_comment() end
 
 function Offline:write_comment(text)
-  self.out:write("-- ", text, "\n\n")
+  self.out:write("-- ", ddl.comment_text(text), "\n\n")
 end
 
 -- Replaces the version rows (stamp): ops from revmap, in one transaction.

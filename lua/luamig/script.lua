@@ -2,6 +2,7 @@
 -- writing new ones (and new projects) from templates.
 local core = require("luamig.core")
 local config = require("luamig.config")
+local ddl = require("luamig.ddl")
 local revindex = require("luamig.revindex")
 local revmap = require("luamig.revmap")
 
@@ -226,13 +227,6 @@ local function indent(body)
   return (body:gsub("\n", "\n    "))
 end
 
--- A message as the rest of a "-- " comment: every line break Lua's lexer
--- knows (\n, \r, \r\n) starts another comment line, so no line of the
--- message is ever read as code. The file's `message` field (a literal)
--- keeps the exact text.
-local function comment_text(message)
-  return (message:gsub("\r\n?", "\n"):gsub("\n", "\n-- "))
-end
 
 -- 12 hex digits from /dev/urandom: math.random's seed can repeat between
 -- two runs started in the same second.
@@ -281,7 +275,8 @@ function M.write_revision(cfg, map, rev, version_dir)
   local template = read_file(cfg.script_dir .. "/script.lua.tmpl")
   local down = rev.down_revision
   local fields = {
-    message = comment_text(rev.message or ""),
+    -- the file's `message` field (a literal) keeps the exact text
+    message = ddl.comment_text(rev.message or ""),
     message_literal = M.lua_value(rev.message or ""),
     revision = rev.id,
     down_revision = M.lua_value(down),

@@ -26,6 +26,8 @@ local cases = {
     err = "revision file " .. V .. "returns_nil%.lua: must return a table, got nil" },
   { "a file returning a number", rev = "returns_number.lua",
     err = "revision file " .. V .. "returns_number%.lua: must return a table, got number" },
+  { "a table whose metatable's __index raises", rev = "metatable_index_raises.lua",
+    err = "revision file " .. V .. "metatable_index_raises%.lua:2: meta boom revision" },
   { "a file returning a string", rev = "returns_string.lua",
     err = "revision file " .. V .. "returns_string%.lua: must return a table, got string" },
   { "no upgrade function", rev = "missing_upgrade.lua",
@@ -126,6 +128,8 @@ local cases = {
     err = "Destination abcd00000002%-1%% is not a valid downgrade target from current head%(s%)" },
 
   -- configuration files
+  { "a config whose metatable's __pairs raises", config = "metatable_pairs_raises.lua",
+    err = "config luamig%.lua:2: pairs boom" },
   { "a config returning a string", config = "returns_string.lua",
     err = "config luamig%.lua: must return a table, got string" },
   { "a config with a syntax error", config = "syntax_error.lua",

@@ -336,3 +336,41 @@ describe("--lock-timeout 3 while another run holds the lock", function()
       second:stderr())
   end)
 end)
+
+-- luamig's own SQL names the catalog: a search path that puts pg_catalog
+-- last lets a schema's same-named functions and relations shadow it, which
+-- would key the migration lock on another value (two projects colliding),
+-- or lose it.
+describe("a search path with pg_catalog last and a schema shadowing catalog functions", function()
+  local url, conn, dir, code, err
+  setup(function()
+    url, conn = helpers.fresh_db()
+    for _, sql in ipairs({
+      "CREATE FUNCTION public.hashtext(text) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 7'",
+      "CREATE FUNCTION public.pg_backend_pid() RETURNS int LANGUAGE sql AS 'SELECT 0'",
+      "CREATE FUNCTION public.to_regclass(text) RETURNS regclass LANGUAGE sql AS 'SELECT NULL::regclass'",
+      "CREATE FUNCTION public.current_schema() RETURNS name LANGUAGE sql AS $$SELECT 'nowhere'::name$$",
+      "CREATE FUNCTION public.transaction_timestamp() RETURNS timestamptz LANGUAGE sql AS $$SELECT 'epoch'::timestamptz$$",
+      "CREATE FUNCTION public.clock_timestamp() RETURNS timestamptz LANGUAGE sql AS $$SELECT 'epoch'::timestamptz$$",
+      "CREATE VIEW public.pg_locks AS SELECT * FROM pg_catalog.pg_locks WHERE false",
+    }) do conn:exec(sql) end
+    -- the revision checks, while it runs, the key the lock was taken with
+    local check = [[DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory'
+      AND pid = pg_catalog.pg_backend_pid() AND objid = pg_catalog.hashtext('"public"."luamig_version"')::oid
+      AND objsubid = 2 AND granted) THEN RAISE 'the migration lock is keyed on another value'; END IF; END $$]]
+    dir = project { url = url, revisions = {
+      { id = "aaaa00000001", up = ("op.execute(%q)"):format(check) },
+      { id = "bbbb00000002", down = "aaaa00000001", up = [[op.create_table("b", { { "id", "int" } })]] } } }
+    helpers.write(dir .. "/migrations/env.lua", [[
+return { on_connect = function(db) db:query("SET search_path = public, pg_catalog") end }
+]])
+    code, _, err = helpers.run(dir, "upgrade head")
+  end)
+  teardown(function() conn:close() end)
+
+  it("runs with the lock keyed by pg_catalog.hashtext of the version table's name and records every revision", function()
+    assert.equal(0, code, err)
+    assert.same({ "bbbb00000002" }, helpers.versions(conn))
+    assert.equal(2, conn:exec("SELECT count(*)::int AS n FROM luamig_history WHERE started_at > '2000-01-01'")[1].n)
+  end)
+end)

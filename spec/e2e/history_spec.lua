@@ -221,3 +221,47 @@ describe("a password in the database URL", function()
     assert.not_matches("s3cr", err)
   end)
 end)
+
+-- A hostile revision file writes terminal escape codes into its message
+-- and file name: the human-readable output shows them escaped (\x1b), in
+-- every command and in progress lines; newlines and tabs stay as they are.
+describe("control characters in a revision's message and path", function()
+  local url, conn, dir
+  local evil = "clear\27[2J\rback\0nul\127del\ttab\u{9b}2J\u{e9}"
+  local shown = "clear\\x1b[2J\\x0dback\\x00nul\\x7fdel\ttab\\xc2\\x9b2J\u{e9}"
+  setup(function()
+    url, conn = helpers.fresh_db()
+    dir = project { url = url, revisions = { { id = "aaaa00000001", slug = "x\27]0;t\7", message = evil } } }
+  end)
+  teardown(function() conn:close() end)
+
+  it("escapes them in upgrade's progress line, history, heads, branches, show, current and status", function()
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(0, code, err)
+    assert.equal("Running upgrade  -> aaaa00000001, " .. shown, (err:gsub(" %(%d+ ms%)\n$", "")))
+    for _, args in ipairs({ "history", "history -v", "heads", "heads -v", "show aaaa00000001", "current", "current -v",
+                            "status", "branches -v" }) do
+      local c, out, e = run(dir, args)
+      assert.equal(0, c, e)
+      assert.is_nil((out .. e):find("[%z\1-\8\11-\31\127]") or (out .. e):find("\194[\128-\159]"), args .. ": " .. out .. e)
+    end
+    local _, out = run(dir, "history")
+    assert.equal("<base> -> aaaa00000001 (head), " .. shown .. "\n", out)
+    _, out = run(dir, "show aaaa00000001")
+    assert.truthy(out:find("Path: migrations/versions/aaaa00000001_x\\x1b]0;t\\x07.lua\n", 1, true), out)
+  end)
+
+  it("escapes them in a revision's error", function()
+    local bad_url, bad_conn = helpers.fresh_db()
+    bad_conn:close()
+    local bad = project { url = bad_url, revisions = { { id = "bbbb00000001", up = [[error("boom\27[2J", 0)]] } } }
+    local code, _, err = run(bad, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("^luamig: bbbb00000001 %(migrations/versions/bbbb00000001_rev%.lua:%d+%): boom\\x1b%[2J\n$", err)
+  end)
+
+  it("keeps them in --json output, escaped as JSON", function()
+    local _, out = run(dir, "history --json")
+    assert.truthy(out:find('"message":"clear\\u001b[2J\\rback\\u0000nul\\u007fdel\\ttab\\u009b2J\u{e9}"', 1, true), out)
+  end)
+end)

@@ -91,6 +91,22 @@ describe("luamig upgrade --sql", function()
     assert.matches('CREATE TABLE public."we""ird"', assert_same_database(EVERY_OP))
   end)
 
+  it("keeps every line of a revision's message inside the script's comment: no line of it runs", function()
+    local url, conn = helpers.fresh_db()
+    conn:exec("CREATE TABLE users (id int)")
+    local dir = helpers.project { url = url, revisions = { { id = "0ff000000001",
+      message = "one\nDROP TABLE users; --\rDROP TABLE users;\r\nDROP TABLE users;", up = [[op.execute("SELECT 1")]] } } }
+    local code, sql, err = helpers.run(dir, "upgrade head --sql")
+    assert.equal(0, code, err)
+    local path = os.tmpname()
+    helpers.write(path, sql)
+    local ok, out = psql_file(url, path)
+    os.remove(path)
+    assert.is_true(ok, out .. "\n" .. sql)
+    assert.same({ { n = 1 } }, conn:exec("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'users'"))
+    conn:close()
+  end)
+
   it("binds a parameter only where the server reads one: not in dollar quotes, E'' strings or comments", function()
     local expected = assert_same_database([==[
     op.execute("CREATE TABLE t (a text, b text, c text, d text)")

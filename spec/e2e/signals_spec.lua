@@ -95,6 +95,49 @@ describe("SIGINT during a transaction = false revision that sleeps on the server
   end)
 end)
 
+-- With one transaction for the run, the revisions applied before the
+-- interrupted one in that transaction go with it, as after a failure: the
+-- signal lands in the revision (a sleep) or in its version write (the first
+-- revision makes the version table's UPDATE sleep).
+for _, place in ipairs({ "revision", "version write" }) do
+  describe(("SIGINT during a %s with transaction_per_migration = false"):format(place), function()
+    local conn, p, code
+    setup(function()
+      local url
+      url, conn = helpers.fresh_db()
+      local revisions = { first, sleeper(30) }
+      if place == "version write" then
+        revisions = { { id = "aaaa00000001", message = "slow update", up = [[
+            op.execute("CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN PERFORM pg_sleep(30); RETURN NEW; END'")
+            op.execute("CREATE TRIGGER slow BEFORE UPDATE ON luamig_version FOR EACH ROW EXECUTE FUNCTION slow()")]] },
+          { id = "bbbb00000002", down = "aaaa00000001", slug = "slow", up = [[op.create_table("b", { { "id", "int" } })]] } }
+      end
+      local dir = project { url = url, transaction_per_migration = false, revisions = revisions }
+      p = process.spawn(dir, "upgrade head")
+      assert(process.wait_until(function() return process.server_runs(conn, "%pg_sleep(30)%")
+        or process.server_runs(conn, "%UPDATE%luamig_version%") end, 10), "the run never reached its sleep: " .. p:stderr())
+      p:signal("INT")
+      code = p:wait(10)
+    end)
+    teardown(function()
+      p:cleanup()
+      conn:close()
+    end)
+
+    it("says the revision applied before it in the run's transaction was rolled back too, exit 1", function()
+      assert.equal(1, code, p:stderr())
+      local file = ("migrations/versions/bbbb00000002_slow.lua"):gsub("%p", "%%%0")
+      assert.matches(("\nluamig: bbbb00000002 %%(%s[:%%d]*%%): interrupted by SIGINT; the revision was rolled back; "
+        .. "1 revision applied before it in the run's transaction was rolled back too "
+        .. "%%(transaction_per_migration = false%%)\n$"):format(file), p:stderr())
+    end)
+
+    it("leaves nothing of the run", function()
+      assert.same({}, helpers.tables(conn))
+    end)
+  end)
+end
+
 describe("SIGINT while waiting for the migration lock", function()
   local conn, holder, waiter, code
   setup(function()
@@ -124,6 +167,42 @@ describe("SIGINT while waiting for the migration lock", function()
       waiter:stderr())
   end)
 end)
+
+-- A signal outside any revision, while luamig's own statements wait on a
+-- lock another session holds on the version table: the message says what
+-- the command did, which is nothing.
+for _, case in ipairs({ { command = "stamp base", outcome = "nothing was stamped" },
+                        { command = "stamp head", outcome = "nothing was stamped" },
+                        { command = "upgrade head", outcome = "nothing was applied" } }) do
+  describe(("SIGINT while %s waits on a lock on the version table"):format(case.command), function()
+    local conn, locker, p, code
+    setup(function()
+      local url
+      url, conn = helpers.fresh_db()
+      local dir = project { url = url, revisions = { first } }
+      assert.equal(0, (run(dir, "stamp base")))
+      locker = assert(core.connect(url))
+      locker:exec("BEGIN; LOCK TABLE luamig_version IN ACCESS EXCLUSIVE MODE")
+      p = process.spawn(dir, case.command)
+      assert(process.wait_until(function() return process.server_runs(conn, "%luamig_version%") end, 10),
+        "the run never reached the version table: " .. p:stderr())
+      p:signal("INT")
+      code = p:wait(10)
+      locker:exec("ROLLBACK")
+    end)
+    teardown(function()
+      p:cleanup()
+      locker:close()
+      conn:close()
+    end)
+
+    it(("says %s, exit 1"):format(case.outcome), function()
+      assert.equal(1, code, p:stderr())
+      assert.equal(("luamig: interrupted by SIGINT; %s\n"):format(case.outcome), p:stderr())
+      assert.same({}, helpers.versions(conn))
+    end)
+  end)
+end
 
 -- Revisions that never end and never reach the server again: a pcall
 -- loop swallowing every error, and an endless loop in a coroutine. Each
