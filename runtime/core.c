@@ -18,6 +18,7 @@ int luamig_raise_plain(lua_State *L, const char *fmt, ...) {
 static const luaL_Reg core_functions[] = {
   {"connect", pg_connect},
   {"copy_encode", copy_encode},
+  {"printable", text_printable},
   {"encode_index", index_encode},
   {"decode_index", index_decode},
   {"index_column", index_column},

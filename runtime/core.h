@@ -23,6 +23,9 @@ void sys_interruption_reported(void); /* the caller reports it: no hook error */
 size_t luamig_float_text(char text[LUAMIG_NUMBER_TEXT], double v);
 size_t luamig_integer_text(char text[LUAMIG_NUMBER_TEXT], lua_Integer i);
 
+/* printable.c: text for a terminal */
+int text_printable(lua_State *L);
+
 /* copy.c: COPY text encoding */
 int copy_encode(lua_State *L);
 

@@ -1,5 +1,6 @@
 -- How revisions are written on the screen, as Alembic writes them:
 -- "a1 -> b2 (label) (head) (current) (branchpoint), message".
+local core = require("luamig.core")
 local utf8text = require("luamig.utf8text")
 
 local M = {}
@@ -20,12 +21,8 @@ end
 -- is CSI) as \xHH per byte (ESC as \x1b), so that a revision's message,
 -- file name or error cannot move the cursor, clear the screen or retitle
 -- the window. Newlines stay: a multi-line message prints as its lines, as
--- Alembic's do.
-local function hex(c) return (c:gsub(".", function(b) return ("\\x%02x"):format(b:byte()) end)) end
-
-function M.printable(text)
-  return (text:gsub("[%z\1-\8\11-\31\127]", hex):gsub("\194[\128-\159]", hex))
-end
+-- Alembic's do. The scan is in C: history writes ten thousand lines.
+M.printable = core.printable
 
 -- opts: parents, branches (labels), doc, tree (branchpoint/mergepoint),
 -- heads (head/current), current = set of current ids. Built as one
