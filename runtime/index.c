@@ -53,7 +53,10 @@ static Buffer *push_buffer(lua_State *L) {
   return b;
 }
 
+/* Appends n bytes; nothing for none (an empty buffer has no bytes yet,
+ * and memcpy from or to NULL is undefined even for zero bytes). */
 static void put_bytes(lua_State *L, Buffer *b, const void *p, size_t n) {
+  if (n == 0) return;
   if (n > b->cap - b->len) {
     size_t cap = b->cap ? b->cap : 4096;
     while (n > cap - b->len) cap *= 2;
