@@ -258,9 +258,9 @@ function M.current(s)
   local heads = with_migrator(s, cfg, function(m) return m:current_heads() end)
   local undefined = set_of(undefined_versions(map, heads))
   if s.opts.json then
-    local list = setmetatable({}, display.array)
+    local list, current = setmetatable({}, display.array), set_of(heads)
     for _, id in ipairs(heads) do
-      list[#list + 1] = undefined[id] and { revision = id, unknown = true } or display.revision_json(map:get(id), set_of(heads))
+      list[#list + 1] = undefined[id] and { revision = id, unknown = true } or display.revision_json(map:get(id), current)
     end
     s.out(display.json({ current = list }))
     return
@@ -356,7 +356,7 @@ function M.merge(s)
   local id = new_revision_id(map, s.args.rev_id)
   local parents = {}
   for _, rev in ipairs(s.args.revs) do
-    for _, id in ipairs(map:resolve(rev, {})) do parents[#parents + 1] = id end
+    for _, parent in ipairs(map:resolve(rev, {})) do parents[#parents + 1] = parent end
   end
   if #parents < 2 then error("merge needs at least two revisions to merge", 0) end
   local path = script.write_revision(cfg, map, {

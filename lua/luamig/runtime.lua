@@ -404,17 +404,18 @@ function Migrator:record(step, direction, seconds, commit)
     for _, s in ipairs(self:commit_statements()) do stmts[#stmts + 1] = s end
   end
   local ok, err = pcall(self.target.execute_all, self.target, stmts)
-  if ok then
-    self.steps_uncommitted = commit and 0 or self.steps_uncommitted + 1
-    self.steps_recorded = self.steps_recorded + 1
-  end
   if not ok then
     local message = self:record_error(step, direction, err)
     if errors.is_db_error(err) and ddl.is_lock_lost(err) then self.locked = nil end  -- nothing to unlock
     error(message, 0)
   end
+  self.steps_uncommitted = commit and 0 or self.steps_uncommitted + 1
+  self.steps_recorded = self.steps_recorded + 1
   if commit then self.target.transaction_open = false end
 end
+
+-- What a released migration lock means, however it is found out.
+local LOCK_RELEASED = "another run may have run revisions at the same time"
 
 local ENDED_TRANSACTION = "the revision ended the runner's transaction (COMMIT or ROLLBACK in op.execute); "
   .. "what it ran is committed as far as it got and the version table was not updated; "
@@ -438,9 +439,8 @@ function Migrator:record_error(step, direction, err)
   end
   local missing = errors.is_db_error(err) and ddl.missing_version_row(err)
   if errors.is_db_error(err) and ddl.is_lock_lost(err) then
-    err = ("the revision released luamig's migration lock on %s (pg_advisory_unlock_all or DISCARD ALL): "
-      .. "another run may have run revisions at the same time; %s"):format(
-      self:version_table_label(), node.revision and self:undo_outcome() or "nothing was changed")
+    err = ("the revision released luamig's migration lock on %s (pg_advisory_unlock_all or DISCARD ALL): %s; %s"):format(
+      self:version_table_label(), LOCK_RELEASED, node.revision and self:undo_outcome() or "nothing was changed")
   elseif missing then
     err = ("the version table %s has no row %s to change (it was changed during the run); %s"):format(
       self:version_table_label(), missing, node.revision and self:undo_outcome() or "nothing was changed")
@@ -494,13 +494,13 @@ function Migrator:commit()
     if errors.is_db_error(err) and ddl.is_lock_lost(err) then
       self.locked = nil  -- nothing to unlock
       err = ("the migration lock on %s was released during the run (pg_advisory_unlock_all or DISCARD ALL in a revision): "
-        .. "another run may have run revisions at the same time; the run's transaction was rolled back")
-        :format(self:version_table_label())
+        .. "%s; the run's transaction was rolled back")
+        :format(self:version_table_label(), LOCK_RELEASED)
     end
     error(err, 0)
   end
   self.target.transaction_open = false
-  self.commits = (self.commits or 0) + 1
+  self.commits = self.commits + 1
   self.steps_uncommitted = 0
 end
 
@@ -594,10 +594,11 @@ local function describe_step(step)
     (msg and msg ~= "") and (", " .. msg) or "")
 end
 
--- Runs the steps in order. Each step's body and its version-table change
--- share one transaction (or the whole run shares one when
--- transaction_per_migration is false); a revision with transaction = false
--- runs outside any. A failure rolls back what is uncommitted and raises.
+-- "1 revision", "3 revisions"
+local function revisions(n)
+  return n == 1 and "1 revision" or (n .. " revisions")
+end
+
 -- Runs fn(); on failure rolls back what is uncommitted and re-raises.
 function Migrator:guarded(fn)
   local ok, err = pcall(fn)
@@ -606,17 +607,13 @@ function Migrator:guarded(fn)
     -- with one transaction for the run, the steps recorded in it are gone too
     local n = self.steps_uncommitted
     if n > 0 and errors.is_revision_error(err) then
-      err.also = ("%d revision%s applied before it in the run's transaction %s rolled back too "
-        .. "(transaction_per_migration = false)"):format(n, n == 1 and "" or "s", n == 1 and "was" or "were")
+      err.also = ("%s applied before it in the run's transaction %s rolled back too "
+        .. "(transaction_per_migration = false)"):format(revisions(n), n == 1 and "was" or "were")
     end
     self.steps_rolled_back = self.steps_rolled_back + n
     self.steps_uncommitted = 0
     error(err, 0)
   end
-end
-
-local function revisions(n)
-  return n == 1 and "1 revision" or (n .. " revisions")
 end
 
 -- What a signal that stopped the command outside any revision leaves
@@ -635,6 +632,10 @@ function Migrator:stopped_outcome(none, done)
   return table.concat(said, "; ")
 end
 
+-- Runs the steps in order. Each step's body and its version-table change
+-- share one transaction (or the whole run shares one when
+-- transaction_per_migration is false); a revision with transaction = false
+-- runs outside any. A failure rolls back what is uncommitted and raises.
 function Migrator:run(steps)
   local per_step = self.cfg.transaction_per_migration ~= false
   local target = self.target
