@@ -52,7 +52,8 @@ _luamig() {
     revision) opts="-m --message --rev-id --branch-label --head --splice --depends-on --version-path --autogenerate" ;;
     upgrade) opts="--sql" ;;
     downgrade) opts="--sql" ;;
-    current|heads|branches) opts="-v --verbose" ;;
+    current|branches) opts="-v --verbose" ;;
+    heads) opts="-v --verbose --resolve-dependencies" ;;
     history) opts="-v --verbose -r --rev-range -i --indicate-current" ;;
     stamp) opts="--sql --purge" ;;
     merge) opts="-m --message --rev-id --branch-label" ;;
@@ -66,6 +67,7 @@ _luamig() {
   case $cmd in
     upgrade|downgrade|show|stamp|merge)
       local targets="head heads base $(_luamig_revisions "$cfg")"
+      [[ $cmd == show ]] && targets+=" current"
       local label extra=""
       for label in $(_luamig_revisions "$cfg"); do
         [[ $label =~ ^[0-9a-f]{12}$ ]] || extra+=" $label@head"

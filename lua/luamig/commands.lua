@@ -116,6 +116,15 @@ local function undefined_versions(map, heads)
   return undefined
 end
 
+-- The ids that several targets name, in their order.
+local function resolve_each(map, targets, current)
+  local ids = {}
+  for _, target in ipairs(targets) do
+    for _, id in ipairs(map:resolve(target, current)) do ids[#ids + 1] = id end
+  end
+  return ids
+end
+
 ------------------------------------------------------------------ init
 
 function M.init(s)
@@ -236,7 +245,14 @@ local function migrate(s, direction)
     error("downgrade --sql needs a FROM:TO range, e.g. 'luamig downgrade head:base --sql'", 0)
   end
   with_migrator(s, cfg, function(m)
-    local heads = offline and map:resolve(from or "base", {}) or m:current_heads()
+    local heads
+    if not offline then
+      heads = m:current_heads()
+    elseif direction == "downgrade" then
+      heads = map:resolve_single(from)  -- as Alembic: one revision to start from
+    else
+      heads = map:resolve(from or "base", {})
+    end
     if direction == "upgrade" then warn_drift(s, m, map, heads) end
     local steps
     if direction == "upgrade" then
@@ -253,21 +269,37 @@ function M.downgrade(s) return migrate(s, "downgrade") end
 
 ------------------------------------------------------------------ reports
 
+-- Alembic's current set for the version rows: the revisions the rows
+-- build on that no other of them descends from (a revision a row depends
+-- on is current too), then the rows no file defines.
+local function current_ids(map, rows)
+  local undefined = undefined_versions(map, rows)
+  local unknown = set_of(undefined)
+  local defined = {}
+  for _, id in ipairs(rows) do
+    if not unknown[id] then defined[#defined + 1] = id end
+  end
+  local ids = map:current_set(defined)
+  table.move(undefined, 1, #undefined, #ids + 1, ids)
+  return ids, unknown
+end
+
 function M.current(s)
   local cfg, map = load_project(s)
-  local heads = with_migrator(s, cfg, function(m) return m:current_heads() end)
-  local undefined = set_of(undefined_versions(map, heads))
+  local rows = with_migrator(s, cfg, function(m) return m:current_heads() end)
+  local ids, unknown = current_ids(map, rows)
   if s.opts.json then
-    local list, current = setmetatable({}, display.array), set_of(heads)
-    for _, id in ipairs(heads) do
-      list[#list + 1] = undefined[id] and { revision = id, unknown = true } or display.revision_json(map:get(id), current)
+    local list, current = setmetatable({}, display.array), set_of(ids)
+    for _, id in ipairs(ids) do
+      list[#list + 1] = unknown[id] and { revision = id, unknown = true } or display.revision_json(map:get(id), current)
     end
     s.out(display.json({ current = list }))
     return
   end
-  for _, id in ipairs(heads) do
+  if s.args.verbose then s.out(("Current revision(s) for %s:"):format(errors.redact(cfg.url, cfg.url))) end
+  for _, id in ipairs(ids) do
     local node = map:get(id)
-    if undefined[id] then
+    if unknown[id] then
       s.out(id .. " (not found in the revision files)")
     elseif s.args.verbose then
       s.out(display.entry(node))
@@ -303,7 +335,7 @@ end
 
 function M.heads(s)
   local _, map = load_project(s)
-  local heads = map:heads()
+  local heads = s.args.resolve_dependencies and map:real_heads() or map:heads()
   if s.opts.json then
     local list = setmetatable({}, display.array)
     for i, id in ipairs(heads) do list[i] = display.revision_json(map:get(id)) end
@@ -332,21 +364,47 @@ function M.branches(s)
   end
 end
 
+-- show takes what Alembic's takes: an identifier (id, prefix, label,
+-- head, heads, label@head, -N) or "current", the version rows.
 function M.show(s)
-  local _, map = load_project(s)
-  for _, id in ipairs(map:resolve(s.args.rev, {})) do
-    s.out(display.entry(map:get(id)))
+  local cfg, map = load_project(s)
+  local ids
+  if s.args.rev == "current" then
+    ids = with_migrator(s, cfg, function(m) return m:current_heads() end)
+  else
+    ids = map:lookup(s.args.rev)
   end
+  for _, id in ipairs(ids) do
+    local node = map:get(id)
+    s.out(node and display.entry(node) or (id .. " (not found in the revision files)"))
+  end
+end
+
+-- stamp's revisions; with --sql each may be FROM:TO, one FROM for all
+-- (the rows to start from, as the database would hold them).
+local function stamp_targets(revs, offline)
+  local from, targets = nil, {}
+  for i, rev in ipairs(revs) do
+    local start, target = split_range(rev)
+    if start and not offline then
+      error(("a FROM:TO range (%s) is only for --sql mode"):format(rev), 0)
+    end
+    if start and from and start ~= from then
+      error("Stamp operation with --sql only supports a single starting revision at a time", 0)
+    end
+    from, targets[i] = from or start, target
+  end
+  return from, targets
 end
 
 function M.stamp(s)
   local cfg, map = load_project(s)
   local offline = s.args.sql
+  local from, targets = stamp_targets(s.args.revs, offline)
   with_migrator(s, cfg, function(m)
-    local heads = m:current_heads()
-    local targets = map:resolve(s.args.rev, heads)
-    local ops = s.args.purge and map:stamp_ops({}, targets) or map:stamp_ops(heads, targets)
-    m:stamp(ops, s.args.purge)
+    local rows = offline and map:resolve(from or "base", {}) or m:current_heads()
+    local ids = resolve_each(map, targets, rows)
+    m:stamp(map:stamp_steps(s.args.purge and {} or rows, ids), s.args.purge)
   end, { offline = offline, lock = true, outcome = "nothing was stamped",
                                  done = "the stamp was committed" })
 end
@@ -354,10 +412,7 @@ end
 function M.merge(s)
   local cfg, map = load_project(s)
   local id = new_revision_id(map, s.args.rev_id)
-  local parents = {}
-  for _, rev in ipairs(s.args.revs) do
-    for _, parent in ipairs(map:resolve(rev, {})) do parents[#parents + 1] = parent end
-  end
+  local parents = resolve_each(map, s.args.revs, {})
   if #parents < 2 then error("merge needs at least two revisions to merge", 0) end
   local path = script.write_revision(cfg, map, {
     id = id, message = s.args.message, down_revision = parents, branch_labels = s.args.branch_label,

@@ -24,14 +24,23 @@ end
 -- Alembic's do. The scan is in C: history writes ten thousand lines.
 M.printable = core.printable
 
+-- A head that something depends on is Alembic's "effective head": it
+-- ends its branch, yet upgrading to the heads does not stop at it.
+local function head_mark(node)
+  if not node.is_head then return "" end
+  return #node.dependents == 0 and " (head)" or " (effective head)"
+end
+
 -- opts: parents, branches (labels), doc, tree (branchpoint/mergepoint),
 -- heads (head/current), current = set of current ids. Built as one
--- concatenation: history writes ten thousand of these.
+-- concatenation: history writes ten thousand of these. depends_on is
+-- shown as written (a label stays a label), as Alembic shows it.
 function M.line(node, opts)
   local parents, arrow = "", ""
   if opts.parents then
     parents, arrow = M.down_revisions(node), " -> "
-    if #node.depends_on > 0 then parents = parents .. " (" .. comma(node.depends_on) .. ")" end
+    local deps = node.declared_depends_on
+    if #deps > 0 then parents = parents .. " (" .. comma(deps) .. ")" end
   end
   local labels = opts.branches and #node.branch_labels > 0 and " (" .. comma(node.branch_labels) .. ")" or ""
   local marks = opts.heads ~= false
@@ -39,14 +48,15 @@ function M.line(node, opts)
   local sep, doc = "", ""
   if opts.doc then sep, doc = ", ", node.message or "" end
   return parents .. arrow .. node.revision .. labels
-    .. (marks and node.is_head and " (head)" or "")
+    .. (marks and head_mark(node) or "")
     .. (marks and opts.current and opts.current[node.revision] and " (current)" or "")
     .. (tree and node.is_branch_point and " (branchpoint)" or "")
     .. (tree and node.is_merge_point and " (mergepoint)" or "")
     .. sep .. doc
 end
 
--- The -v form: a block per revision.
+-- The -v form: a block per revision (where, as in Alembic, an effective
+-- head is a head).
 function M.entry(node, current)
   local out = { ("Rev: %s%s%s%s%s"):format(node.revision,
     node.is_head and " (head)" or "",
@@ -54,7 +64,8 @@ function M.entry(node, current)
     node.is_merge_point and " (mergepoint)" or "",
     current and current[node.revision] and " (current)" or "") }
   out[#out + 1] = (node.is_merge_point and "Merges: %s" or "Parent: %s"):format(M.down_revisions(node))
-  if #node.depends_on > 0 then out[#out + 1] = "Also depends on: " .. comma(node.depends_on) end
+  local deps = node.declared_depends_on
+  if #deps > 0 then out[#out + 1] = "Also depends on: " .. comma(deps) end
   if node.is_branch_point then out[#out + 1] = "Branches into: " .. comma(node.children) end
   if #node.branch_labels > 0 then out[#out + 1] = "Branch names: " .. comma(node.branch_labels) end
   out[#out + 1] = "Path: " .. (node.path or "?")

@@ -1671,6 +1671,10 @@ function Map:revisions() return table.move(self._order, 1, #self._order, 1, {}) 
 --- Heads (no revision names them as down_revision), as `alembic heads`.
 function Map:heads() return to_list(self._heads) end
 
+--- Heads that nothing depends on either, as `alembic heads
+--- --resolve-dependencies`.
+function Map:real_heads() return to_list(self._real_heads) end
+
 --- Bases (no down_revision).
 function Map:bases() return to_list(self._bases) end
 
@@ -1686,11 +1690,34 @@ function Map:applied(current_heads)
   return applied
 end
 
---- Nodes with more than one child, as `alembic branches`.
+--- Nodes with more than one child, newest first, as `alembic branches`.
 function Map:branch_points()
   local out = {}
-  for _, n in ipairs(self._order) do if n.is_branch_point then out[#out + 1] = n end end
+  for _, n in ipairs(self:_full_history()) do if n.is_branch_point then out[#out + 1] = n end end
   return out
+end
+
+--- The current set of `alembic current` when the version table holds
+--- rows (ids this map defines): the rows and all they build on, down
+--- revisions and depends_on, less what another of them descends from.
+--- Ids in map order.
+function Map:current_set(rows)
+  return ids_of(sorted_nodes(self:_get_all_current(rows)))
+end
+
+--- The one revision (or none, for base) a target names, as Alembic's
+--- get_revision: where it names several heads, the multiple-heads error.
+function Map:resolve_single(target)
+  return guarded({ end_ = target }, function()
+    local rev = self:get_revision(target)
+    return is_node(rev) and { rev.revision } or {}
+  end)
+end
+
+--- The revisions an identifier names, as `alembic show` takes it: an id
+--- or its prefix, a label, head(s), base, label@head, -N; not REV-N.
+function Map:lookup(id)
+  return guarded({ end_ = id }, function() return ids_of(real_nodes(self:get_revisions(id))) end)
 end
 
 local function check_current(current)
@@ -1786,7 +1813,7 @@ function Map:history(range, current_heads)
   return guarded({ start = base, end_ = head }, walk_revisions, self, base, head)
 end
 
-local function stamp_steps(self, current, revision)
+local function collect_stamp(self, current, revision)
   local head_revs = self:get_revisions(current)
   if #revision == 0 then revision = { "base" } end
   local filtered, seen = {}, {}
@@ -1841,20 +1868,22 @@ local function apply_stamp(rows, s)
   end
 end
 
---- version_ops that `stamp TARGETS` performs (targets: one or a list of
---- target strings).  purge: empty the table first, then stamp.
-function Map:stamp_ops(current_heads, targets, purge)
+--- The steps of `stamp TARGETS` (one target string or a list), each
+--- { direction = "stamp", from = ids, to = ids, version_ops }: Alembic's
+--- StampSteps, whose from/to its "Running stamp_revision" line names.
+function Map:stamp_steps(current_heads, targets)
   local current = check_current(current_heads)
   if type(targets) ~= "table" then targets = { targets } end
   local rows = new_rows(current)
-  if purge then
-    for _, id in ipairs(rows:list()) do rows:delete(id) end
-    current = {}
-  end
   local steps = guarded({ multiple_heads = "Multiple heads are present; please specify a single target revision" },
-    stamp_steps, self, current, targets)
-  for _, s in ipairs(steps) do apply_stamp(rows, s) end
-  return rows.ops
+    collect_stamp, self, current, targets)
+  for i, s in ipairs(steps) do
+    local before = #rows.ops
+    apply_stamp(rows, s)
+    steps[i] = { direction = "stamp", from = s.from, to = s.to,
+                 version_ops = table.move(rows.ops, before + 1, #rows.ops, 1, {}) }
+  end
+  return steps
 end
 
 --- Apply version_ops to a list of rows; returns the new rows, sorted.

@@ -12,8 +12,10 @@ local M = {}
 -- A fixed first key for pg_try_advisory_lock(int, int): "lmig".
 local LOCK_CLASS = 0x6c6d6967
 
+local DIRECTION_NAMES = { up = "upgrade", down = "downgrade", stamp = "stamp_revision" }
+
 local function direction_name(step)
-  return step.direction == "down" and "downgrade" or "upgrade"
+  return DIRECTION_NAMES[step.direction] or "upgrade"
 end
 
 -- The revision file's table behind a step (its revmap step carries it;
@@ -586,10 +588,12 @@ function Migrator:call_revision(step)
   end
 end
 
-local function describe_step(step)
+-- "Running upgrade a -> b, message", as Alembic logs a step; short (for
+-- the --sql comment, as Alembic writes it) without the message.
+local function describe_step(step, short)
   local from = table.concat(step.from or {}, ", ")
   local to = table.concat(step.to or {}, ", ")
-  local msg = step.node.message
+  local msg = not short and step.node and step.node.message
   return ("Running %s %s -> %s%s"):format(direction_name(step), from, to,
     (msg and msg ~= "") and (", " .. msg) or "")
 end
@@ -620,9 +624,9 @@ end
 -- behind: `none` (e.g. "nothing was applied") before a step was recorded,
 -- `done` (when given) after.
 function Migrator:stopped_outcome(none, done)
-  if self.steps_recorded == 0 then return none end
-  if done then return done end
   local kept, lost = self.steps_recorded - self.steps_rolled_back, self.steps_rolled_back
+  if self.steps_recorded == 0 or (done and kept == 0) then return none end
+  if done then return done end
   local said = {}
   if kept > 0 then said[1] = ("the %s applied before it stay%s applied"):format(revisions(kept), kept == 1 and "s" or "") end
   if lost > 0 then
@@ -666,7 +670,7 @@ function Migrator:run(steps)
     if not per_step and #steps > 0 then self:begin() end
     self:ensure_bookkeeping()
     for _, step in ipairs(steps) do
-      target:write_comment(describe_step(step))
+      target:write_comment(describe_step(step, true))
       local seconds = run_step(step)
       self.log(("%s (%.0f ms)"):format(describe_step(step), seconds * 1000))
     end
@@ -680,13 +684,21 @@ function Offline:write_comment(text)
   self.out:write("-- ", ddl.comment_text(text), "\n\n")
 end
 
--- Replaces the version rows (stamp): ops from revmap, in one transaction.
-function Migrator:stamp(ops, purge)
+-- Replaces the version rows (stamp): revmap's stamp steps, each logged as
+-- Alembic logs it, all in one transaction (so that a failure, --purge's
+-- included, leaves the table as it was).
+function Migrator:stamp(steps, purge)
   self:guarded(function()
     self:begin()
     self:ensure_bookkeeping()
     if purge then self:exec(ddl.delete_all_versions(self:version_table())) end
-    self:record({ version_ops = ops, node = {} }, "stamp", 0, true)  -- no history row: nothing ran
+    -- the last record commits (no history row: nothing ran)
+    if #steps == 0 then self:record({ version_ops = {}, node = {} }, "stamp", 0, true) end
+    for i, step in ipairs(steps) do
+      self.target:write_comment(describe_step(step, true))
+      self.log(describe_step(step))
+      self:record({ version_ops = step.version_ops, node = {} }, "stamp", 0, i == #steps)
+    end
   end)
 end
 

@@ -253,7 +253,8 @@ describe("stamp while another session deletes the version row it changes", funct
       "the stamp never reached its version change: " .. p:stderr())
     holder:exec("COMMIT")
     assert.equal(1, p:wait(10))
-    assert.matches("^luamig: stamp: the version table public%.luamig_version has no row c00000000001 to change "
+    assert.matches("^Running stamp_revision c00000000001 %-> c00000000002\n"
+      .. "luamig: stamp: the version table public%.luamig_version has no row c00000000001 to change "
       .. "%(it was changed during the run%); nothing was changed\n$", p:stderr())
     assert.same({}, helpers.versions(conn))
   end)

@@ -470,31 +470,108 @@ describe("revmap", function()
   describe("stamping", function()
     local map = graph { { "aaaa" }, { "bbbb", "aaaa" }, { "cccc", "aaaa" }, { "dddd", "cccc" } }
 
+    -- every step's version_ops, in order
+    local function stamp_ops(current, targets)
+      local ops = {}
+      for _, step in ipairs(map:stamp_steps(current, targets)) do
+        table.move(step.version_ops, 1, #step.version_ops, #ops + 1, ops)
+      end
+      return ops
+    end
+
+    -- "FROM -> TO" of each step, as "Running stamp_revision" names it
+    local function moves(current, targets)
+      local out = {}
+      for i, step in ipairs(map:stamp_steps(current, targets)) do
+        out[i] = table.concat(step.from, ", ") .. " -> " .. table.concat(step.to, ", ")
+      end
+      return out
+    end
+
     it("stamps a revision on an empty table as a new row", function()
-      assert.same({ { op = "insert", id = "bbbb" } }, map:stamp_ops({}, "bbbb"))
+      assert.same({ { op = "insert", id = "bbbb" } }, stamp_ops({}, "bbbb"))
+      assert.same({ " -> bbbb" }, moves({}, "bbbb"))
     end)
 
     it("replaces only the head of the branch it belongs to", function()
-      local ops = map:stamp_ops({ "bbbb", "cccc" }, "dddd")
+      local ops = stamp_ops({ "bbbb", "cccc" }, "dddd")
       assert.same({ { op = "update", from = "cccc", to = "dddd" } }, ops)
       assert.same({ "bbbb", "dddd" }, revmap.apply_version_ops({ "bbbb", "cccc" }, ops))
+      assert.same({ "cccc -> dddd" }, moves({ "bbbb", "cccc" }, "dddd"))
     end)
 
     it("moves a branch head back down", function()
-      assert.same({ "bbbb", "cccc" }, revmap.apply_version_ops({ "bbbb", "dddd" }, map:stamp_ops({ "bbbb", "dddd" }, "cccc")))
+      assert.same({ "bbbb", "cccc" }, revmap.apply_version_ops({ "bbbb", "dddd" }, stamp_ops({ "bbbb", "dddd" }, "cccc")))
     end)
 
-    it("empties the table on stamp base", function()
-      assert.same({}, revmap.apply_version_ops({ "bbbb", "dddd" }, map:stamp_ops({ "bbbb", "dddd" }, "base")))
+    it("empties the table on stamp base, a step per row", function()
+      assert.same({}, revmap.apply_version_ops({ "bbbb", "dddd" }, stamp_ops({ "bbbb", "dddd" }, "base")))
+      assert.same({ "bbbb -> ", "dddd -> " }, moves({ "bbbb", "dddd" }, "base"))
     end)
 
-    it("replaces everything with purge", function()
-      local ops = map:stamp_ops({ "bbbb", "dddd" }, "cccc", true)
-      assert.same({ "cccc" }, revmap.apply_version_ops({ "bbbb", "dddd" }, ops))
+    it("stamps several targets, a step each", function()
+      assert.same({ " -> bbbb", " -> dddd" }, moves({}, { "bbbb", "dddd" }))
+      assert.same({ "bbbb", "dddd" }, revmap.apply_version_ops({}, stamp_ops({}, { "bbbb", "dddd" })))
+    end)
+
+    it("stamps one revision below several rows in one step", function()
+      assert.same({ "bbbb, dddd -> aaaa" }, moves({ "bbbb", "dddd" }, "aaaa"))
+      assert.same({ "aaaa" }, revmap.apply_version_ops({ "bbbb", "dddd" }, stamp_ops({ "bbbb", "dddd" }, "aaaa")))
     end)
 
     it("stamps heads as one row per head", function()
-      assert.same({ "bbbb", "dddd" }, revmap.apply_version_ops({}, map:stamp_ops({}, "heads")))
+      assert.same({ "bbbb", "dddd" }, revmap.apply_version_ops({}, stamp_ops({}, "heads")))
+    end)
+  end)
+
+  -- Alembic 1.8.1 on the same graphs: spec/fixtures/alembic/alembic-1.8.1.txt
+  describe("effective heads and the current set", function()
+    -- lb labels aaaa; bbbb depends on aaaa through the label; cccc is a
+    -- head nothing depends on
+    local map = graph { { "aaaa", labels = "lb" }, { "bbbb", deps = { "lb" } }, { "cccc", "aaaa" } }
+
+    it("keeps a head that something depends on among the heads, and out of the real heads", function()
+      local dep = graph { { "aaaa", labels = "lb" }, { "bbbb", deps = { "lb" } } }
+      assert.same({ "aaaa", "bbbb" }, dep:heads())
+      assert.same({ "bbbb" }, dep:real_heads())
+      assert.same({ "bbbb", "cccc" }, map:heads())
+      assert.same({ "bbbb", "cccc" }, map:real_heads())
+    end)
+
+    it("shows depends_on as written: a label stays a label", function()
+      assert.same({ "lb" }, map:get("bbbb").declared_depends_on)
+      assert.same({ "aaaa" }, map:get("bbbb").depends_on)
+    end)
+
+    it("adds to the current set what a row depends on, through a label", function()
+      local dep = graph { { "aaaa", labels = "lb" }, { "bbbb", deps = { "lb" } } }
+      assert.same({ "aaaa", "bbbb" }, dep:current_set({ "bbbb" }))
+      assert.same({ "aaaa" }, dep:current_set({ "aaaa" }))
+    end)
+
+    it("leaves out of the current set what another current revision descends from", function()
+      local chain = graph { { "aaaa", labels = "lb" }, { "bbbb", "aaaa" }, { "cccc", "bbbb", deps = { "lb" } } }
+      assert.same({ "bbbb" }, chain:current_set({ "bbbb" }))
+      assert.same({ "cccc" }, chain:current_set({ "cccc" }))
+      assert.same({}, chain:current_set({}))
+    end)
+  end)
+
+  describe("identifiers, as show takes them", function()
+    local map = graph { { "aaaa", labels = "lb" }, { "bbbb", "aaaa" }, { "cccc", "aaaa" } }
+
+    it("names revisions by id, prefix, label and heads, not by a step from one", function()
+      assert.same({ "aaaa" }, map:lookup("lb"))
+      assert.same({ "bbbb" }, map:lookup("bbb"))
+      assert.same({ "bbbb", "cccc" }, map:lookup("heads"))
+      assert.equal("Can't locate revision identified by 'bbbb-1'", error_of(map.lookup, map, "bbbb-1"))
+    end)
+
+    it("names one revision to start a downgrade from, refusing several heads", function()
+      assert.same({ "bbbb" }, map:resolve_single("bbbb"))
+      assert.same({}, map:resolve_single("base"))
+      assert.matches("^Multiple head revisions are present for given argument 'heads'; please specify a specific target revision, '<branchname>@heads' to narrow to a specific head, or 'heads' for all heads",
+        error_of(map.resolve_single, map, "heads"))
     end)
   end)
 
