@@ -5,6 +5,7 @@ local config = require("luamig.config")
 local ddl = require("luamig.ddl")
 local revindex = require("luamig.revindex")
 local revmap = require("luamig.revmap")
+local lualit = require("luamig.lualit")
 
 local M = {}
 
@@ -79,7 +80,7 @@ local function check_against_index(rev, loaded, dir)
       revindex.remove(dir)
       error(("revision file %s declares %s = %s where the revision index %s/%s said %s: the index was "
         .. "inconsistent with the files and has been removed; run the command again to rebuild it")
-        :format(rev.path, field, M.lua_value(loaded[field]), dir, revindex.FILE, M.lua_value(rev[field])), 0)
+        :format(rev.path, field, M.graph_literal(loaded[field]), dir, revindex.FILE, M.graph_literal(rev[field])), 0)
     end
   end
 end
@@ -211,16 +212,11 @@ end
 
 M.read_file = read_file
 
--- A Lua literal for nil, a string or a list of strings.
-function M.lua_value(v)
-  if v == nil then return "nil" end
-  if type(v) == "table" then
-    if #v == 1 then return ("%q"):format(v[1]) end
-    local parts = {}
-    for i, s in ipairs(v) do parts[i] = ("%q"):format(s) end
-    return "{ " .. table.concat(parts, ", ") .. " }"
-  end
-  return ("%q"):format(v)
+-- A graph field (down_revision, branch_labels, depends_on) as a revision
+-- file writes it: nil, an id, or a list (one id alone as a string).
+function M.graph_literal(v)
+  if type(v) == "table" and #v == 1 then v = v[1] end
+  return lualit.value(v)
 end
 
 local function indent(body)
@@ -277,12 +273,12 @@ function M.write_revision(cfg, map, rev, version_dir)
   local fields = {
     -- the file's `message` field (a literal) keeps the exact text
     message = ddl.comment_text(rev.message or ""),
-    message_literal = M.lua_value(rev.message or ""),
+    message_literal = M.graph_literal(rev.message or ""),
     revision = rev.id,
-    down_revision = M.lua_value(down),
+    down_revision = M.graph_literal(down),
     down_revision_comment = down == nil and "<base>" or (type(down) == "table" and table.concat(down, ", ") or down),
-    branch_labels = M.lua_value(rev.branch_labels),
-    depends_on = M.lua_value(rev.depends_on),
+    branch_labels = M.graph_literal(rev.branch_labels),
+    depends_on = M.graph_literal(rev.depends_on),
     create_date = os.date("%Y-%m-%d %H:%M:%S"),
     upgrades = indent(rev.upgrades or "-- your migration here"),
     downgrades = indent(rev.downgrades or "-- the reverse of upgrade"),

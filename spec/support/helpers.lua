@@ -74,7 +74,7 @@ end
 -- A revision file's text: r = { id, down = nil|"id"|{...}, up = "lua body",
 -- down_body = "lua body", labels, depends_on, message, transaction }
 function M.revision_source(r)
-  local lit = require("luamig.script").lua_value
+  local lit = require("luamig.script").graph_literal
   return ([[
 return {
   revision = %q,
@@ -97,7 +97,7 @@ end
 -- luamig.lua's text: spec.url, spec.transaction_per_migration and the
 -- keys of spec.settings (e.g. { version_table_schema = "public" }).
 local function config_source(spec)
-  local lit = require("luamig.script").lua_value
+  local lit = require("luamig.script").graph_literal
   local lines = { '  script_location = "migrations",', ("  url = %q,"):format(spec.url or ""),
                   ("  transaction_per_migration = %s,"):format(spec.transaction_per_migration == false and "false" or "true") }
   local keys = {}
