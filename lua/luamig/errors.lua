@@ -2,15 +2,12 @@
 -- arrive as structured objects from luamig.core; failures inside a revision
 -- are wrapped with its id, file and line.
 local core = require("luamig.core")
+local one_line = require("luamig.text").one_line
 
 local M = {}
 
 local RevisionError = {}
 RevisionError.__index = RevisionError
-
-local function one_line(s)
-  return (tostring(s):gsub("%s+", " "):gsub("^ ", ""):gsub(" $", ""))
-end
 
 local function shorten(s, max)
   if #s <= max then return s end
