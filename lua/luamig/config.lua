@@ -1,4 +1,5 @@
 -- Finding and loading luamig.lua, and applying command-line overrides.
+local args = require("luamig.args")
 local core = require("luamig.core")
 local ddl = require("luamig.ddl")
 
@@ -6,37 +7,36 @@ local M = {}
 
 M.DEFAULT_FILE = "luamig.lua"
 
--- The keys a config may hold and the Lua types each may take.
+-- The keys a config may hold and the Lua types each may take, as
+-- luamig.args.is_a reads them.
 local known_keys = {
-  script_location = { string = true },
-  url = { string = true },
-  version_table = { string = true },
-  version_table_schema = { string = true },
-  history_table = { string = true },
-  transaction_per_migration = { boolean = true },
-  version_locations = { table = true },
-  lock_timeout = { string = true, number = true },
-  statement_timeout = { string = true, number = true },
-  connect_timeout = { number = true },
+  script_location = "string",
+  url = "string",
+  version_table = "string",
+  version_table_schema = "string",
+  history_table = "string",
+  transaction_per_migration = "boolean",
+  version_locations = "table",
+  lock_timeout = "number|string",
+  statement_timeout = "number|string",
+  connect_timeout = "number",
 }
 
 local function check_types(path, cfg)
+  local what = "config " .. path
   for key, types in pairs(known_keys) do
     local v = cfg[key]
-    if v ~= nil and not types[type(v)] then
-      local names = {}
-      for t in pairs(types) do names[#names + 1] = t end
-      table.sort(names)
-      error(("config %s: %s must be a %s, got %s"):format(path, key, table.concat(names, " or "), type(v)), 0)
+    if v ~= nil and not args.is_a(v, types) then
+      args.fail(what, "%s must be a %s, got %s", key, (types:gsub("|", " or ")), type(v))
     end
   end
   if cfg.connect_timeout ~= nil and not (cfg.connect_timeout > 0) then
-    error(("config %s: connect_timeout must be a positive number of seconds, got %s"):format(path, cfg.connect_timeout), 0)
+    args.fail(what, "connect_timeout must be a positive number of seconds, got %s", cfg.connect_timeout)
   end
   for i, loc in ipairs(cfg.version_locations or {}) do
     if type(loc) ~= "string" or loc == "" then
-      error(("config %s: version_locations[%d] must be a string (a directory), got %s")
-        :format(path, i, loc == "" and "an empty string" or type(loc)), 0)
+      args.fail(what, "version_locations[%d] must be a string (a directory), got %s", i,
+        loc == "" and "an empty string" or type(loc))
     end
   end
 end
@@ -54,18 +54,18 @@ local name_keys = {
 }
 
 local function check_names(path, cfg)
+  local what = "config " .. path
   if cfg.history_table == cfg.version_table then
-    error(("config %s: history_table and version_table must name two tables, both are %q")
-      :format(path, cfg.version_table), 0)
+    args.fail(what, "history_table and version_table must name two tables, both are %q", cfg.version_table)
   end
   for _, k in ipairs(name_keys) do
     local v, max = cfg[k.key], NAME_BYTES - k.reserved
     -- the dialect's own rule for a name (not empty, no NUL byte)
     local ok, err = pcall(ddl.ident, v or "x")
-    if not ok then error(("config %s: %s: %s"):format(path, k.key, err), 0) end
+    if not ok then args.fail(what, "%s: %s", k.key, err) end
     if v ~= nil and #v > max then
-      error(("config %s: %s is %d bytes long; at most %d fit (PostgreSQL names hold %d bytes%s)")
-        :format(path, k.key, #v, max, NAME_BYTES, k.why), 0)
+      args.fail(what, "%s is %d bytes long; at most %d fit (PostgreSQL names hold %d bytes%s)",
+        k.key, #v, max, NAME_BYTES, k.why)
     end
   end
 end

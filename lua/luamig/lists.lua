@@ -13,4 +13,13 @@ function M.copy(list)
   return table.move(list, 1, #list, 1, {})
 end
 
+-- a new table with the entries of each table given (a later one wins)
+function M.merge(...)
+  local out = {}
+  for i = 1, select("#", ...) do
+    for k, v in pairs((select(i, ...))) do out[k] = v end
+  end
+  return out
+end
+
 return M

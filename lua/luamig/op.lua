@@ -2,7 +2,11 @@
 -- through the dialect, and hand it to the migration context that the
 -- runtime binds for the duration of a run (online: the connection;
 -- offline: the SQL script being printed).
+local args = require("luamig.args")
 local ddl = require("luamig.ddl")
+local lists = require("luamig.lists")
+
+local keys, type_of = ddl.keys, args.type_of
 
 local M = {}
 
@@ -37,16 +41,11 @@ end
 ------------------------------------------------------------- validation
 
 local function check(fname, cond, msg, ...)
-  if not cond then error(("op.%s: " .. msg):format(fname, ...), 0) end
-end
-
-local function type_of(v)
-  return v == ddl.NULL and "op.NULL" or type(v)
+  if not cond then args.fail("op." .. fname, msg, ...) end
 end
 
 local function check_name(fname, argname, value)
-  check(fname, type(value) == "string" and value ~= "", "%s must be a non-empty string, got %s",
-    argname, type(value) == "string" and "an empty string" or type_of(value))
+  args.non_empty_string("op." .. fname, argname, value)
 end
 
 -- A constraint name may be nil: the server then picks one.
@@ -54,21 +53,10 @@ local function check_optional_name(fname, argname, value)
   if value ~= nil then check_name(fname, argname, value) end
 end
 
--- Checks that opts is nil or a table holding only known keys, each of an
--- accepted type: known maps a key to "string", "boolean", "table",
--- "string|table", "string|op.NULL"...
+-- opts (nil: {}) with only keys of known, each of the types it names
+-- ("string", "string|op.NULL"...).
 local function options(fname, opts, known)
-  if opts == nil then return {} end
-  check(fname, type(opts) == "table", "options must be a table, got %s", type_of(opts))
-  for k, v in pairs(opts) do
-    local want = known[k]
-    check(fname, want ~= nil, "unknown option %q", tostring(k))
-    local got = type_of(v)
-    local ok = false
-    for alt in want:gmatch("[^|]+") do ok = ok or alt == got end
-    check(fname, ok, "option %s must be a %s, got %s", k, (want:gsub("|", " or ")), got)
-  end
-  return opts
+  return args.options("op." .. fname, opts, known)
 end
 
 local function run_all(c, stmts)
@@ -333,8 +321,9 @@ local function check_not_in_transaction(fname, c, opts)
     .. "or wrap the call in op.autocommit(function() ... end)")
 end
 
-local create_index_options = { unique = "boolean", where = "string", using = "string", concurrently = "boolean",
-                               if_not_exists = "boolean", schema = "string" }
+-- an index as the model DSL has it too, and how to build it
+local create_index_options = lists.merge(keys.index, { concurrently = "boolean", if_not_exists = "boolean",
+                                                       schema = "string" })
 
 -- columns: a list whose items are column names (quoted as identifiers) or
 -- tables { "name" | expr = "<SQL expression>", desc = true, opclass = "..." };
@@ -368,9 +357,8 @@ local function add_constraint(fname, table_name, c, opts)
   run_all(ctx(fname), build(fname, ddl.add_constraint, "op." .. fname, table_name, c, opts))
 end
 
-local foreign_key_options = { ondelete = "string", onupdate = "string", deferrable = "boolean",
-                              initially = "string", not_valid = "boolean", source_schema = "string",
-                              referent_schema = "string" }
+local foreign_key_options = lists.merge(keys.referential, keys.deferral, {
+  referent_schema = keys.constraint.foreign_key.referent_schema, not_valid = "boolean", source_schema = "string" })
 
 function M.create_foreign_key(name, source, referent, local_cols, remote_cols, opts)
   check_name("create_foreign_key", "referent table name", referent)
@@ -383,8 +371,7 @@ function M.create_foreign_key(name, source, referent, local_cols, remote_cols, o
 end
 
 function M.create_unique_constraint(name, table_name, columns, opts)
-  opts = options("create_unique_constraint", opts, { schema = "string", deferrable = "boolean",
-                                                     initially = "string" })
+  opts = options("create_unique_constraint", opts, lists.merge(keys.deferral, { schema = "string" }))
   add_constraint("create_unique_constraint", table_name, { type = "unique", name = name, columns = columns,
     deferrable = opts.deferrable, initially = opts.initially }, opts)
 end

@@ -17,9 +17,14 @@
 --              { type = "primary_key", name = "pk", columns = { "a", "b" } },
 --            } }
 --
--- A foreign key may also say references = { table = "teams", columns = { "id" }, schema = nil }.
+-- A foreign key may also say references = "teams.id" | { table = "teams", columns = { "id" }, schema = nil }.
+-- The keys of columns, indexes and constraints are the ones op takes
+-- (luamig.ddl.keys), but for those autogenerate does not track (UNTRACKED).
+local args = require("luamig.args")
 local ddl = require("luamig.ddl")
+local lists = require("luamig.lists")
 
+local fail, keys = args.fail, ddl.keys
 local M = {}
 
 -- Tables built by M.table carry this metatable, so metadata can tell them
@@ -27,33 +32,21 @@ local M = {}
 local Table = {}
 Table.__index = Table
 
-local function fail(what, msg, ...)
-  error(("%s: " .. msg):format(what, ...), 0)
-end
-
-local function set_of(list)
-  local set = {}
-  for _, v in ipairs(list) do set[v] = true end
-  return set
-end
-
 -- Checks that t holds only keys in `known` (positional keys up to npos).
 local function known_keys(what, t, known, npos)
-  for k in pairs(t) do
-    local positional = math.type(k) == "integer" and k >= 1 and k <= npos
-    if not positional and not known[k] then
-      fail(what, "unknown option %q", tostring(k))
-    end
-  end
+  args.known_keys(what, "option", t, known, npos)
 end
 
-local function name_list(what, list, argname)
-  if type(list) == "string" then list = { list } end
-  if type(list) ~= "table" or #list == 0 then fail(what, "%s must be a non-empty list of names", argname) end
-  for i, v in ipairs(list) do
-    if type(v) ~= "string" or v == "" then fail(what, "%s[%d] must be a non-empty string", argname, i) end
+-- Options op takes that a model refuses: autogenerate neither compares nor
+-- renders them, so a model could never get them into the database.
+local UNTRACKED = { "deferrable", "initially" }
+
+local function tracked_only(what, t)
+  for _, k in ipairs(UNTRACKED) do
+    if t[k] ~= nil then
+      fail(what, "%s is not part of a model: autogenerate does not compare it (set it in a revision with op)", k)
+    end
   end
-  return list
 end
 
 local function columns_exist(what, cols, by_name)
@@ -67,7 +60,10 @@ end
 -- ddl.column names the column in most messages; this makes it all of them.
 local function column_of(what, spec)
   local ok, col = pcall(ddl.column, what, spec)
-  if ok then return col end
+  if ok then
+    if col.references then tracked_only(("%s: column %q"):format(what, col.name), col.references) end
+    return col
+  end
   local name = type(spec) == "table" and (spec[1] or spec.name)
   local prefix = what .. ": "
   if type(name) == "string" and col:sub(1, #prefix) == prefix and col:sub(#prefix + 1, #prefix + 7) ~= "column " then
@@ -91,25 +87,16 @@ end
 
 ------------------------------------------------------------------ indexes
 
-local index_keys = set_of { "name", "columns", "unique", "where", "using" }
+-- an index as op.create_index takes it, with its name and columns
+local index_keys = lists.merge(keys.index, { name = "string", columns = "string|table" })
 
--- An index column is a column name, or { "name" | expr = "<SQL>", desc =,
--- opclass = } as op.create_index takes it; a name must be one of the
+-- An index column as op.create_index takes it; a name must be one of the
 -- table's columns.
-local element_keys = set_of { "name", "expr", "desc", "opclass" }
-
 local function index_element(iwhat, col, by_name)
-  if type(col) == "string" then
-    if not by_name[col] then fail(iwhat, "unknown column %q", col) end
-    return col
-  end
-  if type(col) ~= "table" then fail(iwhat, "an index column must be a name or a table { name | expr = ... }") end
-  known_keys(iwhat, col, element_keys, 1)
-  local name, expr = col[1] or col.name, col.expr
-  if (name == nil) == (expr == nil) then fail(iwhat, "an index column needs exactly one of a name or expr") end
+  local c = ddl.index_column(iwhat, col)
+  local name = type(c) == "string" and c or c.name
   if name ~= nil and not by_name[name] then fail(iwhat, "unknown column %q", tostring(name)) end
-  if expr ~= nil and (type(expr) ~= "string" or expr == "") then fail(iwhat, "expr must be a string of SQL") end
-  return { name = name, expr = expr, desc = col.desc == true or nil, opclass = col.opclass }
+  return c
 end
 
 local function index_of(what, idx, by_name)
@@ -123,10 +110,9 @@ local function index_of(what, idx, by_name)
   if type(cols) ~= "table" or #cols == 0 then fail(iwhat, "columns must be a non-empty list") end
   local out = {}
   for i, c in ipairs(cols) do out[i] = index_element(iwhat, c, by_name) end
-  if idx.unique ~= nil and type(idx.unique) ~= "boolean" then fail(iwhat, "unique must be a boolean") end
-  for _, k in ipairs { "where", "using" } do
-    if idx[k] ~= nil and (type(idx[k]) ~= "string" or idx[k] == "") then
-      fail(iwhat, "%s must be a non-empty string", k)
+  for k, types in pairs(keys.index) do
+    if idx[k] ~= nil and not args.is_a(idx[k], types) then
+      fail(iwhat, "%s must be a %s, got %s", k, types, args.type_of(idx[k]))
     end
   end
   -- the dialect checks expressions, predicate and access method
@@ -136,21 +122,13 @@ end
 
 -------------------------------------------------------------- constraints
 
-local constraint_keys = {
-  unique = set_of { "type", "name", "columns" },
-  primary_key = set_of { "type", "name", "columns" },
-  check = set_of { "type", "name", "expr" },
-  foreign_key = set_of { "type", "name", "columns", "referent", "remote_columns", "referent_schema",
-                         "references", "ondelete", "onupdate" },
-}
-
+-- the referenced table and columns, as the dialect reads them
 local function foreign_key_of(cwhat, c, out)
-  local ref = c.references or {}
-  if type(ref) ~= "table" then fail(cwhat, "references must be a table { table = ..., columns = {...} }") end
-  out.referent = c.referent or ref.table
-  out.referent_schema = c.referent_schema or ref.schema
-  out.remote_columns = name_list(cwhat, c.remote_columns or ref.columns or ref.column, "remote_columns")
-  out.ondelete, out.onupdate = c.ondelete, c.onupdate
+  if type(c.references) == "table" then tracked_only(cwhat, c.references) end
+  local r = ddl.foreign_key_target(cwhat, c)
+  out.referent, out.referent_schema = r.table, r.schema
+  out.remote_columns = args.name_list(cwhat, "remote_columns", r.columns)
+  out.ondelete, out.onupdate = r.ondelete, r.onupdate
   if type(out.referent) ~= "string" or out.referent == "" then fail(cwhat, "a foreign key needs a referent table") end
   if #out.remote_columns ~= #out.columns then
     fail(cwhat, "%d local columns but %d remote columns", #out.columns, #out.remote_columns)
@@ -159,15 +137,16 @@ end
 
 local function constraint_of(what, c, by_name)
   if type(c) ~= "table" then fail(what, "a constraint must be a table { type = ..., ... }") end
-  local keys = constraint_keys[c.type]
-  if not keys then
+  local known = keys.constraint[c.type]
+  if not known then
     fail(what, "unknown constraint type %q (unique, check, foreign_key, primary_key)", tostring(c.type))
   end
   if c.name ~= nil and (type(c.name) ~= "string" or c.name == "") then
     fail(what, "a constraint name must be a non-empty string")
   end
   local cwhat = ("%s: %s constraint %s"):format(what, c.type, c.name and ("%q"):format(c.name) or "(unnamed)")
-  known_keys(cwhat, c, keys, 0)
+  tracked_only(cwhat, c)
+  known_keys(cwhat, c, known, 0)
   local out = { type = c.type, name = c.name }
   if c.type == "check" then
     -- the server invents the name of an unnamed table check from its
@@ -177,7 +156,7 @@ local function constraint_of(what, c, by_name)
     out.expr = c.expr
     return out
   end
-  out.columns = name_list(cwhat, c.columns, "columns")
+  out.columns = args.name_list(cwhat, "columns", c.columns)
   columns_exist(cwhat, out.columns, by_name)
   if c.type == "foreign_key" then foreign_key_of(cwhat, c, out) end
   return out
@@ -196,7 +175,7 @@ end
 
 ------------------------------------------------------------------- tables
 
-local table_keys = set_of { "schema", "indexes", "constraints", "comment" }
+local table_keys = lists.set_of { "schema", "indexes", "constraints", "comment" }
 
 local function list_of(what, v, argname)
   if v == nil then return {} end

@@ -147,4 +147,64 @@ describe("schema", function()
       assert.equal("schema.metadata: item 1 is not a schema.table(...)", error_of(meta, { { "users" } }))
     end)
   end)
+
+  -- The model takes the keys op.create_table and op.create_index take
+  -- (luamig.ddl.keys), read by the same rules; these are the places where
+  -- the two disagreed.
+  describe("taking what op takes", function()
+    local function fk(references, extra)
+      local c = { type = "foreign_key", name = "fk", columns = { "a" }, references = references }
+      for k, v in pairs(extra or {}) do c[k] = v end
+      return T("t", { { "a", "integer" } }, { constraints = { c } }).constraints[1]
+    end
+
+    it("reads a foreign key's references written \"table.column\"", function()
+      assert.same({ type = "foreign_key", name = "fk", columns = { "a" }, referent = "p", remote_columns = { "id" } },
+        fk("p.id"))
+    end)
+
+    it("reads a foreign key's references written { table, column }", function()
+      assert.same({ type = "foreign_key", name = "fk", columns = { "a" }, referent = "p", referent_schema = "s",
+                    remote_columns = { "id" } }, fk({ "p", "id", schema = "s" }))
+    end)
+
+    it("keeps the ondelete and onupdate given inside a foreign key's references", function()
+      local c = fk({ table = "p", columns = { "id" }, ondelete = "cascade", onupdate = "restrict" })
+      assert.same({ "cascade", "restrict" }, { c.ondelete, c.onupdate })
+    end)
+
+    it("refuses an unknown key inside a foreign key's references", function()
+      assert.equal('table "t": foreign_key constraint "fk": unknown references option "on_delete"',
+        error_of(fk, { table = "p", columns = { "id" }, on_delete = "CASCADE" }))
+    end)
+
+    it("refuses references together with referent, where one would be ignored", function()
+      assert.equal('table "t": foreign_key constraint "fk": a foreign key takes references or referent, '
+        .. "remote_columns and referent_schema, not both",
+        error_of(fk, "p.id", { referent = "q", remote_columns = { "id" } }))
+    end)
+
+    it("refuses deferrable in a column's references, which autogenerate would never apply", function()
+      assert.equal('table "t": column "a": deferrable is not part of a model: autogenerate does not compare it '
+        .. "(set it in a revision with op)",
+        error_of(T, "t", { { "a", "integer", references = { table = "p", column = "id", deferrable = true } } }))
+    end)
+
+    it("refuses initially on a unique constraint, naming why", function()
+      assert.equal('table "t": unique constraint "uq": initially is not part of a model: autogenerate does not '
+        .. "compare it (set it in a revision with op)",
+        error_of(T, "t", { { "a", "integer" } }, { constraints = { { type = "unique", name = "uq", columns = { "a" },
+          initially = "deferred" } } }))
+    end)
+
+    it("refuses an index column's desc that is not a boolean, which op read as true", function()
+      assert.equal('table "t": index "ix": desc must be a boolean, got string',
+        error_of(T, "t", { { "a", "integer" } }, { indexes = { { "ix", { { "a", desc = "yes" } } } } }))
+    end)
+
+    it("refuses an index option of the wrong type with the type it got", function()
+      assert.equal('table "t": index "ix": unique must be a boolean, got string',
+        error_of(T, "t", { { "a", "integer" } }, { indexes = { { "ix", { "a" }, unique = "yes" } } }))
+    end)
+  end)
 end)

@@ -1,0 +1,115 @@
+-- The SQL of columns: the column spec (DESIGN.md §7) validated and
+-- normalised, its definition in CREATE TABLE or ADD COLUMN with its
+-- comment, and add, drop and alter column.
+local args = require("luamig.args")
+local clause = require("luamig.ddl.clause")
+local constraint = require("luamig.ddl.constraint")
+local keys = require("luamig.ddl.keys")
+local quote = require("luamig.ddl.quote")
+
+local fail, fragment, ident, NULL = args.fail, clause.fragment, quote.ident, args.NULL
+local M = {}
+
+-- Validates a column spec { name, type, ... } and returns the normalised
+-- one. default is SQL text (a number or boolean is written as itself);
+-- default = op.NULL is the same as no default.
+function M.column(what, spec)
+  if type(spec) ~= "table" then fail(what, "a column must be a table { name, type, ... }") end
+  args.known_keys(what, "column option", spec, keys.column)
+  local name = spec[1] or spec.name
+  if type(name) ~= "string" or name == "" then fail(what, "a column needs a name") end
+  local col_what = ("%s: column %q"):format(what, name)
+  local default = spec.default
+  if default == NULL then default = nil end
+  if spec.comment ~= nil and type(spec.comment) ~= "string" then fail(col_what, "comment must be a string") end
+  return {
+    name = name,
+    type = clause.type_name(col_what, spec[2] or spec.type),
+    nullable = spec.nullable,
+    default = default ~= nil and fragment(col_what, "default", tostring(default)) or nil,
+    primary_key = spec.primary_key,
+    unique = spec.unique,
+    references = spec.references ~= nil and constraint.parse_reference(col_what, spec.references) or nil,
+    check = spec.check ~= nil and fragment(col_what, "check", spec.check) or nil,
+    comment = spec.comment,
+  }
+end
+
+-- A normalised column as a line of CREATE TABLE or ADD COLUMN.
+function M.definition(what, col)
+  local parts = { ident(col.name), col.type }
+  if col.nullable == false then parts[#parts + 1] = "NOT NULL" end
+  if col.default ~= nil then parts[#parts + 1] = "DEFAULT " .. col.default end
+  if col.primary_key then parts[#parts + 1] = "PRIMARY KEY" end
+  if col.unique then parts[#parts + 1] = "UNIQUE" end
+  if col.check then parts[#parts + 1] = ("CHECK (%s)"):format(col.check) end
+  if col.references then
+    parts[#parts + 1] = constraint.references_clause(("%s: column %q"):format(what, col.name), col.references)
+  end
+  return table.concat(parts, " ")
+end
+
+-- Appends to stmts a COMMENT ON COLUMN for each column with a comment.
+function M.comments(stmts, table_sql, columns)
+  for _, col in ipairs(columns) do
+    if col.comment ~= nil then
+      stmts[#stmts + 1] = clause.comment_on("COLUMN", table_sql .. "." .. ident(col.name), col.comment)
+    end
+  end
+  return stmts
+end
+
+function M.add_column(what, table_name, col, opts)
+  local tbl = quote.qualified(table_name, opts.schema)
+  local stmts = { ("ALTER TABLE %s ADD COLUMN %s%s"):format(tbl,
+    opts.if_not_exists and "IF NOT EXISTS " or "", M.definition(what, col)) }
+  return M.comments(stmts, tbl, { col })
+end
+
+function M.drop_column(table_name, name, opts)
+  return { ("ALTER TABLE %s DROP COLUMN %s%s%s"):format(quote.qualified(table_name, opts.schema),
+    opts.if_exists and "IF EXISTS " or "", ident(name), opts.cascade and " CASCADE" or "") }
+end
+
+-- The ALTER COLUMN actions of changes' type, using, nullable and default.
+local function alter_actions(what, col, ch)
+  local actions = {}
+  local function action(text) actions[#actions + 1] = ("ALTER COLUMN %s %s"):format(col, text) end
+  if ch.type ~= nil then
+    action("TYPE " .. clause.type_name(what, ch.type)
+      .. (ch.using ~= nil and (" USING " .. fragment(what, "using", ch.using)) or ""))
+  elseif ch.using ~= nil then
+    fail(what, "using needs type: it says how to convert the column to the new type")
+  end
+  if ch.nullable ~= nil then action(ch.nullable and "DROP NOT NULL" or "SET NOT NULL") end
+  if ch.default == NULL or (ch.default ~= nil and ch.type ~= nil) then
+    -- a new type with a new default: the old default goes first (this pass
+    -- runs before the type change), or it may fail to cast to the new type
+    table.insert(actions, 1, ("ALTER COLUMN %s DROP DEFAULT"):format(col))
+  end
+  if ch.default ~= nil and ch.default ~= NULL then
+    action("SET DEFAULT " .. fragment(what, "default", tostring(ch.default)))
+  end
+  return actions
+end
+
+-- changes: { type, using, nullable, default, new_name, comment, schema }.
+-- The type, nullability and default changes share one ALTER TABLE (one
+-- lock, one rewrite at most); the comment is set and the column renamed
+-- after. default = op.NULL drops the default (default = false sets the
+-- SQL default false, as in a column spec); comment = op.NULL drops the
+-- comment.
+function M.alter_column(what, table_name, name, ch)
+  local tbl, col = quote.qualified(table_name, ch.schema), ident(name)
+  local actions = alter_actions(what, col, ch)
+  local stmts = {}
+  if #actions > 0 then stmts[1] = ("ALTER TABLE %s %s"):format(tbl, table.concat(actions, ", ")) end
+  if ch.comment ~= nil then stmts[#stmts + 1] = clause.comment_on("COLUMN", tbl .. "." .. col, ch.comment) end
+  if ch.new_name ~= nil then
+    stmts[#stmts + 1] = ("ALTER TABLE %s RENAME COLUMN %s TO %s"):format(tbl, col, ident(ch.new_name))
+  end
+  if #stmts == 0 then fail(what, "nothing to change: give type, nullable, default, comment or new_name") end
+  return stmts
+end
+
+return M

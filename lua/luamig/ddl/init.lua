@@ -1,0 +1,48 @@
+-- The PostgreSQL dialect: the only place SQL text is built. Identifiers go
+-- through ident, values become $n parameters or literals; type names and
+-- SQL expressions (defaults, checks, index expressions and predicates) are
+-- the user's SQL by design and are checked for statement breaks.
+--
+-- Builders take `what` (the "op.fn" prefix for messages) where they
+-- validate, and return an array of statements. Each concern has its own
+-- module; this table is the whole surface the other layers use.
+local bookkeeping = require("luamig.ddl.bookkeeping")
+local column = require("luamig.ddl.column")
+local constraint = require("luamig.ddl.constraint")
+local copy = require("luamig.ddl.copy")
+local index = require("luamig.ddl.index")
+local keys = require("luamig.ddl.keys")
+local quote = require("luamig.ddl.quote")
+local tables = require("luamig.ddl.table")
+
+local M = {}
+
+-- M[name] = module[name] for each name, which the module must define.
+local function export(module, names)
+  for _, name in ipairs(names) do M[name] = assert(module[name], name) end
+end
+
+-- the keys of the option tables op and the model DSL share
+M.keys = keys
+
+export(quote, { "NULL", "ident", "qualified", "literal", "inline_params", "bind_params", "comment_text" })
+
+-- schema operations
+export(tables, { "create_table", "drop_table", "rename_table", "table_comment", "create_schema", "drop_schema" })
+export(column, { "column", "add_column", "drop_column", "alter_column" })
+export(constraint, { "parse_reference", "foreign_key_target", "table_constraint", "add_constraint",
+                     "drop_constraint" })
+export(index, { "index_column", "create_index", "drop_index" })
+export(copy, { "copy_from_stdin", "copy_rows" })
+
+-- luamig's bookkeeping and session
+export(bookkeeping, {
+  "BEGIN", "COMMIT", "ROLLBACK", "BEGIN_READING_ID", "TRANSACTION_ID_QUERY", "BACKEND_PID_QUERY",
+  "same_transaction", "is_other_transaction", "holds_lock", "is_lock_lost",
+  "create_version_table", "create_history_table", "history_insert", "latest_history_query",
+  "select_versions", "missing_version_row", "version_change", "delete_all_versions",
+  "tables_exist_query", "resolve_schemas_query", "try_lock_query", "unlock_query", "bookkeeping_lock",
+  "set_settings",
+})
+
+return M

@@ -1,0 +1,47 @@
+-- The keys of the option tables that op calls and the model DSL share,
+-- defined once so the two cannot disagree: a column spec (DESIGN.md §7), a
+-- reference, each kind of table-level constraint, an index and an index
+-- column. Each key maps to the Lua types it takes, as luamig.args.options
+-- reads them ("string|table"); the dialect refuses any key not listed.
+local lists = require("luamig.lists")
+
+local merge = lists.merge
+local M = {}
+
+-- ON DELETE / ON UPDATE of a foreign key
+M.referential = { ondelete = "string", onupdate = "string" }
+
+-- DEFERRABLE (true) / NOT DEFERRABLE (false), INITIALLY DEFERRED|IMMEDIATE
+M.deferral = { deferrable = "boolean", initially = "string" }
+
+-- references = { table, column | columns = {...}, schema, ... } of a
+-- column spec or a foreign key
+M.reference = merge({ table = "string", column = "string", columns = "string|table", schema = "string" },
+  M.referential, M.deferral)
+
+M.column = {
+  name = "string", type = "string", nullable = "boolean", default = "string|number|boolean|op.NULL",
+  primary_key = "boolean", unique = "boolean", references = "string|table", check = "string",
+  comment = "string",
+}
+
+local constraint = { type = "string", name = "string" }
+
+-- the keys of a table-level constraint { type = ..., ... }, by type
+M.constraint = {
+  primary_key = merge(constraint, { columns = "string|table" }),
+  unique = merge(constraint, { columns = "string|table" }, M.deferral),
+  check = merge(constraint, { expr = "string" }),
+  -- the referenced table as references = "t.col" | { table, columns, schema },
+  -- or as referent, remote_columns and referent_schema (op.create_foreign_key's words)
+  foreign_key = merge(constraint, { columns = "string|table", references = "string|table", referent = "string",
+    remote_columns = "string|table", referent_schema = "string" }, M.referential, M.deferral),
+}
+
+-- what an index is, beyond its name, table and columns
+M.index = { unique = "boolean", where = "string", using = "string" }
+
+-- an index column given as a table: { "name" | expr = "<SQL>", desc =, opclass = }
+M.index_column = { name = "string", expr = "string", desc = "boolean", opclass = "string" }
+
+return M

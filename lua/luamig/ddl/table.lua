@@ -1,0 +1,64 @@
+-- The SQL of tables and schemas: create (with columns, table-level
+-- constraints and comments), drop, rename, comment.
+local clause = require("luamig.ddl.clause")
+local column = require("luamig.ddl.column")
+local constraint = require("luamig.ddl.constraint")
+local quote = require("luamig.ddl.quote")
+
+local qualified = quote.qualified
+local M = {}
+
+-- Several columns marked primary_key make one composite key, as in
+-- SQLAlchemy: a column-level PRIMARY KEY on each would be an error.
+local function composite_primary_key(columns)
+  local names = {}
+  for _, col in ipairs(columns) do
+    if col.primary_key then names[#names + 1] = col.name end
+  end
+  if #names < 2 then return nil end
+  for _, col in ipairs(columns) do col.primary_key = nil end
+  return { type = "primary_key", columns = names }
+end
+
+-- columns: normalised column specs (luamig.ddl.column's); opts: schema,
+-- if_not_exists, constraints, comment.
+function M.create_table(what, name, columns, opts)
+  local tbl = qualified(name, opts.schema)
+  local lines = {}
+  local pk = composite_primary_key(columns)
+  for i, col in ipairs(columns) do lines[i] = "    " .. column.definition(what, col) end
+  if pk then lines[#lines + 1] = "    " .. constraint.table_constraint(what, pk) end
+  for _, c in ipairs(opts.constraints or {}) do
+    lines[#lines + 1] = "    " .. constraint.table_constraint(what, c)
+  end
+  local stmts = { ("CREATE TABLE %s%s (\n%s\n)"):format(
+    opts.if_not_exists and "IF NOT EXISTS " or "", tbl, table.concat(lines, ",\n")) }
+  if opts.comment ~= nil then stmts[#stmts + 1] = clause.comment_on("TABLE", tbl, opts.comment) end
+  return column.comments(stmts, tbl, columns)
+end
+
+function M.drop_table(name, opts)
+  return { ("DROP TABLE %s%s%s"):format(opts.if_exists and "IF EXISTS " or "",
+    qualified(name, opts.schema), opts.cascade and " CASCADE" or "") }
+end
+
+function M.rename_table(old, new, opts)
+  return { ("ALTER TABLE %s%s RENAME TO %s"):format(opts.if_exists and "IF EXISTS " or "",
+    qualified(old, opts.schema), quote.ident(new)) }
+end
+
+-- comment nil or op.NULL removes the comment.
+function M.table_comment(name, comment, opts)
+  return { clause.comment_on("TABLE", qualified(name, opts.schema), comment) }
+end
+
+function M.create_schema(name, opts)
+  return { ("CREATE SCHEMA %s%s"):format(opts.if_not_exists and "IF NOT EXISTS " or "", quote.ident(name)) }
+end
+
+function M.drop_schema(name, opts)
+  return { ("DROP SCHEMA %s%s%s"):format(opts.if_exists and "IF EXISTS " or "", quote.ident(name),
+    opts.cascade and " CASCADE" or "") }
+end
+
+return M

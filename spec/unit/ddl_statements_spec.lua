@@ -1,0 +1,177 @@
+-- Unit specs of the dialect's statement builders (luamig.ddl): the exact
+-- SQL text of tables, columns, constraints and indexes, no database.
+local ddl = require("luamig.ddl")
+
+local W = "op.test"
+
+local function error_of(fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert(not ok, "expected an error")
+  return err
+end
+
+-- normalised column specs, as op.create_table hands them to the dialect
+local function columns(specs)
+  local out = {}
+  for i, spec in ipairs(specs) do out[i] = ddl.column(W, spec) end
+  return out
+end
+
+describe("ddl statements", function()
+  describe("create_table", function()
+    it("writes columns with nullability, defaults, keys, checks and references", function()
+      assert.same({ 'CREATE TABLE "app"."users" (\n'
+        .. '    "id" bigserial PRIMARY KEY,\n'
+        .. '    "Email" text NOT NULL DEFAULT lower(\'X\') UNIQUE CHECK (length("Email") > 3),\n'
+        .. '    "team id" integer REFERENCES "teams" ("id") ON DELETE SET NULL,\n'
+        .. '    "active" boolean DEFAULT false\n)' },
+        ddl.create_table(W, "users", columns {
+          { "id", "bigserial", primary_key = true },
+          { "Email", "text", nullable = false, default = "lower('X')", unique = true, check = 'length("Email") > 3' },
+          { "team id", "integer", references = { table = "teams", column = "id", ondelete = "set null" } },
+          { "active", "boolean", default = false },
+        }, { schema = "app" }))
+    end)
+
+    it("makes several primary_key columns one composite key", function()
+      assert.same({ 'CREATE TABLE "pairs" (\n    "a" integer,\n    "b" integer,\n    PRIMARY KEY ("a", "b")\n)' },
+        ddl.create_table(W, "pairs", columns { { "a", "integer", primary_key = true },
+                                               { "b", "integer", primary_key = true } }, {}))
+    end)
+
+    it("writes table-level constraints after the columns", function()
+      local sql = ddl.create_table(W, "t", columns { { "a", "integer" }, { "b", "integer" } }, {
+        if_not_exists = true,
+        constraints = {
+          { type = "unique", name = "uq_ab", columns = { "a", "b" }, deferrable = true, initially = "deferred" },
+          { type = "check", name = "ck_a", expr = "a > 0" },
+          { type = "foreign_key", columns = { "b" }, references = "s.p.id", onupdate = "cascade" },
+          { type = "foreign_key", name = "fk", columns = "a", referent = "q", remote_columns = "id",
+            deferrable = false },
+        },
+      })[1]
+      assert.equal('CREATE TABLE IF NOT EXISTS "t" (\n    "a" integer,\n    "b" integer,\n'
+        .. '    CONSTRAINT "uq_ab" UNIQUE ("a", "b") DEFERRABLE INITIALLY DEFERRED,\n'
+        .. '    CONSTRAINT "ck_a" CHECK (a > 0),\n'
+        .. '    FOREIGN KEY ("b") REFERENCES "s"."p" ("id") ON UPDATE CASCADE,\n'
+        .. '    CONSTRAINT "fk" FOREIGN KEY ("a") REFERENCES "q" ("id") NOT DEFERRABLE\n)', sql)
+    end)
+
+    it("comments the table and its columns in statements of their own", function()
+      assert.same({ 'CREATE TABLE "t" (\n    "a" text\n)', [[COMMENT ON TABLE "t" IS 'the t''s']],
+                    [[COMMENT ON COLUMN "t"."a" IS E'a\\b']] },
+        ddl.create_table(W, "t", columns { { "a", "text", comment = [[a\b]] } }, { comment = "the t's" }))
+    end)
+
+    it("refuses a default that carries a second statement", function()
+      assert.equal([[op.test: column "a": default "0; DROP TABLE t" may not contain ';' or comments]],
+        error_of(ddl.column, W, { "a", "int", default = "0; DROP TABLE t" }))
+    end)
+  end)
+
+  describe("drop, rename and comment of a table", function()
+    it("writes each with its options", function()
+      assert.same({ 'DROP TABLE IF EXISTS "s"."t" CASCADE' }, ddl.drop_table("t", { schema = "s", if_exists = true,
+                                                                                    cascade = true }))
+      assert.same({ 'ALTER TABLE "old" RENAME TO "New"' }, ddl.rename_table("old", "New", {}))
+      assert.same({ 'COMMENT ON TABLE "t" IS NULL' }, ddl.table_comment("t", nil, {}))
+    end)
+  end)
+
+  describe("columns", function()
+    it("adds a column with its comment", function()
+      assert.same({ 'ALTER TABLE "s"."t" ADD COLUMN IF NOT EXISTS "n" numeric(10, 2) NOT NULL DEFAULT 0',
+                    [[COMMENT ON COLUMN "s"."t"."n" IS 'amount']] },
+        ddl.add_column(W, "t", ddl.column(W, { "n", "numeric(10, 2)", nullable = false, default = 0,
+                                               comment = "amount" }), { schema = "s", if_not_exists = true }))
+    end)
+
+    it("drops a column", function()
+      assert.same({ 'ALTER TABLE "t" DROP COLUMN IF EXISTS "a b" CASCADE' },
+        ddl.drop_column("t", "a b", { if_exists = true, cascade = true }))
+    end)
+
+    it("alters type, nullability and default in one statement, the old default dropped first", function()
+      assert.same({ 'ALTER TABLE "t" ALTER COLUMN "a" DROP DEFAULT, ALTER COLUMN "a" TYPE bigint USING a::bigint, '
+                    .. 'ALTER COLUMN "a" SET NOT NULL, ALTER COLUMN "a" SET DEFAULT 1' },
+        ddl.alter_column(W, "t", "a", { type = "bigint", using = "a::bigint", nullable = false, default = 1 }))
+    end)
+
+    it("sets the comment and renames last", function()
+      assert.same({ 'ALTER TABLE "t" ALTER COLUMN "a" DROP DEFAULT', 'COMMENT ON COLUMN "t"."a" IS NULL',
+                    'ALTER TABLE "t" RENAME COLUMN "a" TO "b"' },
+        ddl.alter_column(W, "t", "a", { default = ddl.NULL, comment = ddl.NULL, new_name = "b" }))
+    end)
+
+    it("refuses using without type, and nothing to change", function()
+      assert.equal("op.test: using needs type: it says how to convert the column to the new type",
+        error_of(ddl.alter_column, W, "t", "a", { using = "a::int" }))
+      assert.equal("op.test: nothing to change: give type, nullable, default, comment or new_name",
+        error_of(ddl.alter_column, W, "t", "a", {}))
+    end)
+  end)
+
+  describe("indexes", function()
+    it("writes a unique partial index with a method, expressions, opclass and order", function()
+      assert.same({ 'CREATE UNIQUE INDEX "ix" ON "s"."t" USING btree ("a", (lower(b)), "c" "text_pattern_ops" DESC) '
+                    .. "WHERE a IS NOT NULL" },
+        ddl.create_index(W, "ix", "t", { "a", { expr = "lower(b)" }, { "c", opclass = "text_pattern_ops", desc = true } },
+          { unique = true, using = "BTREE", where = "a IS NOT NULL", schema = "s" }))
+    end)
+
+    it("writes a concurrent index, and a single name as its column list", function()
+      assert.same({ 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "ix" ON "t" ("a")' },
+        ddl.create_index(W, "ix", "t", "a", { concurrently = true, if_not_exists = true }))
+    end)
+
+    it("drops an index", function()
+      assert.same({ 'DROP INDEX CONCURRENTLY IF EXISTS "s"."ix"' },
+        ddl.drop_index("ix", { schema = "s", concurrently = true, if_exists = true }))
+      assert.same({ 'DROP INDEX "ix" CASCADE' }, ddl.drop_index("ix", { cascade = true }))
+    end)
+
+    it("refuses an index column's desc that is not a boolean", function()
+      assert.equal("op.test: desc must be a boolean, got number",
+        error_of(ddl.create_index, W, "ix", "t", { { "a", desc = 1 } }, {}))
+    end)
+
+    it("refuses an access method that is not a bare word", function()
+      assert.equal('op.test: using "gin(x)" is not an index access method name',
+        error_of(ddl.create_index, W, "ix", "t", { "a" }, { using = "gin(x)" }))
+    end)
+  end)
+
+  describe("constraints", function()
+    it("adds a foreign key NOT VALID", function()
+      assert.same({ 'ALTER TABLE "s"."t" ADD CONSTRAINT "fk" FOREIGN KEY ("a", "b") REFERENCES "r"."p" ("x", "y") '
+                    .. "ON DELETE CASCADE ON UPDATE NO ACTION DEFERRABLE INITIALLY IMMEDIATE NOT VALID" },
+        ddl.add_constraint(W, "t", { type = "foreign_key", name = "fk", columns = { "a", "b" }, referent = "p",
+          referent_schema = "r", remote_columns = { "x", "y" }, ondelete = "cascade", onupdate = "no  action",
+          deferrable = true, initially = "immediate" }, { schema = "s", not_valid = true }))
+    end)
+
+    it("adds a primary key and drops a constraint", function()
+      assert.same({ 'ALTER TABLE "t" ADD CONSTRAINT "pk" PRIMARY KEY ("a")' },
+        ddl.add_constraint(W, "t", { type = "primary_key", name = "pk", columns = { "a" } }, {}))
+      assert.same({ 'ALTER TABLE "t" DROP CONSTRAINT IF EXISTS "Odd ""c""" CASCADE' },
+        ddl.drop_constraint('Odd "c"', "t", { if_exists = true, cascade = true }))
+    end)
+
+    it("refuses an option the constraint type does not take", function()
+      assert.equal('op.test: unknown check constraint option "deferrable"',
+        error_of(ddl.table_constraint, W, { type = "check", expr = "a > 0", deferrable = true }))
+    end)
+
+    it("refuses references together with referent, where one would be ignored", function()
+      assert.equal("op.test: a foreign key takes references or referent, remote_columns and referent_schema, not both",
+        error_of(ddl.table_constraint, W, { type = "foreign_key", columns = { "a" }, references = "p.id",
+                                            referent = "q" }))
+    end)
+
+    it("refuses an unknown referential action", function()
+      assert.equal('op.test: unknown referential action "explode" (CASCADE, RESTRICT, SET NULL, SET DEFAULT, NO ACTION)',
+        error_of(ddl.table_constraint, W, { type = "foreign_key", columns = { "a" }, references = "p.id",
+                                            ondelete = "explode" }))
+    end)
+  end)
+end)
