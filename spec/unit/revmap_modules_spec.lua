@@ -15,12 +15,6 @@ local function revisions(ids)
   return out
 end
 
-local function error_of(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error")
-  return err
-end
-
 -- the modules of the package loaded now
 local function loaded_parts()
   local out = {}
@@ -50,7 +44,7 @@ describe("revmap's names", function()
     it(("refuses the id %q in a map with the problem id_problem names"):format(id), function()
       local problem = revmap.id_problem(id)
       assert.is_string(problem)
-      assert.equal(problem, error_of(revmap.new, revisions { "aaaa", id }))
+      assert.has_error(function() revmap.new(revisions { "aaaa", id }) end, problem)
     end)
   end
 
