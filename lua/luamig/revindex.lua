@@ -11,7 +11,7 @@
 -- a header with a checksum of the bytes, then
 --   { dir = DIR, fingerprint = FP,
 --     files = "name\tsignature\tchecksum\n...",    -- by file name
---     graph = a revmap snapshot of those revisions }
+--     graph = a snapshot of the map of those revisions (luamig.revmap.snapshot) }
 -- or, for a project of several versions directories (whose map spans
 -- them), with the revisions themselves instead of a graph:
 --     revisions = { { path, revision, down_revision, branch_labels,
@@ -20,10 +20,10 @@
 -- checksums) stays one string, split when asked for. decode_index gives
 -- nil for bytes that are not what encode_index wrote (cut short, a byte
 -- changed, another format); what it gives is then checked as data from a
--- file: a snapshot through revmap.is_snapshot, every revision's file in
+-- file: a snapshot through snapshot.is_snapshot, every revision's file in
 -- this directory. An index failing any of it is not used, and rewritten.
 local core = require("luamig.core")
-local revmap = require("luamig.revmap")
+local snapshot = require("luamig.revmap.snapshot")
 
 local M = {}
 
@@ -60,7 +60,7 @@ local function is_index(index)
   end
   local prefix = index.dir .. "/"
   if index.graph ~= nil then
-    return index.revisions == nil and revmap.is_snapshot(index.graph) and in_dir(index.graph.paths, prefix)
+    return index.revisions == nil and snapshot.is_snapshot(index.graph) and in_dir(index.graph.paths, prefix)
   end
   local revisions = index.revisions
   if type(revisions) ~= "table" then return false end
@@ -96,7 +96,7 @@ function M.remove(dir) os.remove(dir .. "/" .. M.FILE) end
 -- The index's revisions in file-name order (from its graph: made anew,
 -- once per index).
 function M.revisions(index)
-  if index.revisions == nil then index.revisions = revmap.snapshot_revisions(index.graph) end
+  if index.revisions == nil then index.revisions = snapshot.revisions(index.graph) end
   return index.revisions
 end
 
@@ -124,7 +124,7 @@ end
 
 -- Writes the index of dir, as of fingerprint, for entries { name,
 -- signature, rev, checksum? } in file-name order (the checksum is the
--- rev's unless given): with graph (a revmap snapshot of these revisions)
+-- rev's unless given): with graph (a snapshot of the map of these revisions)
 -- when there is one, else with the revisions; atomically, and silently
 -- not at all where the directory is read-only.
 function M.write(dir, fingerprint, entries, graph)
