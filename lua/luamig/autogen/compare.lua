@@ -53,16 +53,16 @@ end
 -- emit(t, kind, fields) files a record of table t under its phase;
 -- result() returns them all, phase by phase, each in the order emitted.
 local function emitter()
-  local phases = {}
-  for i, name in ipairs(kinds.phases) do phases[i], phases[name] = {}, i end
+  local records, rank = {}, {}  -- the records of each phase; each phase's place in the order
+  for i, name in ipairs(kinds.phases) do records[i], rank[name] = {}, i end
   local function emit(t, kind, fields)
     fields.kind, fields.schema, fields.table = kind, t.schema, t.name
-    local list = phases[phases[kinds.phase(fields)]]
+    local list = records[rank[kinds.phase(fields)]]
     list[#list + 1] = fields
   end
   local function result()
     local out = {}
-    for _, list in ipairs(phases) do table.move(list, 1, #list, #out + 1, out) end
+    for _, list in ipairs(records) do table.move(list, 1, #list, #out + 1, out) end
     return out
   end
   return emit, result

@@ -9,7 +9,7 @@ local M = {}
 function M.describe(diffs)
   local out = {}
   for _, d in ipairs(diffs) do
-    for _, line in ipairs(kinds.kinds[d.kind].describe(d)) do out[#out + 1] = line end
+    for _, line in ipairs(kinds.of(d).describe(d)) do out[#out + 1] = line end
   end
   return out
 end

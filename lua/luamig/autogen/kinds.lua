@@ -19,7 +19,7 @@ local call, braces, schema_opt, where, show = write.call, write.braces, write.sc
 -- the downgrade is simply the inverse of each record in reverse order.
 M.phases = {
   "drop_foreign_keys",
-  "drop_indexes_and_constraints",  -- and unique and check constraints
+  "drop_indexes_and_constraints",  -- indexes, unique and check constraints
   "drop_tables",
   "create_tables",                 -- referenced ones first
   "change_columns",                -- add, alter and drop columns; table comments
@@ -198,9 +198,12 @@ M.kinds = {
   },
 }
 
+-- The entry of record d's kind.
+function M.of(d) return M.kinds[d.kind] end
+
 -- The name of the phase record d belongs to.
 function M.phase(d)
-  local phase = M.kinds[d.kind].phase
+  local phase = M.of(d).phase
   if type(phase) == "function" then return phase(d) end
   return phase
 end

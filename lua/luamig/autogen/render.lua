@@ -9,8 +9,6 @@ local write = require("luamig.autogen.write")
 
 local M = {}
 
-local kind_of = kinds.kinds
-
 -- Each dropped column with an added one, preferring one of the same type.
 local function pair_up(removed, added)
   local used, out = {}, {}
@@ -65,11 +63,11 @@ function M.render(diffs)
   local up, down = {}, {}
   for _, d in ipairs(diffs) do
     for _, line in ipairs(hints[d] or {}) do up[#up + 1] = line end
-    up[#up + 1] = kind_of[d.kind].render(d)
+    up[#up + 1] = kinds.of(d).render(d)
   end
   for i = #diffs, 1, -1 do
-    local undo = kind_of[diffs[i].kind].inverse(diffs[i])
-    down[#down + 1] = kind_of[undo.kind].render(undo)
+    local undo = kinds.of(diffs[i]).inverse(diffs[i])
+    down[#down + 1] = kinds.of(undo).render(undo)
   end
   return table.concat(up, "\n"), table.concat(down, "\n")
 end
