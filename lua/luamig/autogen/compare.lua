@@ -1,0 +1,308 @@
+-- Comparing: table descriptions of the model (luamig.autogen.model) with
+-- those read from the server (luamig.autogen.catalog), in, diff records
+-- (luamig.autogen.kinds) out, in the safe order of kinds.phases. Pure: no
+-- connection, so its specs build both sides in Lua.
+local lists = require("luamig.lists")
+local kinds = require("luamig.autogen.kinds")
+local normalize = require("luamig.autogen.normalize")
+
+local M = {}
+
+local key = normalize.table_key
+
+local DEFAULT_IGNORE = { "luamig_version", "luamig_history" }
+
+------------------------------------------------------------------- filter
+
+local function filtered(list, keep, kind, t, reflected)
+  local out = {}
+  for _, item in ipairs(list) do
+    if keep { type = kind, name = item.name, table = t.name, schema = t.real_schema, reflected = reflected } then
+      out[#out + 1] = item
+    end
+  end
+  return out
+end
+
+-- The tables of one side that ignore_tables and include_object keep (in
+-- order), each with the columns, indexes and constraints the hook keeps.
+-- opts = { include_object = function(obj) -> truthy to keep, ignore_tables
+-- = { names } (default: luamig_version, luamig_history) }; reflected: true
+-- for the catalog's side, false for the model's.
+function M.filter(tables, opts, reflected)
+  local ignore = lists.set_of(opts.ignore_tables or DEFAULT_IGNORE)
+  local hook = opts.include_object
+  local function keep(obj) return hook == nil or hook(obj) end
+  local kept = {}
+  for _, t in ipairs(tables) do
+    if not ignore[t.name] and keep { type = "table", name = t.name, table = t.name, schema = t.real_schema,
+                                     reflected = reflected } then
+      t.columns = filtered(t.columns, keep, "column", t, reflected)
+      t.indexes = filtered(t.indexes, keep, "index", t, reflected)
+      t.uniques = filtered(t.uniques, keep, "unique_constraint", t, reflected)
+      t.fks = filtered(t.fks, keep, "foreign_key", t, reflected)
+      t.checks = filtered(t.checks, keep, "check_constraint", t, reflected)
+      kept[#kept + 1] = t
+    end
+  end
+  return kept
+end
+
+------------------------------------------------------------------ records
+
+-- emit(t, kind, fields) files a record of table t under its phase;
+-- result() returns them all, phase by phase, each in the order emitted.
+local function emitter()
+  local records, rank = {}, {}  -- the records of each phase; each phase's place in the order
+  for i, name in ipairs(kinds.phases) do records[i], rank[name] = {}, i end
+  local function emit(t, kind, fields)
+    fields.kind, fields.schema, fields.table = kind, t.schema, t.name
+    local list = records[rank[kinds.phase(fields)]]
+    list[#list + 1] = fields
+  end
+  local function result()
+    local out = {}
+    for _, list in ipairs(records) do table.move(list, 1, #list, #out + 1, out) end
+    return out
+  end
+  return emit, result
+end
+
+-------------------------------------------------------- indexes, constraints
+
+local function element_key(e)
+  if type(e) == "string" then return "c:" .. e end
+  local k = e[1] or e.name
+  k = k and ("c:" .. k) or ("e:" .. normalize.expr_key(e.expr))
+  return k .. (e.desc and ":desc" or "")
+end
+
+local signatures = {
+  index = function(i)
+    local parts = { tostring(i.unique == true), (i.using or "btree"):lower(),
+                    i.where and normalize.expr_key(i.where) or "" }
+    for _, e in ipairs(i.columns) do parts[#parts + 1] = element_key(e) end
+    return table.concat(parts, "\0")
+  end,
+  unique = function(c) return table.concat(c.columns, "\0") end,
+  -- the server rewrites check expressions beyond recognition: by name only
+  check = function() return "" end,
+  fk = function(c)
+    return table.concat({ table.concat(c.columns, "\0"), c.referent_schema or "", c.referent,
+      table.concat(c.remote_columns, "\0"), c.ondelete or "", c.onupdate or "" }, "\1")
+  end,
+}
+
+-- Pairs model items with live ones: by name, then (for constraints the
+-- user left unnamed) by signature. Returns the model items to add and the
+-- live items to drop; a same-named pair that differs is both.
+local function match(mlist, dlist, sig)
+  local by_name, used, add, pending = {}, {}, {}, {}
+  for _, d in ipairs(dlist) do by_name[d.name] = d end
+  for _, m in ipairs(mlist) do
+    local d = by_name[m.name]
+    if d and not used[d] and sig(d) == sig(m) then used[d] = true
+    elseif m.auto then pending[#pending + 1] = m
+    else add[#add + 1] = m end
+  end
+  for _, m in ipairs(pending) do
+    local found
+    for _, d in ipairs(dlist) do
+      if not used[d] and sig(d) == sig(m) then found = d break end
+    end
+    if found then used[found] = true else add[#add + 1] = m end
+  end
+  local drop = {}
+  for _, d in ipairs(dlist) do if not used[d] then drop[#drop + 1] = d end end
+  return add, drop
+end
+
+-- Constraints of columns being added come with add_column.
+local function not_inline(list, added)
+  local out = {}
+  for _, c in ipairs(list) do if not (c.column and added[c.column]) then out[#out + 1] = c end end
+  return out
+end
+
+-- Emits remove_<kind> and add_<kind> records; whether anything is added.
+local function compare_kind(mlist, dlist, sig, emit, m, kind)
+  local add, drop = match(mlist, dlist, sig)
+  local field = kind == "index" and "index" or "constraint"
+  for _, d in ipairs(drop) do emit(m, "remove_" .. kind, { [field] = d }) end
+  for _, a in ipairs(add) do emit(m, "add_" .. kind, { [field] = a }) end
+  return #add > 0
+end
+
+------------------------------------------------------------------ columns
+
+-- Primary key and serial columns are NOT NULL whatever the spec says.
+local function nullable(col, pk_set)
+  local _, serial = normalize.type(col.type)
+  return col.nullable ~= false and not col.primary_key and not serial and not (pk_set and pk_set[col.name])
+end
+
+local function column_changes(mc, dc, m_pk, d_pk)
+  local mt, mserial = normalize.type(mc.type)
+  local dt, dserial = normalize.type(dc.type)
+  local ch = {}
+  if mt ~= dt then ch.type = { from = dserial and dt or dc.type, to = mserial and mt or mc.type } end
+  local mn, dn = nullable(mc, m_pk), nullable(dc, d_pk)
+  if mn ~= dn then ch.nullable = { from = dn, to = mn } end
+  if not (mserial or dserial or dc.opaque) and normalize.default_key(mc.default) ~= normalize.default_key(dc.default) then
+    ch.default = { from = dc.default, to = mc.default }
+  end
+  local mcomment, dcomment = normalize.comment(mc.comment), normalize.comment(dc.comment)
+  if mcomment ~= dcomment then ch.comment = { from = dcomment, to = mcomment } end
+  if next(ch) then return ch end
+  return nil
+end
+
+-- Emits the column records of a table on both sides; returns the set of
+-- added column names.
+local function compare_columns(m, d, emit)
+  local dcols, mcols, added = {}, {}, {}
+  for _, c in ipairs(d.columns) do dcols[c.name] = c end
+  for _, mc in ipairs(m.columns) do
+    mcols[mc.name] = true
+    local dc = dcols[mc.name]
+    if dc == nil then
+      emit(m, "add_column", { column = mc })
+      added[mc.name] = true
+    else
+      local ch = column_changes(mc, dc, m.pk_set, d.pk_set)
+      if ch then emit(m, "alter_column", { column = mc.name, changes = ch }) end
+    end
+  end
+  for _, dc in ipairs(d.columns) do
+    if not mcols[dc.name] then emit(m, "remove_column", { column = dc }) end
+  end
+  return added
+end
+
+------------------------------------------------------------------- tables
+
+-- The records of a table on both sides; whether it grows something a new
+-- table's foreign key may point at (a column, an index, a unique constraint).
+local function compare_table(m, d, emit)
+  local mcomment, dcomment = normalize.comment(m.comment), normalize.comment(d.comment)
+  if mcomment ~= dcomment then emit(m, "table_comment", { from = dcomment, to = mcomment }) end
+  local added = compare_columns(m, d, emit)
+  local grown = next(added) ~= nil
+  grown = compare_kind(m.indexes, d.indexes, signatures.index, emit, m, "index") or grown
+  grown = compare_kind(not_inline(m.uniques, added), d.uniques, signatures.unique, emit, m, "constraint") or grown
+  compare_kind(not_inline(m.checks, added), d.checks, signatures.check, emit, m, "constraint")
+  compare_kind(not_inline(m.fks, added), d.fks, signatures.fk, emit, m, "constraint")
+  return grown
+end
+
+-- A dropped table's foreign keys go first, as separate drops, so that the
+-- tables can go in any order (and come back in any order on downgrade).
+local function remove_table(d, emit)
+  for _, c in ipairs(d.fks) do emit(d, "remove_constraint", { constraint = c }) end
+  for _, i in ipairs(d.indexes) do emit(d, "remove_index", { index = i }) end
+  local constraints = {}
+  if d.pk and not d.pk.inline then constraints[1] = d.pk end
+  table.move(d.uniques, 1, #d.uniques, #constraints + 1, constraints)
+  table.move(d.checks, 1, #d.checks, #constraints + 1, constraints)
+  emit(d, "remove_table", { def = { schema = d.schema, name = d.name, comment = d.comment,
+                                    columns = d.columns, constraints = constraints } })
+end
+
+-- The new table's definition, without the foreign keys in `deferred`.
+local function table_def(m, deferred)
+  local columns, constraints = {}, {}
+  for i, col in ipairs(m.columns) do
+    columns[i] = col
+    if col.references and deferred[col.name] then
+      columns[i] = {}
+      for k, v in pairs(col) do columns[i][k] = v end
+      columns[i].references = nil
+    end
+  end
+  for _, c in ipairs(m.constraints) do
+    if not deferred[c] then constraints[#constraints + 1] = c end
+  end
+  return { schema = m.schema, name = m.name, comment = m.comment, columns = columns, constraints = constraints }
+end
+
+-- A foreign key can be inline when what it points at exists by then.
+local function ready(fk, m, created, new, grown)
+  local k = key(fk.referent_schema, fk.referent)
+  if k == key(m.schema, m.name) then return true end
+  if new[k] then return created[k] == true end
+  return not grown[k]
+end
+
+local function plan_new_table(m, emit, created, new, grown)
+  local deferred = {}
+  for _, fk in ipairs(m.fks) do
+    if not ready(fk, m, created, new, grown) then
+      deferred[fk.column or fk.source] = true
+      emit(m, "add_constraint", { constraint = fk })
+    end
+  end
+  emit(m, "add_table", { def = table_def(m, deferred) })
+  for _, i in ipairs(m.indexes) do emit(m, "add_index", { index = i }) end
+  created[key(m.schema, m.name)] = true
+end
+
+local function blocked(m, created, new)
+  for _, fk in ipairs(m.fks) do
+    local k = key(fk.referent_schema, fk.referent)
+    if new[k] and not created[k] and k ~= key(m.schema, m.name) then return true end
+  end
+  return false
+end
+
+-- New tables in model order, except that a referenced table comes before
+-- the tables referencing it; a cycle is broken at the first table left,
+-- whose foreign keys to tables not yet created are added afterwards.
+local function add_tables(list, emit, grown)
+  local new, created, left = {}, {}, {}
+  for i, m in ipairs(list) do new[key(m.schema, m.name)], left[i] = true, m end
+  while #left > 0 do
+    local pick = 1
+    for i, m in ipairs(left) do
+      if not blocked(m, created, new) then pick = i break end
+    end
+    plan_new_table(table.remove(left, pick), emit, created, new, grown)
+  end
+end
+
+-- The schemas to read from the catalog: opts.schemas, else the current
+-- one and those the model names.
+function M.schemas_to_read(opts, model, current)
+  if opts.schemas then return opts.schemas end
+  local list, seen = { current }, { [current] = true }
+  for _, m in ipairs(model) do
+    if not seen[m.real_schema] then list[#list + 1], seen[m.real_schema] = m.real_schema, true end
+  end
+  return list
+end
+
+-- The diff records that turn the reflected tables into the model's, in
+-- the safe order; both lists as M.filter leaves them.
+function M.diffs(model, reflected)
+  local mkeys, dkeys = {}, {}
+  for _, m in ipairs(model) do mkeys[key(m.schema, m.name)] = m end
+  for _, d in ipairs(reflected) do dkeys[key(d.schema, d.name)] = d end
+  local emit, result = emitter()
+  local grown, new = {}, {}
+  for _, m in ipairs(model) do
+    local d = dkeys[key(m.schema, m.name)]
+    if d then
+      grown[key(m.schema, m.name)] = compare_table(m, d, emit)
+    else
+      new[#new + 1] = m
+    end
+  end
+  local live = lists.copy(reflected)
+  table.sort(live, function(a, b) return key(a.schema, a.name) < key(b.schema, b.name) end)
+  for _, d in ipairs(live) do
+    if not mkeys[key(d.schema, d.name)] then remove_table(d, emit) end
+  end
+  add_tables(new, emit, grown)
+  return result()
+end
+
+return M

@@ -1,0 +1,211 @@
+-- Every kind of difference autogenerate finds, each defined once: the
+-- record's fields, its phase in the safe order, its "Detected ..." lines,
+-- the op call that applies it and the record that undoes it. Adding a kind
+-- of comparison is an entry here plus the code in luamig.autogen.compare
+-- that emits its records.
+--
+-- Every record has kind, schema (nil: the connection's current schema) and
+-- table (the table's name), and the fields its entry below names.
+local lualit = require("luamig.lualit")
+local text = require("luamig.text")
+local write = require("luamig.autogen.write")
+
+local M = {}
+
+local str, value = lualit.string, lualit.value
+local call, braces, schema_opt, where, show = write.call, write.braces, write.schema_opt, write.where, write.show
+
+-- The safe order: records are applied phase by phase, top to bottom, so
+-- the downgrade is simply the inverse of each record in reverse order.
+M.phases = {
+  "drop_foreign_keys",
+  "drop_indexes_and_constraints",  -- indexes, unique and check constraints
+  "drop_tables",
+  "create_tables",                 -- referenced ones first
+  "change_columns",                -- add, alter and drop columns; table comments
+  "create_indexes_and_constraints",
+  "create_foreign_keys",
+}
+
+-- d with its kind replaced: the inverse of an add is the remove, and back.
+local function as_kind(kind)
+  return function(d)
+    local r = {}
+    for k, v in pairs(d) do r[k] = v end
+    r.kind = kind
+    return r
+  end
+end
+
+-- The inverse of a change from d.from to d.to.
+local function swap_ends(d)
+  local r = as_kind(d.kind)(d)
+  r.from, r.to = d.to, d.from
+  return r
+end
+
+-- The inverse of each change of d.changes.
+local function swap_changes(d)
+  local r = as_kind(d.kind)(d)
+  r.changes = {}
+  for k, c in pairs(d.changes) do r.changes[k] = { from = c.to, to = c.from } end
+  return r
+end
+
+-- A default as a description shows it: on one line, nil as "none".
+local function shown_sql(sql)
+  return sql == nil and "none" or text.one_line(sql)
+end
+
+local function table_subject(d) return "table " .. where(d) end
+local function column_subject(d) return "column " .. where(d, d.column.name) end
+local function index_subject(d) return ("index %s on %s"):format(show(d.index.name), where(d)) end
+
+local constraint_label = {
+  unique = "unique constraint", check = "check constraint", foreign_key = "foreign key", primary_key = "primary key",
+}
+local function constraint_subject(d)
+  return ("%s %s on %s"):format(constraint_label[d.constraint.type], show(d.constraint.name), where(d))
+end
+
+-- Foreign keys are dropped first and created last, so that the tables and
+-- keys they point at exist in between.
+local function constraint_phase(d)
+  local fk, add = d.constraint.type == "foreign_key", d.kind == "add_constraint"
+  if fk then return add and "create_foreign_keys" or "drop_foreign_keys" end
+  return add and "create_indexes_and_constraints" or "drop_indexes_and_constraints"
+end
+
+local function alter_lines(d)
+  local c, col, out = d.changes, where(d, d.column), {}
+  if c.type then out[#out + 1] = ("change type of %s: %s -> %s"):format(col, c.type.from, c.type.to) end
+  if c.nullable then
+    out[#out + 1] = ("change nullability of %s: %s -> %s"):format(col,
+      c.nullable.from and "NULL" or "NOT NULL", c.nullable.to and "NULL" or "NOT NULL")
+  end
+  if c.default then
+    out[#out + 1] = ("change default of %s: %s -> %s"):format(col, shown_sql(c.default.from), shown_sql(c.default.to))
+  end
+  if c.comment then out[#out + 1] = "change comment of " .. col end
+  return out
+end
+
+local function alter_call(d)
+  local parts = {}
+  for _, k in ipairs { "type", "nullable", "default", "comment" } do
+    local c = d.changes[k]
+    if c then parts[#parts + 1] = k .. " = " .. write.change_value(c.to) end
+  end
+  schema_opt(d, parts)
+  return call("alter_column", { str(d.table), str(d.column), braces(parts) })
+end
+
+local create_constraint = {
+  unique = function(d, c)
+    return call("create_unique_constraint", { str(c.name), str(d.table), value(c.columns) }, schema_opt(d))
+  end,
+  check = function(d, c)
+    return call("create_check_constraint", { str(c.name), str(d.table), str(c.expr) }, schema_opt(d))
+  end,
+  primary_key = function(d, c)
+    return call("create_primary_key", { str(c.name), str(d.table), value(c.columns) }, schema_opt(d))
+  end,
+  foreign_key = function(d, c)
+    local opts = write.fields(c, { "ondelete", "onupdate", "referent_schema" }, schema_opt(d, {}, "source_schema"))
+    return call("create_foreign_key", { str(c.name), str(d.table), str(c.referent), value(c.columns),
+      value(c.remote_columns) }, opts)
+  end,
+}
+
+local function create_index_call(d)
+  local i = d.index
+  local opts = write.fields({ unique = i.unique or nil, where = i.where, using = i.using }, { "unique", "where", "using" })
+  return call("create_index", { str(i.name), str(d.table), write.index_elements(i.columns) }, schema_opt(d, opts))
+end
+
+M.kinds = {
+  -- def = { name, schema, comment, columns = { §7 column spec... }, constraints = { table-level constraint... } }
+  add_table = {
+    phase = "create_tables",
+    describe = function(d) return { "add " .. table_subject(d) } end,
+    render = function(d) return write.create_table(d.def) end,
+    inverse = as_kind("remove_table"),
+  },
+  remove_table = {
+    phase = "drop_tables",
+    describe = function(d) return { "remove " .. table_subject(d) } end,
+    render = function(d) return call("drop_table", { str(d.table) }, schema_opt(d)) end,
+    inverse = as_kind("add_table"),
+  },
+  -- column = §7 column spec { name, type, nullable, default, ... }
+  add_column = {
+    phase = "change_columns",
+    describe = function(d) return { "add " .. column_subject(d) } end,
+    render = function(d) return call("add_column", { str(d.table), write.column_spec(d.column) }, schema_opt(d)) end,
+    inverse = as_kind("remove_column"),
+  },
+  remove_column = {
+    phase = "change_columns",
+    describe = function(d) return { "remove " .. column_subject(d) } end,
+    render = function(d) return call("drop_column", { str(d.table), str(d.column.name) }, schema_opt(d)) end,
+    inverse = as_kind("add_column"),
+  },
+  -- column = name, changes = { type = { from, to }, nullable = { from, to }, default = { from, to },
+  -- comment = { from, to } } (only what changed; nullable values are booleans, true = NULL allowed; a nil
+  -- default or comment means none)
+  alter_column = {
+    phase = "change_columns",
+    describe = alter_lines,
+    render = alter_call,
+    inverse = swap_changes,
+  },
+  -- index = { name, columns = { "col" | { "col", desc = true } | { expr = "..." } }, unique, where, using }
+  add_index = {
+    phase = "create_indexes_and_constraints",
+    describe = function(d) return { "add " .. index_subject(d) } end,
+    render = create_index_call,
+    inverse = as_kind("remove_index"),
+  },
+  remove_index = {
+    phase = "drop_indexes_and_constraints",
+    describe = function(d) return { "remove " .. index_subject(d) } end,
+    render = function(d) return call("drop_index", { str(d.index.name) }, schema_opt(d)) end,
+    inverse = as_kind("add_index"),
+  },
+  -- constraint = { type = "unique"|"check"|"foreign_key"|"primary_key", name, columns, expr, referent,
+  -- referent_schema, remote_columns, ondelete, onupdate }
+  add_constraint = {
+    phase = constraint_phase,
+    describe = function(d) return { "add " .. constraint_subject(d) } end,
+    render = function(d) return create_constraint[d.constraint.type](d, d.constraint) end,
+    inverse = as_kind("remove_constraint"),
+  },
+  remove_constraint = {
+    phase = constraint_phase,
+    describe = function(d) return { "remove " .. constraint_subject(d) } end,
+    render = function(d) return call("drop_constraint", { str(d.constraint.name), str(d.table) }, schema_opt(d)) end,
+    inverse = as_kind("add_constraint"),
+  },
+  -- from, to (strings or nil)
+  table_comment = {
+    phase = "change_columns",
+    describe = function(d) return { "change comment of " .. table_subject(d) } end,
+    render = function(d)
+      if d.to == nil then return call("drop_table_comment", { str(d.table) }, schema_opt(d)) end
+      return call("create_table_comment", { str(d.table), str(d.to) }, schema_opt(d))
+    end,
+    inverse = swap_ends,
+  },
+}
+
+-- The entry of record d's kind.
+function M.of(d) return M.kinds[d.kind] end
+
+-- The name of the phase record d belongs to.
+function M.phase(d)
+  local phase = M.of(d).phase
+  if type(phase) == "function" then return phase(d) end
+  return phase
+end
+
+return M

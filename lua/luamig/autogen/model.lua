@@ -1,0 +1,74 @@
+-- The model side of autogenerate: a schema.metadata turned into table
+-- descriptions of the shape luamig.autogen.catalog reads from the server,
+-- with the constraints a column spec declares inline (unique, check,
+-- references) listed beside the table-level ones and the names the server
+-- would give the unnamed ones.
+local normalize = require("luamig.autogen.normalize")
+
+local M = {}
+
+local default_name = normalize.default_name
+
+local function model_fk(t, c, current, column)
+  return { type = "foreign_key", name = c.name or default_name(t.name, c.columns, "fkey"), auto = c.name == nil,
+           columns = c.columns, referent = c.referent, remote_columns = normalize.name_list(c.remote_columns),
+           referent_schema = c.referent_schema ~= current and c.referent_schema or nil,
+           ondelete = normalize.action(c.ondelete), onupdate = normalize.action(c.onupdate), column = column }
+end
+
+-- Constraints a column spec declares inline; column = its name, so they
+-- are created by add_column when the column itself is new.
+local function inline_constraints(t, col, m, current)
+  local n = col.name
+  if col.unique then
+    m.uniques[#m.uniques + 1] = { type = "unique", name = default_name(t.name, { n }, "key"), auto = true,
+                                  columns = { n }, column = n }
+  end
+  if col.check then
+    m.checks[#m.checks + 1] = { type = "check", name = default_name(t.name, { n }, "check"),
+                                expr = col.check, column = n }
+  end
+  if col.references then
+    local r = col.references
+    m.fks[#m.fks + 1] = model_fk(t, { columns = { n }, referent = r.table, referent_schema = r.schema,
+      remote_columns = r.columns, ondelete = r.ondelete, onupdate = r.onupdate }, current, n)
+  end
+  if col.primary_key then m.pk_set[n] = true end
+end
+
+local function table_constraint(t, c, m, current)
+  if c.type == "primary_key" then
+    for _, n in ipairs(c.columns) do m.pk_set[n] = true end
+  elseif c.type == "unique" then
+    m.uniques[#m.uniques + 1] = { type = "unique", name = c.name or default_name(t.name, c.columns, "key"),
+                                  auto = c.name == nil, columns = c.columns }
+  elseif c.type == "check" then
+    m.checks[#m.checks + 1] = { type = "check", name = c.name, expr = c.expr }
+  else
+    local fk = model_fk(t, c, current)
+    fk.source = c  -- a deferred one is left out of create_table's constraints
+    m.fks[#m.fks + 1] = fk
+  end
+end
+
+local function model_table(t, current)
+  local m = { schema = t.schema ~= current and t.schema or nil, name = t.name, comment = t.comment,
+              columns = t.columns, constraints = t.constraints, indexes = t.indexes,
+              uniques = {}, checks = {}, fks = {}, pk_set = {}, real_schema = t.schema or current }
+  for _, col in ipairs(t.columns) do inline_constraints(t, col, m, current) end
+  for _, c in ipairs(t.constraints) do table_constraint(t, c, m, current) end
+  return m
+end
+
+-- The descriptions of metadata's tables, in model order; current is the
+-- connection's current schema (its tables get schema nil).
+function M.tables(metadata, current)
+  if type(metadata) ~= "table" or type(metadata.tables) ~= "table" then
+    error("autogenerate: target_metadata must be a schema.metadata { ... }", 0)
+  end
+  local out = {}
+  for i, t in ipairs(metadata.tables) do out[i] = model_table(t, current) end
+  return out
+end
+
+return M

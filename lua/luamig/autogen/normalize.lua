@@ -1,0 +1,160 @@
+-- Autogenerate's rules of equality, shared by the catalog reader, the
+-- model side and the comparer: type names as format_type() spells them,
+-- comparison keys for SQL expressions and defaults, comments, the names
+-- PostgreSQL gives unnamed constraints, referential actions, and the key of
+-- a table.
+local lists = require("luamig.lists")
+local text = require("luamig.text")
+
+local M = {}
+
+-- The key of a table in the maps of both sides; schema nil is the
+-- connection's current schema.
+function M.table_key(schema, name) return (schema or "") .. "\0" .. name end
+
+-- A name or a list of names, as a list.
+function M.name_list(v)
+  if type(v) == "string" then return { v } end
+  return v
+end
+
+-------------------------------------------------------------------- types
+
+local type_aliases = {
+  int = "integer", int4 = "integer", int2 = "smallint", int8 = "bigint",
+  serial = "integer", serial4 = "integer", bigserial = "bigint", serial8 = "bigint",
+  smallserial = "smallint", serial2 = "smallint",
+  float8 = "double precision", float = "double precision", float4 = "real",
+  bool = "boolean", varchar = "character varying", char = "character", bpchar = "character",
+  decimal = "numeric", varbit = "bit varying",
+  timestamptz = "timestamp with time zone", timestamp = "timestamp without time zone",
+  timetz = "time with time zone", time = "time without time zone",
+}
+local serials = lists.set_of { "serial", "serial4", "bigserial", "serial8", "smallserial", "serial2" }
+
+-- The modifier goes after the first word of these: timestamp(3) with time zone.
+local function with_modifier(name, mods)
+  if mods == nil then return name end
+  local first, rest = name:match("^(%a+) (with.*)$")
+  if first then return ("%s(%s) %s"):format(first, mods, rest) end
+  return ("%s(%s)"):format(name, mods)
+end
+
+-- A type as format_type() spells it: "varchar(200)" -> "character
+-- varying(200)", "int4[]" -> "integer[]", "serial" -> "integer". Returns
+-- the name and whether it was a serial (an integer with a sequence default).
+function M.type(t)
+  local s = text.one_line(t:lower():gsub('"', "")):gsub("%s*([%(%),%[%]])%s*", "%1")
+  s = s:gsub("^pg_catalog%.", ""):gsub(" array$", "[]")
+  local array = false
+  while s:find("%[%d*%]$") do s, array = s:gsub("%[%d*%]$", ""), true end
+  local head, mods, tail = s:match("^([%a_][%w_ ]-)%(([%d,]+)%)(.*)$")
+  if head == nil then head, tail = s, "" end
+  local name = text.one_line(head .. " " .. tail)
+  local serial = serials[name] ~= nil
+  if name == "float" and mods then
+    name, mods = tonumber(mods) <= 24 and "real" or "double precision", nil
+  end
+  name = type_aliases[name] or name
+  if name == "numeric" and mods and not mods:find(",", 1, true) then mods = mods .. ",0" end
+  if name == "character" and mods == nil then mods = "1" end
+  return with_modifier(name, mods) .. (array and "[]" or ""), serial
+end
+
+-------------------------------------------------------------- expressions
+
+local multiword_types = {
+  { "character varying", "varchar" }, { "double precision", "float8" },
+  { "timestamp with time zone", "timestamptz" }, { "timestamp without time zone", "timestamp" },
+  { "time with time zone", "timetz" }, { "time without time zone", "time" }, { "bit varying", "varbit" },
+}
+-- the operators the server writes for LIKE and friends
+local operators = {
+  { "!~~%*", " not ilike " }, { "~~%*", " ilike " }, { "!~~", " not like " }, { "~~", " like " },
+  { "!=", "<>" },
+}
+local casts = { "::%s*[%w_%.]+%s*%b()%s*%[%]", "::%s*[%w_%.]+%s*%[%]", "::%s*[%w_%.]+%s*%b()", "::%s*[%w_%.]+" }
+
+-- SQL outside quotes: lower-cased, casts, spaces and parentheses gone.
+local function plain_key(s)
+  s = s:lower()
+  for _, m in ipairs(multiword_types) do s = s:gsub(m[1], m[2]) end
+  for _, c in ipairs(casts) do s = s:gsub(c, "") end
+  for _, o in ipairs(operators) do s = s:gsub(o[1], o[2]) end
+  return (s:gsub("[%s%(%)]", ""):gsub("current_timestamp", "now"):gsub("transaction_timestamp", "now"))
+end
+
+-- Where a quoted string or identifier starting at i ends (after it).
+local function quoted_end(sql, i)
+  local q, j = sql:sub(i, i), i + 1
+  while true do
+    local k = sql:find(q, j, true)
+    if k == nil then return #sql + 1 end
+    if sql:sub(k + 1, k + 1) ~= q then return k + 1 end
+    j = k + 2
+  end
+end
+
+local function quoted_key(lit)
+  local inner = lit:sub(2, -2)
+  if lit:sub(1, 1) == '"' and inner:match("^[a-z_][a-z0-9_]*$") then return inner end
+  if lit:sub(1, 1) == "'" and inner:match("^%-?%d+%.?%d*$") then return inner end
+  return lit
+end
+
+-- A comparison key for an SQL expression, so that what the user wrote
+-- ("email LIKE '%@%'", "'x'", "now()") equals what the server gives back
+-- ("(email ~~ '%@%'::text)", "'x'::text", "CURRENT_TIMESTAMP").
+function M.expr_key(sql)
+  local out, i = {}, 1
+  while i <= #sql do
+    local q = sql:find("['\"]", i)
+    out[#out + 1] = plain_key(sql:sub(i, (q or #sql + 1) - 1))
+    if q == nil then break end
+    i = quoted_end(sql, q)
+    out[#out + 1] = quoted_key(sql:sub(q, i - 1))
+  end
+  return table.concat(out)
+end
+
+-- A default's comparison key; nil for none (DEFAULT NULL is none too).
+function M.default_key(sql)
+  if sql == nil then return nil end
+  local k = M.expr_key(sql)
+  if k == "null" then return nil end
+  return k
+end
+
+-- A comment, nil for none (the catalog never stores an empty one).
+function M.comment(c)
+  if c == "" then return nil end
+  return c
+end
+
+------------------------------------------------------------ names, actions
+
+-- The name PostgreSQL gives an unnamed constraint (makeObjectName): the
+-- table and column parts are shortened in turn until it fits in 63 bytes.
+function M.default_name(table_name, cols, label)
+  local name2 = cols and table.concat(cols, "_") or nil
+  local avail = 63 - #label - 1 - (name2 and 1 or 0)
+  local n1, n2 = #table_name, name2 and #name2 or 0
+  while n1 + n2 > avail do
+    if n1 > n2 then n1 = n1 - 1 else n2 = n2 - 1 end
+  end
+  local parts = { table_name:sub(1, n1) }
+  if name2 then parts[2] = name2:sub(1, n2) end
+  parts[#parts + 1] = label
+  return table.concat(parts, "_")
+end
+
+-- A referential action as the catalog reader writes it: upper case, one
+-- space between words, nil for NO ACTION (the default).
+function M.action(a)
+  if a == nil then return nil end
+  a = a:upper():gsub("%s+", " ")
+  if a == "NO ACTION" then return nil end
+  return a
+end
+
+return M
