@@ -8,6 +8,7 @@ local revmap = require("luamig.revmap")
 local display = require("luamig.display")
 local errors = require("luamig.errors")
 local core = require("luamig.core")
+local set_of = require("luamig.lists").set_of
 
 -- A module only some commands use, loaded on first use: `heads` or
 -- `--version` need not undump the runtime, op, ddl and autogen.
@@ -97,12 +98,6 @@ local function warn_drift(s, m, map, heads)
   for _, d in ipairs(m:drift(map, map:applied(heads))) do
     s.warn(("revision %s (%s) has changed since it was applied"):format(d.revision, d.path))
   end
-end
-
-local function set_of(list)
-  local set = {}
-  for _, id in ipairs(list) do set[id] = true end
-  return set
 end
 
 -- The version rows that no revision file defines (a file deleted, or a
