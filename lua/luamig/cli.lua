@@ -110,6 +110,11 @@ local function usage_error(fmt, ...)
   error(setmetatable({ message = fmt:format(...) }, UsageError), 0)
 end
 
+-- Whether err is a mistake on the command line ({ message }): exit 2.
+function M.is_usage_error(err)
+  return getmetatable(err) == UsageError
+end
+
 local function find_command(name)
   for _, cmd in ipairs(M.commands) do
     if cmd.name == name then return cmd end
@@ -122,23 +127,24 @@ local function find_option(options, word)
   end
 end
 
--- Reads one option at argv[i] into dest; returns the next index.
-local function take_option(o, argv, i, dest, inline)
+-- Reads one option at argv[i], named there as name (with its value
+-- inline after =, or in the next word), into dest; returns the next index.
+local function take_option(o, argv, i, dest, name, inline)
   local value = true
   if not o.flag then
     value = inline
     if value == nil then
       value = argv[i + 1]
-      if value == nil then usage_error("option %s needs a value (%s)", argv[i], o.value) end
+      if value == nil then usage_error("option %s needs a value (%s)", name, o.value) end
       i = i + 1
     end
     if o.number then
       local n = tonumber(value)
-      if not n or n < 0 then usage_error("option %s needs a number of seconds, got %q", argv[i - 1] or argv[i], value) end
+      if not n or n < 0 then usage_error("option %s needs a number of seconds, got %q", name, value) end
       value = n
     end
   elseif inline ~= nil then
-    usage_error("option %s takes no value", argv[i])
+    usage_error("option %s takes no value", name)
   end
   if o.list then
     dest[o.key] = dest[o.key] or {}
@@ -160,7 +166,7 @@ function M.parse(argv)
     name = name or word
     local o = find_option(global_options, name) or (cmd and find_option(cmd.options or {}, name))
     if o then
-      i = take_option(o, argv, i, (cmd and not find_option(global_options, name)) and args or opts, inline)
+      i = take_option(o, argv, i, (cmd and not find_option(global_options, name)) and args or opts, name, inline)
     elseif word:sub(1, 1) == "-" and word ~= "-" and not (cmd and word:match("^%-%d+$")) then
       usage_error("unknown option %s%s", word, cmd and (" for " .. cmd.name) or "")
     elseif cmd == nil then
@@ -400,7 +406,7 @@ function M.main(argv)
   end
   local ok, opts, cmd, args = pcall(M.parse, argv)
   if not ok then
-    if getmetatable(opts) == UsageError then return usage_failure(opts) end
+    if M.is_usage_error(opts) then return usage_failure(opts) end
     error(opts, 0)
   end
   if opts.version then
@@ -418,7 +424,7 @@ function M.main(argv)
   if cmd.name == "help" then
     local help_ok, result = pcall(help, args)
     if help_ok then return result end
-    if getmetatable(result) == UsageError then return usage_failure(result) end
+    if M.is_usage_error(result) then return usage_failure(result) end
     error(result, 0)
   end
   core.trap_signals()
