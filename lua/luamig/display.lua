@@ -95,7 +95,10 @@ local function encode(v, out)
   local t = type(v)
   if v == nil then out[#out + 1] = "null"
   elseif t == "boolean" then out[#out + 1] = tostring(v)
-  elseif t == "number" then out[#out + 1] = math.type(v) == "integer" and tostring(v) or ("%.17g"):format(v)
+  elseif t == "number" then
+    -- JSON has no infinity or NaN: %.17g would write inf or nan, which no parser reads
+    if v ~= v or v == math.huge or v == -math.huge then error("cannot encode " .. tostring(v) .. " as JSON") end
+    out[#out + 1] = math.type(v) == "integer" and tostring(v) or ("%.17g"):format(v)
   elseif t == "string" then
     -- C1 characters too (U+009B is CSI to some terminals), so that the
     -- text passes display.printable unchanged
