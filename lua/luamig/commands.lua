@@ -100,6 +100,11 @@ local function warn_drift(s, m, map, heads)
   end
 end
 
+-- The line of a version row that no revision file defines.
+local function undefined_line(id)
+  return id .. " (not found in the revision files)"
+end
+
 -- The version rows that no revision file defines (a file deleted, or a
 -- database migrated from another branch): current flags them, status
 -- warns of them.
@@ -222,9 +227,13 @@ end
 
 ------------------------------------------------------------ upgrade/downgrade
 
--- "FROM:TO" in --sql mode names the starting point explicitly.
-local function split_range(target)
+-- "FROM:TO" in --sql mode names the starting point explicitly: from (or
+-- nil), to; online there is no FROM to give.
+local function split_range(target, offline)
   local from, to = target:match("^(.-):(.+)$")
+  if from and not offline then
+    error(("a FROM:TO range (%s) is only for --sql mode"):format(target), 0)
+  end
   if from then return from, to end
   return nil, target
 end
@@ -232,10 +241,7 @@ end
 local function migrate(s, direction)
   local cfg, map = load_project(s)
   local offline = s.args.sql
-  local from, target = split_range(s.args.target)
-  if from and not offline then
-    error(("a FROM:TO range (%s) is only for --sql mode"):format(s.args.target), 0)
-  end
+  local from, target = split_range(s.args.target, offline)
   if offline and direction == "downgrade" and not from then
     error("downgrade --sql needs a FROM:TO range, e.g. 'luamig downgrade head:base --sql'", 0)
   end
@@ -295,7 +301,7 @@ function M.current(s)
   for _, id in ipairs(ids) do
     local node = map:get(id)
     if unknown[id] then
-      s.out(id .. " (not found in the revision files)")
+      s.out(undefined_line(id))
     elseif s.args.verbose then
       s.out(display.entry(node))
     else
@@ -371,7 +377,7 @@ function M.show(s)
   end
   for _, id in ipairs(ids) do
     local node = map:get(id)
-    s.out(node and display.entry(node) or (id .. " (not found in the revision files)"))
+    s.out(node and display.entry(node) or undefined_line(id))
   end
 end
 
@@ -380,10 +386,7 @@ end
 local function stamp_targets(revs, offline)
   local from, targets = nil, {}
   for i, rev in ipairs(revs) do
-    local start, target = split_range(rev)
-    if start and not offline then
-      error(("a FROM:TO range (%s) is only for --sql mode"):format(rev), 0)
-    end
+    local start, target = split_range(rev, offline)
     if start and from and start ~= from then
       error("Stamp operation with --sql only supports a single starting revision at a time", 0)
     end

@@ -2,6 +2,7 @@
 -- "a1 -> b2 (label) (head) (current) (branchpoint), message".
 local core = require("luamig.core")
 local utf8text = require("luamig.utf8text")
+local lists = require("luamig.lists")
 
 local M = {}
 
@@ -140,7 +141,7 @@ end
 -- a copy of a list that encodes as a JSON array even when empty (the
 -- graph's own lists may be shared, so they are not marked)
 local function array_of(list)
-  return setmetatable(table.move(list, 1, #list, 1, {}), M.array)
+  return setmetatable(lists.copy(list), M.array)
 end
 
 -- The JSON form of a revision.

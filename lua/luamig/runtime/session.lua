@@ -4,6 +4,7 @@
 local core = require("luamig.core")
 local ddl = require("luamig.ddl")
 local errors = require("luamig.errors")
+local one_line = require("luamig.text").one_line
 
 local M = {}
 
@@ -22,7 +23,7 @@ function M.connect(url, timeout)
   errors.check_url(url)
   local conn, err = core.connect(url, timeout)
   if conn == nil then
-    error(("cannot connect to the database: %s"):format(errors.redact(err, url):gsub("%s+", " ")), 0)
+    error(("cannot connect to the database: %s"):format(one_line(errors.redact(err, url))), 0)
   end
   if conn:server_version() >= 140000 then
     conn:exec(ddl.set_settings({ { "client_connection_check_interval", DEAD_CLIENT_CHECK } }))
