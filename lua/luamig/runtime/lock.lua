@@ -3,6 +3,7 @@
 -- lock goes through here, with its one fixed class.
 local core = require("luamig.core")
 local ddl = require("luamig.ddl")
+local errors = require("luamig.errors")
 
 local M = {}
 
@@ -57,6 +58,12 @@ end
 -- The statement that fails unless this session still holds the lock on key.
 function M.held_statement(key)
   return { ddl.holds_lock(LOCK_CLASS, key) }
+end
+
+-- Whether err is the server's report that the lock is no longer held (a
+-- revision released it), raised by held_statement's check.
+function M.was_lost(err)
+  return errors.is_db_error(err) and ddl.is_lock_lost(err)
 end
 
 -- The statement serialising the creation of the version and history tables.

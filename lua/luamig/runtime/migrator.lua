@@ -99,7 +99,7 @@ end
 function Migrator:commit()
   local ok, err = pcall(self.target.execute_all, self.target, self:commit_statements())
   if not ok then
-    if errors.is_db_error(err) and ddl.is_lock_lost(err) then
+    if lock.was_lost(err) then
       self.locked = nil  -- nothing to unlock
       err = outcomes.lock_lost_at_commit(self.books:version_label())
     end
@@ -190,7 +190,7 @@ function Migrator:record(step, direction, seconds, commit)
   local ok, err = pcall(self.target.execute_all, self.target, stmts)
   if not ok then
     local message = self:record_error(step, direction, err)
-    if errors.is_db_error(err) and ddl.is_lock_lost(err) then self.locked = nil end  -- nothing to unlock
+    if lock.was_lost(err) then self.locked = nil end  -- nothing to unlock
     error(message, 0)
   end
   self.steps_uncommitted = commit and 0 or self.steps_uncommitted + 1

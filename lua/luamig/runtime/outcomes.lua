@@ -4,6 +4,7 @@
 local core = require("luamig.core")
 local ddl = require("luamig.ddl")
 local errors = require("luamig.errors")
+local lock = require("luamig.runtime.lock")
 
 local M = {}
 
@@ -52,7 +53,7 @@ end
 function M.record_failure(node, direction, err, label, undo)
   local missing = errors.is_db_error(err) and ddl.missing_version_row(err)
   local kept = node.revision and undo or "nothing was changed"
-  if errors.is_db_error(err) and ddl.is_lock_lost(err) then
+  if lock.was_lost(err) then
     err = ("the revision released luamig's migration lock on %s (pg_advisory_unlock_all or DISCARD ALL): %s; %s")
       :format(label, LOCK_RELEASED, kept)
   elseif missing then
