@@ -36,6 +36,7 @@ int index_column(lua_State *L);
 int index_parents(lua_State *L);
 
 /* sys.c: the process and the file system */
+int luamig_push_path_error(lua_State *L, const char *path, const char *why);  /* nil, "path: why" */
 int sys_listdir(lua_State *L);
 int sys_fingerprint(lua_State *L);  /* fingerprint.c */
 int sys_readfile(lua_State *L);

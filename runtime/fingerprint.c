@@ -121,8 +121,7 @@ static uint64_t splitmix64(uint64_t x) {
 static void fold(const struct listing *l, uint64_t *sum, uint64_t *mix) {
   for (size_t i = 0; i < l->n; i++) {
     const struct file *f = &l->files[i];
-    uint64_t h = 14695981039346656037ULL;  /* FNV-1a of the name */
-    for (const char *p = f->name; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    uint64_t h = luamig_fnv1a(f->name, strlen(f->name));
     h = splitmix64(h ^ (f->missing ? UINT64_MAX : f->size));
     h = splitmix64(h ^ (f->missing ? UINT64_MAX : f->mtime_ns));
     *sum += h;
@@ -140,11 +139,7 @@ int sys_fingerprint(lua_State *L) {
   size_t suffix_len;
   const char *suffix = luaL_checklstring(L, 2, &suffix_len);
   DIR *d = opendir(path);
-  if (d == NULL) {
-    lua_pushnil(L);
-    lua_pushfstring(L, "%s: %s", path, strerror(errno));
-    return 2;
-  }
+  if (d == NULL) return luamig_push_path_error(L, path, NULL);
   struct listing l = {dirfd(d), NULL, 0, 0};
   int failed = read_names(d, suffix, suffix_len, &l);
   int err = errno;
@@ -157,11 +152,7 @@ int sys_fingerprint(lua_State *L) {
   size_t n = 0;  /* what is not a directory: the revision files an index must hold */
   for (size_t i = 0; i < l.n; i++) n += !l.files[i].is_dir;
   free_listing(&l);  /* nothing above can raise a Lua error: no leak */
-  if (failed) {
-    lua_pushnil(L);
-    lua_pushfstring(L, "%s: %s", path, strerror(err));
-    return 2;
-  }
+  if (failed) return luamig_push_path_error(L, path, strerror(err));
   char hex[33];
   snprintf(hex, sizeof hex, "%016llx%016llx", (unsigned long long)sum, (unsigned long long)mix);
   lua_pushfstring(L, "%I:%s", (lua_Integer)n, hex);

@@ -242,6 +242,15 @@ static PGresult **check_result(lua_State *L, Conn *c, PGresult *res, const char 
   return box;
 }
 
+/* Returns a query's result to Lua: raises its error, or pushes its rows
+ * and info (2 results) and clears it. */
+static int return_result(lua_State *L, Conn *c, PGresult *res, const char *sql) {
+  PGresult **box = check_result(L, c, res, sql);
+  push_result(L, *box);
+  clear_box(box);
+  return 2;
+}
+
 /* ---------------------------------------------------------- connections */
 
 static void notice_processor(void *arg, const char *message) {
@@ -379,10 +388,7 @@ static int conn_exec(lua_State *L) {
   Conn *c = checkconn(L);
   const char *sql = luaL_checkstring(L, 2);
   check_idle(L, c);
-  PGresult **box = check_result(L, c, PQexec(c->conn, sql), sql);
-  push_result(L, *box);
-  clear_box(box);
-  return 2;
+  return return_result(L, c, PQexec(c->conn, sql), sql);
 }
 
 /* conn:query(sql [, params]) -> rows, info. Extended protocol, $n bound. */
@@ -392,11 +398,7 @@ static int conn_query(lua_State *L) {
   const char **values;
   int n = collect_params(L, 3, &values);
   check_idle(L, c);
-  PGresult *res = PQexecParams(c->conn, sql, n, NULL, values, NULL, NULL, 0);
-  PGresult **box = check_result(L, c, res, sql);
-  push_result(L, *box);
-  clear_box(box);
-  return 2;
+  return return_result(L, c, PQexecParams(c->conn, sql, n, NULL, values, NULL, NULL, 0), sql);
 }
 
 /* conn:stream(sql [, params]): starts a query whose rows are read one at a
@@ -509,10 +511,7 @@ static int conn_put_copy_end(lua_State *L) {
       PQclear(extra);
     }
   }
-  PGresult **box = check_result(L, c, res, NULL);
-  push_result(L, *box);
-  clear_box(box);
-  return 2;
+  return return_result(L, c, res, NULL);
 }
 
 static int conn_transaction_status(lua_State *L) {

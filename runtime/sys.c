@@ -16,10 +16,24 @@
 #include "lauxlib.h"
 #include "core.h"
 
-static int push_errno(lua_State *L, const char *path) {
+/* Pushes nil and "path: why", the pair a file-system failure is reported
+ * as (why: strerror(errno) when NULL); returns 2, the results pushed. */
+int luamig_push_path_error(lua_State *L, const char *path, const char *why) {
+  if (why == NULL) why = strerror(errno);
   lua_pushnil(L);
-  lua_pushfstring(L, "%s: %s", path, strerror(errno));
+  lua_pushfstring(L, "%s: %s", path, why);
   return 2;
+}
+
+/* Pushes a userdata of size bytes whose __gc is close: room for a handle
+ * (set it before anything can raise) that a Lua error cannot leak. */
+static void *push_closing(lua_State *L, size_t size, lua_CFunction close) {
+  void *box = lua_newuserdatauv(L, size, 0);
+  lua_newtable(L);  /* metatable closing the handle */
+  lua_pushcfunction(L, close);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  return box;
 }
 
 /* The directory handle as a userdata, so a Lua error while listing (out
@@ -39,14 +53,10 @@ static int dir_gc(lua_State *L) {
 int sys_listdir(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   int with_stat = lua_toboolean(L, 2);
-  DIR **d = (DIR **)lua_newuserdatauv(L, sizeof(DIR *), 0);
+  DIR **d = (DIR **)push_closing(L, sizeof(DIR *), dir_gc);
   *d = NULL;
-  lua_newtable(L);  /* metatable closing the handle */
-  lua_pushcfunction(L, dir_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_setmetatable(L, -2);
   *d = opendir(path);
-  if (*d == NULL) return push_errno(L, path);
+  if (*d == NULL) return luamig_push_path_error(L, path, NULL);
   lua_newtable(L);                   /* names */
   if (with_stat) lua_newtable(L);    /* signatures */
   int names = with_stat ? -2 : -1;
@@ -86,11 +96,9 @@ static int fd_gc(lua_State *L) {
 }
 
 /* Closes *fd and returns nil and "path: why" (why: strerror(errno) when
- * NULL). */
+ * NULL), errno read before the close can change it. */
 static int refuse_file(lua_State *L, int *fd, const char *path, const char *why) {
-  if (why == NULL) why = strerror(errno);
-  lua_pushnil(L);
-  lua_pushfstring(L, "%s: %s", path, why);
+  luamig_push_path_error(L, path, why);
   fd_gc_close(fd);
   return 2;
 }
@@ -104,12 +112,8 @@ static int refuse_file(lua_State *L, int *fd, const char *path, const char *why)
 int sys_readfile(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   lua_Integer max = luaL_optinteger(L, 2, -1);
-  int *fd = (int *)lua_newuserdatauv(L, sizeof(int), 0);
+  int *fd = (int *)push_closing(L, sizeof(int), fd_gc);
   *fd = -1;
-  lua_newtable(L);  /* metatable closing the descriptor */
-  lua_pushcfunction(L, fd_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_setmetatable(L, -2);
   *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (*fd < 0) {
     if (errno != ENOENT) return refuse_file(L, fd, path, NULL);
@@ -142,7 +146,7 @@ int sys_readfile(lua_State *L) {
 /* mkdir(path) -> true | nil, message */
 int sys_mkdir(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
-  if (mkdir(path, 0777) != 0) return push_errno(L, path);
+  if (mkdir(path, 0777) != 0) return luamig_push_path_error(L, path, NULL);
   lua_pushboolean(L, 1);
   return 1;
 }

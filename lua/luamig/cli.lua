@@ -110,6 +110,22 @@ local function usage_error(fmt, ...)
   error(setmetatable({ message = fmt:format(...) }, UsageError), 0)
 end
 
+-- Whether err is a mistake on the command line ({ message }): exit 2.
+function M.is_usage_error(err)
+  return getmetatable(err) == UsageError
+end
+
+-- A command's argument as its table writes it: "x" (required), "x?"
+-- (optional) or "x..." (the rest, a list); returns the name and how it is
+-- taken ("one", "optional" or "rest").
+local function arg_spec(a)
+  local rest = a:match("^(.-)%.%.%.$")
+  if rest then return rest, "rest" end
+  local optional = a:match("^(.-)%?$")
+  if optional then return optional, "optional" end
+  return a, "one"
+end
+
 local function find_command(name)
   for _, cmd in ipairs(M.commands) do
     if cmd.name == name then return cmd end
@@ -122,23 +138,24 @@ local function find_option(options, word)
   end
 end
 
--- Reads one option at argv[i] into dest; returns the next index.
-local function take_option(o, argv, i, dest, inline)
+-- Reads one option at argv[i], named there as name (with its value
+-- inline after =, or in the next word), into dest; returns the next index.
+local function take_option(o, argv, i, dest, name, inline)
   local value = true
   if not o.flag then
     value = inline
     if value == nil then
       value = argv[i + 1]
-      if value == nil then usage_error("option %s needs a value (%s)", argv[i], o.value) end
+      if value == nil then usage_error("option %s needs a value (%s)", name, o.value) end
       i = i + 1
     end
     if o.number then
       local n = tonumber(value)
-      if not n or n < 0 then usage_error("option %s needs a number of seconds, got %q", argv[i - 1] or argv[i], value) end
+      if not n or n < 0 then usage_error("option %s needs a number of seconds, got %q", name, value) end
       value = n
     end
   elseif inline ~= nil then
-    usage_error("option %s takes no value", argv[i])
+    usage_error("option %s takes no value", name)
   end
   if o.list then
     dest[o.key] = dest[o.key] or {}
@@ -160,7 +177,7 @@ function M.parse(argv)
     name = name or word
     local o = find_option(global_options, name) or (cmd and find_option(cmd.options or {}, name))
     if o then
-      i = take_option(o, argv, i, (cmd and not find_option(global_options, name)) and args or opts, inline)
+      i = take_option(o, argv, i, (cmd and not find_option(global_options, name)) and args or opts, name, inline)
     elseif word:sub(1, 1) == "-" and word ~= "-" and not (cmd and word:match("^%-%d+$")) then
       usage_error("unknown option %s%s", word, cmd and (" for " .. cmd.name) or "")
     elseif cmd == nil then
@@ -174,15 +191,16 @@ function M.parse(argv)
   end
   if cmd then
     local wanted = cmd.args or {}
-    for k, argname in ipairs(wanted) do
-      if argname:sub(-3) == "..." then
-        args[argname:sub(1, -4)] = { table.unpack(positional, k) }
+    for k, a in ipairs(wanted) do
+      local argname, taken = arg_spec(a)
+      if taken == "rest" then
+        args[argname] = { table.unpack(positional, k) }
         positional = {}
         break
       end
-      local optional = argname:sub(-1) == "?"
-      if optional then argname = argname:sub(1, -2) end
-      if positional[k] == nil and not (opts.help or optional) then usage_error("%s needs %s", cmd.name, argname:upper()) end
+      if positional[k] == nil and not (opts.help or taken == "optional") then
+        usage_error("%s needs %s", cmd.name, argname:upper())
+      end
       args[argname] = positional[k]
     end
     if #positional > #wanted then usage_error("%s: unexpected argument %q", cmd.name, positional[#wanted + 1]) end
@@ -238,10 +256,6 @@ local function option_lines(options, out)
   end
 end
 
-local function arg_name(a)
-  return (a:gsub("%?$", ""):gsub("%.%.%.$", "")):upper()
-end
-
 local function synopsis(cmd)
   local parts = { "luamig [global options]", cmd.name }
   for _, o in ipairs(cmd.options or {}) do
@@ -250,9 +264,10 @@ local function synopsis(cmd)
     parts[#parts + 1] = "[" .. name .. "]"
   end
   for _, a in ipairs(cmd.args or {}) do
-    local name = arg_name(a)
-    if a:sub(-1) == "?" then name = "[" .. name .. "]"
-    elseif a:sub(-3) == "..." then name = name .. "..." end
+    local argname, taken = arg_spec(a)
+    local name = argname:upper()
+    if taken == "optional" then name = "[" .. name .. "]"
+    elseif taken == "rest" then name = name .. "..." end
     parts[#parts + 1] = name
   end
   local out = {}
@@ -273,8 +288,8 @@ function M.usage(cmd)
       out[#out + 1] = ""
       out[#out + 1] = "arguments:"
       for _, a in ipairs(cmd.args) do
-        local key = a:gsub("%?$", ""):gsub("%.%.%.$", "")
-        two_columns(arg_name(a), (cmd.arg_help or {})[key] or "", out)
+        local argname = arg_spec(a)
+        two_columns(argname:upper(), (cmd.arg_help or {})[argname] or "", out)
       end
     end
     if cmd.options and #cmd.options > 0 then
@@ -391,18 +406,11 @@ local function text_chunks_only()
   end
 end
 
-function M.main(argv)
-  local paint = display.palette(colour_enabled())
-  local function usage_failure(err)
-    io.stderr:write(paint.error("luamig:"), " ", display.printable(errors.redact_args(err.message, argv)), "\n",
-      "'luamig --help' lists the commands and options.\n")
-    return 2
-  end
-  local ok, opts, cmd, args = pcall(M.parse, argv)
-  if not ok then
-    if getmetatable(opts) == UsageError then return usage_failure(opts) end
-    error(opts, 0)
-  end
+-- What a command line asks that runs no command: --version, --help, no
+-- command, help. Returns the exit code when that is all, else nil and
+-- what parse returns; a usage error raises.
+local function answer_without_running(argv)
+  local opts, cmd, args = M.parse(argv)
   if opts.version then
     io.stdout:write("luamig ", VERSION, "\n")
     return 0
@@ -415,12 +423,20 @@ function M.main(argv)
     io.stderr:write(M.usage(), "\n")
     return 2
   end
-  if cmd.name == "help" then
-    local help_ok, result = pcall(help, args)
-    if help_ok then return result end
-    if getmetatable(result) == UsageError then return usage_failure(result) end
-    error(result, 0)
+  if cmd.name == "help" then return help(args) end
+  return nil, opts, cmd, args
+end
+
+function M.main(argv)
+  local paint = display.palette(colour_enabled())
+  local ok, code, opts, cmd, args = pcall(answer_without_running, argv)
+  if not ok then
+    if not M.is_usage_error(code) then error(code, 0) end
+    io.stderr:write(paint.error("luamig:"), " ", display.printable(errors.redact_args(code.message, argv)), "\n",
+      "'luamig --help' lists the commands and options.\n")
+    return 2
   end
+  if code then return code end
   core.trap_signals()
   forbid_os_exit()
   text_chunks_only()

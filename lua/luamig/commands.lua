@@ -8,6 +8,7 @@ local revmap = require("luamig.revmap")
 local display = require("luamig.display")
 local errors = require("luamig.errors")
 local core = require("luamig.core")
+local set_of = require("luamig.lists").set_of
 
 -- A module only some commands use, loaded on first use: `heads` or
 -- `--version` need not undump the runtime, op, ddl and autogen.
@@ -99,10 +100,9 @@ local function warn_drift(s, m, map, heads)
   end
 end
 
-local function set_of(list)
-  local set = {}
-  for _, id in ipairs(list) do set[id] = true end
-  return set
+-- The line of a version row that no revision file defines.
+local function undefined_line(id)
+  return id .. " (not found in the revision files)"
 end
 
 -- The version rows that no revision file defines (a file deleted, or a
@@ -227,9 +227,13 @@ end
 
 ------------------------------------------------------------ upgrade/downgrade
 
--- "FROM:TO" in --sql mode names the starting point explicitly.
-local function split_range(target)
+-- "FROM:TO" in --sql mode names the starting point explicitly: from (or
+-- nil), to; online there is no FROM to give.
+local function split_range(target, offline)
   local from, to = target:match("^(.-):(.+)$")
+  if from and not offline then
+    error(("a FROM:TO range (%s) is only for --sql mode"):format(target), 0)
+  end
   if from then return from, to end
   return nil, target
 end
@@ -237,10 +241,7 @@ end
 local function migrate(s, direction)
   local cfg, map = load_project(s)
   local offline = s.args.sql
-  local from, target = split_range(s.args.target)
-  if from and not offline then
-    error(("a FROM:TO range (%s) is only for --sql mode"):format(s.args.target), 0)
-  end
+  local from, target = split_range(s.args.target, offline)
   if offline and direction == "downgrade" and not from then
     error("downgrade --sql needs a FROM:TO range, e.g. 'luamig downgrade head:base --sql'", 0)
   end
@@ -300,7 +301,7 @@ function M.current(s)
   for _, id in ipairs(ids) do
     local node = map:get(id)
     if unknown[id] then
-      s.out(id .. " (not found in the revision files)")
+      s.out(undefined_line(id))
     elseif s.args.verbose then
       s.out(display.entry(node))
     else
@@ -376,7 +377,7 @@ function M.show(s)
   end
   for _, id in ipairs(ids) do
     local node = map:get(id)
-    s.out(node and display.entry(node) or (id .. " (not found in the revision files)"))
+    s.out(node and display.entry(node) or undefined_line(id))
   end
 end
 
@@ -385,10 +386,7 @@ end
 local function stamp_targets(revs, offline)
   local from, targets = nil, {}
   for i, rev in ipairs(revs) do
-    local start, target = split_range(rev)
-    if start and not offline then
-      error(("a FROM:TO range (%s) is only for --sql mode"):format(rev), 0)
-    end
+    local start, target = split_range(rev, offline)
     if start and from and start ~= from then
       error("Stamp operation with --sql only supports a single starting revision at a time", 0)
     end

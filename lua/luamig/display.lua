@@ -2,6 +2,7 @@
 -- "a1 -> b2 (label) (head) (current) (branchpoint), message".
 local core = require("luamig.core")
 local utf8text = require("luamig.utf8text")
+local lists = require("luamig.lists")
 
 local M = {}
 
@@ -95,7 +96,10 @@ local function encode(v, out)
   local t = type(v)
   if v == nil then out[#out + 1] = "null"
   elseif t == "boolean" then out[#out + 1] = tostring(v)
-  elseif t == "number" then out[#out + 1] = math.type(v) == "integer" and tostring(v) or ("%.17g"):format(v)
+  elseif t == "number" then
+    -- JSON has no infinity or NaN: %.17g would write inf or nan, which no parser reads
+    if v ~= v or v == math.huge or v == -math.huge then error("cannot encode " .. tostring(v) .. " as JSON") end
+    out[#out + 1] = math.type(v) == "integer" and tostring(v) or ("%.17g"):format(v)
   elseif t == "string" then
     -- C1 characters too (U+009B is CSI to some terminals), so that the
     -- text passes display.printable unchanged
@@ -137,7 +141,7 @@ end
 -- a copy of a list that encodes as a JSON array even when empty (the
 -- graph's own lists may be shared, so they are not marked)
 local function array_of(list)
-  return setmetatable(table.move(list, 1, #list, 1, {}), M.array)
+  return setmetatable(lists.copy(list), M.array)
 end
 
 -- The JSON form of a revision.
