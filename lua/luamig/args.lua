@@ -48,7 +48,7 @@ end
 -- = anything }): 'unknown <label> "k"'.
 function M.known_keys(what, label, t, known, npos)
   for k in pairs(t) do
-    if not positional(k, npos) and known[k] == nil then
+    if known[k] == nil and not positional(k, npos) then
       M.fail(what, "unknown %s %q", label, tostring(k))
     end
   end
