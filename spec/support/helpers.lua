@@ -64,8 +64,9 @@ function M.read(path)
   return text
 end
 
+-- A new directory under the run's own (scripts/test removes it at the end).
 function M.tmpdir()
-  local p = io.popen("mktemp -d /tmp/luamig-spec.XXXXXX")
+  local p = io.popen(("mktemp -d %s/luamig-spec.XXXXXX"):format(M.shell_quote(env("LUAMIG_SPEC_TMPDIR"))))
   local dir = p:read("l")
   p:close()
   return dir
