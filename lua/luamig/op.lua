@@ -299,12 +299,16 @@ end
 local alter_column_options = {
   type = "string", using = "string", nullable = "boolean", new_name = "string", schema = "string",
   default = "string|number|boolean|op.NULL", comment = "string|op.NULL",
+  identity = "string|table|op.NULL", set_identity = "string|table",
 }
 
 -- changes: { type, using, nullable, default, new_name, comment, schema }.
 -- default is SQL text; default = op.NULL drops the default (false is the
 -- SQL value false, as everywhere else); comment = op.NULL drops the
--- comment; new_name renames the column last.
+-- comment; new_name renames the column last. identity = "always" | "by
+-- default" | { generation, start =, ... } adds an identity (op.NULL drops
+-- it); set_identity = { generation?, start =, ... } changes an identity's
+-- generation and sequence options.
 function M.alter_column(table_name, name, changes)
   check_name("alter_column", "table name", table_name)
   check_name("alter_column", "column name", name)
@@ -357,7 +361,7 @@ local function add_constraint(fname, table_name, c, opts)
   run_all(ctx(fname), build(fname, ddl.add_constraint, "op." .. fname, table_name, c, opts))
 end
 
-local foreign_key_options = lists.merge(keys.referential, keys.deferral, {
+local foreign_key_options = lists.merge(keys.referential, keys.deferral, keys.match, {
   referent_schema = keys.constraint.foreign_key.referent_schema, not_valid = "boolean", source_schema = "string" })
 
 function M.create_foreign_key(name, source, referent, local_cols, remote_cols, opts)
@@ -366,7 +370,7 @@ function M.create_foreign_key(name, source, referent, local_cols, remote_cols, o
   add_constraint("create_foreign_key", source, {
     type = "foreign_key", name = name, columns = local_cols, referent = referent,
     referent_schema = opts.referent_schema, remote_columns = remote_cols, ondelete = opts.ondelete,
-    onupdate = opts.onupdate, deferrable = opts.deferrable, initially = opts.initially,
+    onupdate = opts.onupdate, deferrable = opts.deferrable, initially = opts.initially, match = opts.match,
   }, { schema = opts.source_schema, not_valid = opts.not_valid })
 end
 

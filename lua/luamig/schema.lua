@@ -19,7 +19,10 @@
 --
 -- A foreign key may also say references = "teams.id" | { table = "teams", columns = { "id" }, schema = nil }.
 -- The keys of columns, indexes and constraints are the ones op takes
--- (luamig.ddl.keys), but for those autogenerate does not track (UNTRACKED).
+-- (luamig.ddl.keys): a column may say identity = "always" | { "by
+-- default", start = 100, ... } or generated = "<expr>"; a foreign key
+-- match = "full", deferrable and initially; a unique constraint
+-- deferrable and initially.
 local args = require("luamig.args")
 local ddl = require("luamig.ddl")
 local lists = require("luamig.lists")
@@ -37,18 +40,6 @@ local function known_keys(what, t, known, npos)
   args.known_keys(what, "option", t, known, npos)
 end
 
--- Options op takes that a model refuses: autogenerate neither compares nor
--- renders them, so a model could never get them into the database.
-local UNTRACKED = { "deferrable", "initially" }
-
-local function tracked_only(what, t)
-  for _, k in ipairs(UNTRACKED) do
-    if t[k] ~= nil then
-      fail(what, "%s is not part of a model: autogenerate does not compare it (set it in a revision with op)", k)
-    end
-  end
-end
-
 local function columns_exist(what, cols, by_name)
   for _, c in ipairs(cols) do
     if not by_name[c] then fail(what, "unknown column %q", c) end
@@ -60,10 +51,7 @@ end
 -- ddl.column names the column in most messages; this makes it all of them.
 local function column_of(what, spec)
   local ok, col = pcall(ddl.column, what, spec)
-  if ok then
-    if col.references then tracked_only(("%s: column %q"):format(what, col.name), col.references) end
-    return col
-  end
+  if ok then return col end
   local name = type(spec) == "table" and (spec[1] or spec.name)
   local prefix = what .. ": "
   if type(name) == "string" and col:sub(1, #prefix) == prefix and col:sub(#prefix + 1, #prefix + 7) ~= "column " then
@@ -124,11 +112,11 @@ end
 
 -- the referenced table and columns, as the dialect reads them
 local function foreign_key_of(cwhat, c, out)
-  if type(c.references) == "table" then tracked_only(cwhat, c.references) end
   local r = ddl.foreign_key_target(cwhat, c)
   out.referent, out.referent_schema = r.table, r.schema
   out.remote_columns = args.name_list(cwhat, "remote_columns", r.columns)
   out.ondelete, out.onupdate = r.ondelete, r.onupdate
+  out.match, out.deferrable, out.initially = r.match, r.deferrable, r.initially
   if type(out.referent) ~= "string" or out.referent == "" then fail(cwhat, "a foreign key needs a referent table") end
   if #out.remote_columns ~= #out.columns then
     fail(cwhat, "%d local columns but %d remote columns", #out.columns, #out.remote_columns)
@@ -145,7 +133,6 @@ local function constraint_of(what, c, by_name)
     fail(what, "a constraint name must be a non-empty string")
   end
   local cwhat = ("%s: %s constraint %s"):format(what, c.type, c.name and ("%q"):format(c.name) or "(unnamed)")
-  tracked_only(cwhat, c)
   known_keys(cwhat, c, known, 0)
   local out = { type = c.type, name = c.name }
   if c.type == "check" then
@@ -158,6 +145,7 @@ local function constraint_of(what, c, by_name)
   end
   out.columns = args.name_list(cwhat, "columns", c.columns)
   columns_exist(cwhat, out.columns, by_name)
+  if c.type == "unique" then out.deferrable, out.initially = c.deferrable, c.initially end
   if c.type == "foreign_key" then foreign_key_of(cwhat, c, out) end
   return out
 end

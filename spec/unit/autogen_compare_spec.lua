@@ -102,6 +102,46 @@ describe("autogen.compare", function()
     end)
   end)
 
+  -------------------------------------- identity, generated, deferral (issue 15 items 4-6)
+  describe("identity, generated columns and deferral", function()
+    it("reads sequence options equal to the type's defaults as no options", function()
+      local m = meta { T("t", { { "id", "bigint", identity = "always" },
+                                { "d", "smallint", identity = { "by default", increment = -1 } } }) }
+      local t = live("t", {
+        { name = "id", type = "bigint", nullable = false, identity = { "always", start = 1, increment = 1, minvalue = 1,
+          maxvalue = math.maxinteger, cache = 1, cycle = false } },
+        { name = "d", type = "smallint", nullable = false, identity = { "by default", start = -1, increment = -1,
+          minvalue = -32768, maxvalue = -1, cache = 1, cycle = false } } })
+      assert.same({}, diffs(m, { t }))
+    end)
+
+    it("sees a generated column's expression change as a column to re-create, once", function()
+      local m = meta { T("t", { { "a", "integer" }, { "b", "integer", generated = "a * 3", nullable = false } }) }
+      local list = diffs(m, { live("t", { { name = "a", type = "integer" },
+        { name = "b", type = "integer", generated = "(a * 2)" } }) })
+      assert.equal("regenerate_column", kinds_of(list))
+      assert.same({}, diffs(m, { live("t", { { name = "a", type = "integer" },
+        { name = "b", type = "integer", nullable = false, generated = "(a * 3)" } }) }))
+    end)
+
+    it("sees a foreign key's deferral and match type, NOT DEFERRABLE and SIMPLE being none", function()
+      local m = meta { T("c", { { "a", "integer", references = { table = "p", column = "id", deferrable = false,
+        initially = "immediate" } }, { "b", "integer", references = { table = "p", column = "id", match = "simple" } } }) }
+      local fk = function(col, extra)
+        local c = { type = "foreign_key", name = "c_" .. col .. "_fkey", columns = { col }, referent = "p",
+                    remote_columns = { "id" } }
+        for k, v in pairs(extra or {}) do c[k] = v end
+        return c
+      end
+      local cols = { { name = "a", type = "integer" }, { name = "b", type = "integer" } }
+      assert.same({}, diffs(m, { live("c", cols, { fks = { fk("a"), fk("b") } }) }))
+      assert.equal("remove_constraint add_constraint", kinds_of(diffs(m, { live("c", cols, {
+        fks = { fk("a", { deferrable = true }), fk("b") } }) })))
+      assert.equal("remove_constraint add_constraint", kinds_of(diffs(m, { live("c", cols, {
+        fks = { fk("a"), fk("b", { match = "FULL" }) } }) })))
+    end)
+  end)
+
   describe("indexes and constraints", function()
     it("drops an index that changed and creates it again, drops before creates", function()
       local m = meta { T("t", { { "a", "integer" }, { "b", "integer" } }, {

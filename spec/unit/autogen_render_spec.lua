@@ -164,6 +164,48 @@ describe("autogen.describe", function()
   end)
 end)
 
+-------------------------------------- identity, generated, deferral (issue 15 items 4-6)
+describe("autogen.render of identity and generated columns and deferral", function()
+  it("writes an identity as a word, or a table when it has sequence options", function()
+    local d = { kind = "add_column", table = "t", column = { name = "n", type = "bigint", nullable = false,
+      identity = { "by default", start = 100 } } }
+    assert.equal('op.add_column("t", { "n", "bigint", nullable = false, identity = { "by default", start = 100 } })', up(d))
+    d.column = { name = "id", type = "integer", primary_key = true, identity = { "always" } }
+    assert.equal('op.add_column("t", { "id", "integer", primary_key = true, identity = "always" })', up(d))
+  end)
+
+  it("adds, drops and changes an identity, and the downgrade undoes it", function()
+    local d = { kind = "alter_column", table = "t", column = "a", column_type = "integer", changes = {
+      identity = { from = nil, to = { "always" } } } }
+    assert.equal('op.alter_column("t", "a", { identity = "always" })', up(d))
+    assert.equal('op.alter_column("t", "a", { identity = op.NULL })', down(d))
+    d.changes.identity = { from = { "by default", start = 5 }, to = { "always", start = 100, minvalue = 10 } }
+    assert.equal('op.alter_column("t", "a", { set_identity = { "always", start = 100, minvalue = 10 } })', up(d))
+    assert.equal('op.alter_column("t", "a", { set_identity = { "by default", start = 5, minvalue = 1 } })', down(d))
+  end)
+
+  it("drops and adds a column whose generation changed, saying why", function()
+    local d = { kind = "regenerate_column", table = "t",
+      from = { name = "b", type = "integer", generated = "(a * 2)" }, column = { name = "b", type = "integer", generated = "a * 3" } }
+    assert.equal(table.concat({
+      "-- the expression of a generated column cannot be altered before PostgreSQL 17: t.b is dropped and added",
+      'op.drop_column("t", "b")',
+      'op.add_column("t", { "b", "integer", generated = "a * 3" })' }, "\n"), up(d))
+    assert.matches('generated = "(a * 2)"', down(d), 1, true)
+    assert.same({ "change generation of t.b: (a * 2) -> a * 3" }, autogen.describe { d })
+  end)
+
+  it("renders the deferral and MATCH FULL of a foreign key and a unique constraint", function()
+    assert.equal('op.create_foreign_key("fk", "c", "p", { "a" }, { "id" }, { match = "FULL", deferrable = true, '
+      .. 'initially = "DEFERRED" })', up { kind = "add_constraint", table = "c", constraint = { type = "foreign_key",
+        name = "fk", columns = { "a" }, referent = "p", remote_columns = { "id" }, match = "FULL", deferrable = true,
+        initially = "DEFERRED" } })
+    assert.equal('op.create_unique_constraint("uq", "t", { "a" }, { deferrable = true })',
+      up { kind = "add_constraint", table = "t", constraint = { type = "unique", name = "uq", columns = { "a" },
+        deferrable = true } })
+  end)
+end)
+
 describe("autogen.kinds", function()
   it("defines for every kind a phase of the safe order, a description, a call and an inverse", function()
     local phases = {}

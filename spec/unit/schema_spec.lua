@@ -184,17 +184,17 @@ describe("schema", function()
         error_of(fk, "p.id", { referent = "q", remote_columns = { "id" } }))
     end)
 
-    it("refuses deferrable in a column's references, which autogenerate would never apply", function()
-      assert.equal('table "t": column "a": deferrable is not part of a model: autogenerate does not compare it '
-        .. "(set it in a revision with op)",
-        error_of(T, "t", { { "a", "integer", references = { table = "p", column = "id", deferrable = true } } }))
+    it("takes deferrable, initially and match in a column's references and a unique constraint's deferral", function()
+      local t = T("t", { { "a", "integer", references = { table = "p", column = "id", deferrable = true,
+                                                         initially = "deferred", match = "full" } } },
+        { constraints = { { type = "unique", name = "uq", columns = { "a" }, initially = "deferred" } } })
+      assert.equal("full", t.columns[1].references.match)
+      assert.equal("deferred", t.constraints[1].initially)
     end)
 
-    it("refuses initially on a unique constraint, naming why", function()
-      assert.equal('table "t": unique constraint "uq": initially is not part of a model: autogenerate does not '
-        .. "compare it (set it in a revision with op)",
-        error_of(T, "t", { { "a", "integer" } }, { constraints = { { type = "unique", name = "uq", columns = { "a" },
-          initially = "deferred" } } }))
+    it("refuses an unknown initially or match, naming the column", function()
+      assert.equal('table "t": column "a": unknown match "partly" (FULL, SIMPLE)',
+        error_of(T, "t", { { "a", "integer", references = { table = "p", column = "id", match = "partly" } } }))
     end)
 
     it("refuses an index column's desc that is not a boolean, which op read as true", function()

@@ -3,6 +3,7 @@
 -- the schemas asked for, grouped into table descriptions:
 --   { schema (nil: the connection's current schema), name, comment, real_schema,
 --     columns = { §7 column spec..., opaque = true for identity and generated columns },
+--     (fks and uniques with deferrable and initially, fks with match)
 --     indexes, uniques, checks, fks = { ... }, pk = the primary key constraint or nil,
 --     pk_set = { [column] = true } or nil without a primary key }
 -- the same shape luamig.autogen.model makes of the model.
@@ -20,7 +21,13 @@ SELECT n.nspname AS schema, c.relname AS table_name, obj_description(c.oid, 'pg_
        a.attidentity <> '' AS identity, a.attgenerated <> '' AS generated,
        EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
                WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
-                 AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a') AS owns_sequence
+                 AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a') AS owns_sequence,
+       a.attidentity AS identity_kind,
+       CASE WHEN a.attidentity <> '' THEN
+         (SELECT ARRAY[s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle::int]::text
+          FROM pg_depend dep JOIN pg_sequence s ON s.seqrelid = dep.objid
+          WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
+            AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i') END AS identity_sequence
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -52,7 +59,8 @@ local CONSTRAINTS_SQL = [[
 SELECT n.nspname AS schema, t.relname AS table_name, con.conname AS name, con.contype AS kind,
        CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid, true) END AS definition,
        con.confdeltype AS ondelete, con.confupdtype AS onupdate,
-       rn.nspname AS ref_schema, rt.relname AS ref_table, a.attname, ra.attname AS ref_attname
+       rn.nspname AS ref_schema, rt.relname AS ref_table, a.attname, ra.attname AS ref_attname,
+       con.condeferrable AS deferrable, con.condeferred AS deferred, con.confmatchtype AS match_type
 FROM pg_constraint con
 JOIN pg_class t ON t.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
@@ -80,6 +88,20 @@ function M.current_schema(conn)
   return rows[1] and rows[1].name or "public"
 end
 
+-------------------------------------------------- identity (issue 15 item 6)
+
+local generations = { a = "always", d = "by default" }
+
+-- The identity of a column row: its generation and its sequence's
+-- options (the array identity_sequence), the defaults left out.
+local function identity_of(r)
+  local v = {}
+  for n in (r.identity_sequence or ""):gmatch("%-?%d+") do v[#v + 1] = math.tointeger(tonumber(n)) end
+  if #v < 6 then return { generations[r.identity_kind] } end
+  return normalize.identity(r.type, { generations[r.identity_kind], start = v[1], increment = v[2],
+    minvalue = v[3], maxvalue = v[4], cache = v[5], cycle = v[6] == 1 })
+end
+
 local function db_column(r)
   local col = { name = r.attname, type = r.type, default = r.default_expr, comment = r.comment }
   if r.notnull then col.nullable = false end
@@ -88,8 +110,10 @@ local function db_column(r)
   if serial and r.owns_sequence and (r.default_expr or ""):find("^nextval%(") then
     col.type, col.default = serial, nil
   end
-  -- identity and generated columns have no §7 spelling: kept, never compared
+  -- identity and generated columns: their default is not a default
   if r.identity or r.generated then col.default, col.opaque = nil, true end
+  if r.identity then col.identity = identity_of(r) end
+  if r.generated then col.generated = r.default_expr end
   return col
 end
 
@@ -152,6 +176,7 @@ local function load_constraint(current)
       return
     end
     c.columns = column_list(rows, "attname")
+    c.deferrable, c.initially = r.deferrable or nil, r.deferred and "DEFERRED" or nil
     if r.kind == "p" then
       c.type, t.pk = "primary_key", c
     elseif r.kind == "u" then
@@ -160,6 +185,7 @@ local function load_constraint(current)
       c.type, c.referent, c.remote_columns = "foreign_key", r.ref_table, column_list(rows, "ref_attname")
       c.referent_schema = r.ref_schema ~= current and r.ref_schema or nil
       c.ondelete, c.onupdate = actions[r.ondelete], actions[r.onupdate]
+      c.match = r.match_type == "f" and "FULL" or nil
       t.fks[#t.fks + 1] = c
     end
   end

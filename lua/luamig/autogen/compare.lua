@@ -84,12 +84,15 @@ local signatures = {
     for _, e in ipairs(i.columns) do parts[#parts + 1] = element_key(e) end
     return table.concat(parts, "\0")
   end,
-  unique = function(c) return table.concat(c.columns, "\0") end,
+  unique = function(c)
+    return table.concat(c.columns, "\0") .. "\1" .. tostring(c.deferrable) .. tostring(c.initially)
+  end,
   -- the server rewrites check expressions beyond recognition: by name only
   check = function() return "" end,
   fk = function(c)
     return table.concat({ table.concat(c.columns, "\0"), c.referent_schema or "", c.referent,
-      table.concat(c.remote_columns, "\0"), c.ondelete or "", c.onupdate or "" }, "\1")
+      table.concat(c.remote_columns, "\0"), c.ondelete or "", c.onupdate or "", c.match or "",
+      tostring(c.deferrable), c.initially or "" }, "\1")
   end,
 }
 
@@ -139,6 +142,21 @@ end
 local function nullable(col, pk_set)
   local _, serial = normalize.type(col.type)
   return col.nullable ~= false and not col.primary_key and not serial and not (pk_set and pk_set[col.name])
+    and col.identity == nil
+end
+
+-- A change of identity (issue 15 item 6): { from, to } without the
+-- sequence options that are the type's defaults, nil for none.
+local function identity_change(mc, dc)
+  if normalize.identity_key(mc.type, mc.identity) == normalize.identity_key(dc.type, dc.identity) then return nil end
+  return { from = normalize.identity(dc.type, dc.identity), to = normalize.identity(mc.type, mc.identity) }
+end
+
+-- Whether a column's generation expression (issue 15 item 5) differs: no
+-- ALTER changes one before PostgreSQL 17, so the column is re-created.
+local function generation_differs(mc, dc)
+  local function k(col) return col.generated and normalize.expr_key(col.generated) or "" end
+  return k(mc) ~= k(dc)
 end
 
 local function column_changes(mc, dc, m_pk, d_pk)
@@ -153,6 +171,7 @@ local function column_changes(mc, dc, m_pk, d_pk)
   end
   local mcomment, dcomment = normalize.comment(mc.comment), normalize.comment(dc.comment)
   if mcomment ~= dcomment then ch.comment = { from = dcomment, to = mcomment } end
+  ch.identity = identity_change(mc, dc)
   if next(ch) then return ch end
   return nil
 end
@@ -168,9 +187,11 @@ local function compare_columns(m, d, emit)
     if dc == nil then
       emit(m, "add_column", { column = mc })
       added[mc.name] = true
+    elseif generation_differs(mc, dc) then
+      emit(m, "regenerate_column", { column = mc, from = dc })
     else
       local ch = column_changes(mc, dc, m.pk_set, d.pk_set)
-      if ch then emit(m, "alter_column", { column = mc.name, changes = ch }) end
+      if ch then emit(m, "alter_column", { column = mc.name, changes = ch, column_type = ch.identity and mc.type }) end
     end
   end
   for _, dc in ipairs(d.columns) do

@@ -7,6 +7,7 @@
 -- Every record has kind, schema (nil: the connection's current schema) and
 -- table (the table's name), and the fields its entry below names.
 local lualit = require("luamig.lualit")
+local normalize = require("luamig.autogen.normalize")
 local text = require("luamig.text")
 local write = require("luamig.autogen.write")
 
@@ -76,6 +77,33 @@ local function constraint_phase(d)
   return add and "create_indexes_and_constraints" or "drop_indexes_and_constraints"
 end
 
+-------------------------------------------------- identity (issue 15 item 6)
+
+-- An identity as a description shows it: "by default (start 5, cache 10)".
+local function shown_identity(identity)
+  if identity == nil then return "none" end
+  local opts = {}
+  for _, k in ipairs(write.identity_order) do
+    if identity[k] ~= nil then opts[#opts + 1] = k .. " " .. tostring(identity[k]) end
+  end
+  if #opts == 0 then return identity[1] end
+  return ("%s (%s)"):format(identity[1], table.concat(opts, ", "))
+end
+
+-- alter_column's identity part: identity = ... to add one, op.NULL to drop
+-- it, set_identity = { generation if it changes, the options that change,
+-- at their values for the column's type } between two.
+local function identity_part(d, c)
+  if c.from == nil or c.to == nil then return "identity = " .. (c.to and write.identity(c.to) or "op.NULL") end
+  local from = normalize.identity_options(d.column_type, c.from)
+  local to = normalize.identity_options(d.column_type, c.to)
+  local set = { from[1] ~= to[1] and to[1] or nil }
+  for _, k in ipairs(write.identity_order) do
+    if from[k] ~= to[k] then set[k] = to[k] end
+  end
+  return "set_identity = " .. write.identity(set)
+end
+
 local function alter_lines(d)
   local c, col, out = d.changes, where(d, d.column), {}
   if c.type then out[#out + 1] = ("change type of %s: %s -> %s"):format(col, c.type.from, c.type.to) end
@@ -87,6 +115,10 @@ local function alter_lines(d)
     out[#out + 1] = ("change default of %s: %s -> %s"):format(col, shown_sql(c.default.from), shown_sql(c.default.to))
   end
   if c.comment then out[#out + 1] = "change comment of " .. col end
+  if c.identity then
+    out[#out + 1] = ("change identity of %s: %s -> %s"):format(col, shown_identity(c.identity.from),
+      shown_identity(c.identity.to))
+  end
   return out
 end
 
@@ -96,13 +128,15 @@ local function alter_call(d)
     local c = d.changes[k]
     if c then parts[#parts + 1] = k .. " = " .. write.change_value(c.to) end
   end
+  if d.changes.identity then parts[#parts + 1] = identity_part(d, d.changes.identity) end
   schema_opt(d, parts)
   return call("alter_column", { str(d.table), str(d.column), braces(parts) })
 end
 
 local create_constraint = {
   unique = function(d, c)
-    return call("create_unique_constraint", { str(c.name), str(d.table), value(c.columns) }, schema_opt(d))
+    return call("create_unique_constraint", { str(c.name), str(d.table), value(c.columns) },
+      schema_opt(d, write.fields(c, { "deferrable", "initially" })))
   end,
   check = function(d, c)
     return call("create_check_constraint", { str(c.name), str(d.table), str(c.expr) }, schema_opt(d))
@@ -111,7 +145,8 @@ local create_constraint = {
     return call("create_primary_key", { str(c.name), str(d.table), value(c.columns) }, schema_opt(d))
   end,
   foreign_key = function(d, c)
-    local opts = write.fields(c, { "ondelete", "onupdate", "referent_schema" }, schema_opt(d, {}, "source_schema"))
+    local opts = write.fields(c, { "ondelete", "onupdate", "referent_schema", "match", "deferrable", "initially" },
+      schema_opt(d, {}, "source_schema"))
     return call("create_foreign_key", { str(c.name), str(d.table), str(c.referent), value(c.columns),
       value(c.remote_columns) }, opts)
   end,
@@ -185,6 +220,27 @@ M.kinds = {
     describe = function(d) return { "remove " .. constraint_subject(d) } end,
     render = function(d) return call("drop_constraint", { str(d.constraint.name), str(d.table) }, schema_opt(d)) end,
     inverse = as_kind("add_constraint"),
+  },
+  -- column = the model's §7 column spec, from = the live one: a generation
+  -- expression changed, which no ALTER changes before PostgreSQL 17 (issue 15 item 5)
+  regenerate_column = {
+    phase = "change_columns",
+    describe = function(d)
+      return { ("change generation of %s: %s -> %s"):format(where(d, d.column.name), shown_sql(d.from.generated),
+        shown_sql(d.column.generated)) }
+    end,
+    render = function(d)
+      return table.concat({
+        ("-- the expression of a generated column cannot be altered before PostgreSQL 17: %s is dropped and added")
+          :format(where(d, d.column.name)),
+        call("drop_column", { str(d.table), str(d.from.name) }, schema_opt(d)),
+        call("add_column", { str(d.table), write.column_spec(d.column) }, schema_opt(d)) }, "\n")
+    end,
+    inverse = function(d)
+      local r = as_kind(d.kind)(d)
+      r.column, r.from = d.from, d.column
+      return r
+    end,
   },
   -- from, to (strings or nil)
   table_comment = {

@@ -13,7 +13,9 @@ local function model_fk(t, c, current, column)
   return { type = "foreign_key", name = c.name or default_name(t.name, c.columns, "fkey"), auto = c.name == nil,
            columns = c.columns, referent = c.referent, remote_columns = normalize.name_list(c.remote_columns),
            referent_schema = c.referent_schema ~= current and c.referent_schema or nil,
-           ondelete = normalize.action(c.ondelete), onupdate = normalize.action(c.onupdate), column = column }
+           ondelete = normalize.action(c.ondelete), onupdate = normalize.action(c.onupdate), column = column,
+           match = normalize.match(c.match), deferrable = (normalize.deferral(c.deferrable, c.initially)),
+           initially = select(2, normalize.deferral(c.deferrable, c.initially)) }
 end
 
 -- Constraints a column spec declares inline; column = its name, so they
@@ -31,7 +33,8 @@ local function inline_constraints(t, col, m, current)
   if col.references then
     local r = col.references
     m.fks[#m.fks + 1] = model_fk(t, { columns = { n }, referent = r.table, referent_schema = r.schema,
-      remote_columns = r.columns, ondelete = r.ondelete, onupdate = r.onupdate }, current, n)
+      remote_columns = r.columns, ondelete = r.ondelete, onupdate = r.onupdate, match = r.match,
+      deferrable = r.deferrable, initially = r.initially }, current, n)
   end
   if col.primary_key then m.pk_set[n] = true end
 end
@@ -40,8 +43,10 @@ local function table_constraint(t, c, m, current)
   if c.type == "primary_key" then
     for _, n in ipairs(c.columns) do m.pk_set[n] = true end
   elseif c.type == "unique" then
+    local deferrable, initially = normalize.deferral(c.deferrable, c.initially)
     m.uniques[#m.uniques + 1] = { type = "unique", name = c.name or default_name(t.name, c.columns, "key"),
-                                  auto = c.name == nil, columns = c.columns }
+                                  auto = c.name == nil, columns = c.columns, deferrable = deferrable,
+                                  initially = initially }
   elseif c.type == "check" then
     m.checks[#m.checks + 1] = { type = "check", name = c.name, expr = c.expr }
   else

@@ -157,4 +157,67 @@ function M.action(a)
   return a
 end
 
+--------------------------- identity, deferral, match (issue 15 items 4, 6)
+
+-- the bounds of the types an identity may have
+local type_bounds = {
+  smallint = { -32768, 32767 }, integer = { -2147483648, 2147483647 },
+  bigint = { math.mininteger, math.maxinteger },
+}
+
+-- An identity { generation, start =, ... } with the sequence options that
+-- equal PostgreSQL's defaults for the column's type left out, so that the
+-- model's { "always" } equals the catalog's every option spelled out; nil
+-- for none.
+function M.identity(type_name, identity)
+  if identity == nil then return nil end
+  local defaults = M.identity_options(type_name, { increment = identity.increment })
+  -- START's default follows the bounds actually given
+  defaults.start = M.identity_options(type_name, { increment = identity.increment, minvalue = identity.minvalue,
+                                                   maxvalue = identity.maxvalue }).start
+  local out = { identity[1] }
+  for k, v in pairs(defaults) do
+    if k ~= 1 and identity[k] ~= nil and identity[k] ~= v then out[k] = identity[k] end
+  end
+  return out
+end
+
+-- An identity with every sequence option given, PostgreSQL's defaults
+-- filled in for the type: what a change must set to reach it.
+function M.identity_options(type_name, identity)
+  local bounds = type_bounds[M.type(type_name)] or type_bounds.bigint
+  local inc = identity.increment or 1
+  local up = inc > 0
+  local full = { identity[1], increment = inc, minvalue = identity.minvalue or (up and 1 or bounds[1]),
+                 maxvalue = identity.maxvalue or (up and bounds[2] or -1), cache = identity.cache or 1,
+                 cycle = identity.cycle or false }
+  full.start = identity.start or (up and full.minvalue or full.maxvalue)
+  return full
+end
+
+-- A comparison key of an identity, "" for none.
+function M.identity_key(type_name, identity)
+  local id = M.identity(type_name, identity)
+  if id == nil then return "" end
+  local parts = { id[1] }
+  for _, k in ipairs { "start", "increment", "minvalue", "maxvalue", "cache", "cycle" } do
+    parts[#parts + 1] = tostring(id[k])
+  end
+  return table.concat(parts, "\0")
+end
+
+-- A constraint's deferral as the catalog reader writes it: deferrable
+-- true or nil (NOT DEFERRABLE), initially "DEFERRED" or nil (IMMEDIATE);
+-- INITIALLY DEFERRED implies DEFERRABLE.
+function M.deferral(deferrable, initially)
+  local deferred = type(initially) == "string" and initially:upper() == "DEFERRED"
+  return (deferrable == true or deferred) or nil, deferred and "DEFERRED" or nil
+end
+
+-- A foreign key's MATCH: "FULL", or nil for SIMPLE (the default).
+function M.match(m)
+  if m == nil or m:upper() == "SIMPLE" then return nil end
+  return m:upper()
+end
+
 return M

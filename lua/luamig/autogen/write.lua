@@ -41,12 +41,13 @@ local function simple(name) return name:match("^[%a_][%w_]*$") ~= nil end
 local function reference(r)
   local cols = normalize.name_list(r.columns)
   if #cols == 1 and r.ondelete == nil and r.onupdate == nil and r.deferrable == nil and r.initially == nil
+    and r.match == nil
     and simple(r.table) and simple(cols[1]) and (r.schema == nil or simple(r.schema)) then
     return str((r.schema and (r.schema .. ".") or "") .. r.table .. "." .. cols[1])
   end
   return braces(fields({ table = r.table, columns = cols, schema = r.schema, ondelete = r.ondelete,
-    onupdate = r.onupdate, deferrable = r.deferrable, initially = r.initially },
-    { "table", "columns", "schema", "ondelete", "onupdate", "deferrable", "initially" }))
+    onupdate = r.onupdate, deferrable = r.deferrable, initially = r.initially, match = r.match },
+    { "table", "columns", "schema", "ondelete", "onupdate", "match", "deferrable", "initially" }))
 end
 
 -- A §7 column spec as a table constructor.
@@ -54,12 +55,23 @@ function M.column_spec(col)
   local parts = { str(col.name), str(col.type) }
   if col.nullable == false and not col.primary_key then parts[#parts + 1] = "nullable = false" end
   fields(col, { "default", "primary_key", "unique" }, parts)
+  if col.identity then parts[#parts + 1] = "identity = " .. M.identity(col.identity) end
+  fields(col, { "generated" }, parts)
   if col.references then parts[#parts + 1] = "references = " .. reference(col.references) end
   return braces(fields(col, { "check", "comment" }, parts))
 end
 
+M.identity_order = { "start", "increment", "minvalue", "maxvalue", "cache", "cycle" }
+
+-- An identity: "always" alone, { "by default", start = 100 } with options.
+function M.identity(identity)
+  local parts = fields(identity, M.identity_order, identity[1] and { str(identity[1]) } or {})
+  if #parts == 1 and identity[1] then return parts[1] end
+  return braces(parts)
+end
+
 local constraint_order = { "type", "name", "columns", "expr", "referent", "referent_schema", "remote_columns",
-                           "ondelete", "onupdate" }
+                           "ondelete", "onupdate", "match", "deferrable", "initially" }
 
 -- op.create_table for a table definition, one column per line.
 function M.create_table(def)

@@ -22,6 +22,12 @@ function M.column(what, spec)
   local default = spec.default
   if default == NULL then default = nil end
   if spec.comment ~= nil and type(spec.comment) ~= "string" then fail(col_what, "comment must be a string") end
+  if default ~= nil and (spec.identity ~= nil or spec.generated ~= nil) then
+    fail(col_what, "a column cannot have both a default and identity or generated")
+  end
+  if spec.identity ~= nil and spec.generated ~= nil then
+    fail(col_what, "a column cannot be both an identity and generated")
+  end
   return {
     name = name,
     type = clause.type_name(col_what, spec[2] or spec.type),
@@ -32,7 +38,79 @@ function M.column(what, spec)
     references = spec.references ~= nil and constraint.parse_reference(col_what, spec.references) or nil,
     check = spec.check ~= nil and fragment(col_what, "check", spec.check) or nil,
     comment = spec.comment,
+    identity = spec.identity ~= nil and M.identity(col_what, spec.identity, true) or nil,
+    generated = spec.generated ~= nil and fragment(col_what, "generated", spec.generated) or nil,
   }
+end
+
+------------------------------------------- identity (issue 15 item 6)
+
+local generations = { "ALWAYS", "BY DEFAULT" }
+-- the sequence options in the order PostgreSQL's grammar lists them
+local sequence_options = {
+  { "start", "START WITH %d" }, { "increment", "INCREMENT BY %d" }, { "minvalue", "MINVALUE %d" },
+  { "maxvalue", "MAXVALUE %d" }, { "cache", "CACHE %d" },
+}
+
+-- identity = "always" | "by default" | { generation, start =, increment =,
+-- minvalue =, maxvalue =, cache =, cycle = } normalised to the table form,
+-- the generation lower-cased ({ "always" }); need_generation false lets
+-- it be left out (set_identity changes only options).
+function M.identity(what, spec, need_generation)
+  if type(spec) == "string" then spec = { spec } end
+  if type(spec) ~= "table" then fail(what, "identity must be \"always\", \"by default\" or a table") end
+  args.known_keys(what, "identity option", spec, keys.identity, 1)
+  local out = {}
+  if spec[1] ~= nil or need_generation then
+    out[1] = clause.keyword(what, "identity", spec[1], generations):lower()
+  end
+  for k in pairs(keys.identity) do
+    local v = spec[k]
+    if v ~= nil and k ~= "cycle" and math.type(v) ~= "integer" then
+      fail(what, "identity option %s must be an integer, got %s", k, args.type_of(v))
+    elseif v ~= nil and k == "cycle" and type(v) ~= "boolean" then
+      fail(what, "identity option cycle must be a boolean, got %s", args.type_of(v))
+    end
+    out[k] = v
+  end
+  return out
+end
+
+-- The sequence options of a normalised identity, each with prefix.
+local function sequence_clauses(identity, prefix)
+  local out = {}
+  for _, o in ipairs(sequence_options) do
+    if identity[o[1]] ~= nil then out[#out + 1] = prefix .. o[2]:format(identity[o[1]]) end
+  end
+  if identity.cycle ~= nil then out[#out + 1] = prefix .. (identity.cycle and "CYCLE" or "NO CYCLE") end
+  return out
+end
+
+-- GENERATED ALWAYS|BY DEFAULT AS IDENTITY [ (options) ]
+function M.identity_clause(identity)
+  local sql = ("GENERATED %s AS IDENTITY"):format(identity[1]:upper())
+  local opts = sequence_clauses(identity, "")
+  if #opts > 0 then sql = sql .. " (" .. table.concat(opts, " ") .. ")" end
+  return sql
+end
+
+-- ALTER COLUMN's identity actions: identity (ADD GENERATED, op.NULL: DROP
+-- IDENTITY) and set_identity (SET GENERATED and SET of each option given).
+-- DROP IDENTITY goes first (before a DROP NOT NULL it allows), ADD last
+-- (after the SET NOT NULL it needs).
+local function identity_actions(what, col, ch, actions, action)
+  if ch.identity == NULL then
+    table.insert(actions, 1, ("ALTER COLUMN %s DROP IDENTITY"):format(col))
+  elseif ch.identity ~= nil then
+    action("ADD " .. M.identity_clause(M.identity(what, ch.identity, true)))
+  end
+  if ch.set_identity ~= nil then
+    local id = M.identity(what, ch.set_identity, false)
+    local parts = sequence_clauses(id, "SET ")
+    if id[1] then table.insert(parts, 1, "SET GENERATED " .. id[1]:upper()) end
+    if #parts == 0 then fail(what, "set_identity changes nothing") end
+    action(table.concat(parts, " "))
+  end
 end
 
 -- A normalised column as a line of CREATE TABLE or ADD COLUMN.
@@ -40,6 +118,8 @@ function M.definition(what, col)
   local parts = { ident(col.name), col.type }
   if col.nullable == false then parts[#parts + 1] = "NOT NULL" end
   if col.default ~= nil then parts[#parts + 1] = "DEFAULT " .. col.default end
+  if col.identity then parts[#parts + 1] = M.identity_clause(col.identity) end
+  if col.generated then parts[#parts + 1] = ("GENERATED ALWAYS AS (%s) STORED"):format(col.generated) end
   if col.primary_key then parts[#parts + 1] = "PRIMARY KEY" end
   if col.unique then parts[#parts + 1] = "UNIQUE" end
   if col.check then parts[#parts + 1] = ("CHECK (%s)"):format(col.check) end
@@ -90,6 +170,7 @@ local function alter_actions(what, col, ch)
   if ch.default ~= nil and ch.default ~= NULL then
     action("SET DEFAULT " .. fragment(what, "default", tostring(ch.default)))
   end
+  identity_actions(what, col, ch, actions, action)
   return actions
 end
 
@@ -108,7 +189,9 @@ function M.alter_column(what, table_name, name, ch)
   if ch.new_name ~= nil then
     stmts[#stmts + 1] = ("ALTER TABLE %s RENAME COLUMN %s TO %s"):format(tbl, col, ident(ch.new_name))
   end
-  if #stmts == 0 then fail(what, "nothing to change: give type, nullable, default, comment or new_name") end
+  if #stmts == 0 then
+    fail(what, "nothing to change: give type, nullable, default, identity, set_identity, comment or new_name")
+  end
   return stmts
 end
 

@@ -36,7 +36,7 @@ function M.parse_reference(what, ref)
     args.known_keys(what, "references option", ref, keys.reference)
     local r = { table = ref.table or ref[1], columns = ref.columns or ref.column or ref[2], schema = ref.schema,
                 ondelete = ref.ondelete, onupdate = ref.onupdate,
-                deferrable = ref.deferrable, initially = ref.initially }
+                deferrable = ref.deferrable, initially = ref.initially, match = ref.match }
     if type(r.table) ~= "string" or r.columns == nil then
       fail(what, "references needs a table and a column")
     end
@@ -49,6 +49,7 @@ function M.references_clause(what, r)
   if type(r.table) ~= "string" then fail(what, "a foreign key needs the referenced table") end
   local sql = ("REFERENCES %s (%s)"):format(quote.qualified(r.table, r.schema),
     ident_list(what, "referenced columns", r.columns))
+  if r.match ~= nil then sql = sql .. " MATCH " .. keyword(what, "match", r.match, { "FULL", "SIMPLE" }) end
   if r.ondelete ~= nil then
     sql = sql .. " ON DELETE " .. keyword(what, "referential action", r.ondelete, referential_actions)
   end
@@ -73,7 +74,7 @@ function M.foreign_key_target(what, c)
   else
     r = { table = c.referent, schema = c.referent_schema, columns = c.remote_columns }
   end
-  for _, kind in ipairs { keys.referential, keys.deferral } do
+  for _, kind in ipairs { keys.referential, keys.deferral, keys.match } do
     for k in pairs(kind) do
       if c[k] ~= nil then r[k] = c[k] end
     end

@@ -14,16 +14,26 @@ M.referential = { ondelete = "string", onupdate = "string" }
 -- DEFERRABLE (true) / NOT DEFERRABLE (false), INITIALLY DEFERRED|IMMEDIATE
 M.deferral = { deferrable = "boolean", initially = "string" }
 
+-- MATCH FULL | SIMPLE of a foreign key (issue 15 item 4)
+M.match = { match = "string" }
+
 -- references = { table, column | columns = {...}, schema, ... } of a
 -- column spec or a foreign key
 M.reference = merge({ table = "string", column = "string", columns = "string|table", schema = "string" },
-  M.referential, M.deferral)
+  M.referential, M.deferral, M.match)
 
 M.column = {
   name = "string", type = "string", nullable = "boolean", default = "string|number|boolean|op.NULL",
   primary_key = "boolean", unique = "boolean", references = "string|table", check = "string",
   comment = "string",
+  -- issue 15 items 5, 6: GENERATED ALWAYS AS (expr) STORED; GENERATED ... AS IDENTITY
+  generated = "string", identity = "string|table",
 }
+
+-- identity = "always" | "by default" | { "always" | "by default", <these> }:
+-- the options of the identity's sequence
+M.identity = { start = "number", increment = "number", minvalue = "number", maxvalue = "number",
+               cache = "number", cycle = "boolean" }
 
 local constraint = { type = "string", name = "string" }
 
@@ -35,7 +45,7 @@ M.constraint = {
   -- the referenced table as references = "t.col" | { table, columns, schema },
   -- or as referent, remote_columns and referent_schema (op.create_foreign_key's words)
   foreign_key = merge(constraint, { columns = "string|table", references = "string|table", referent = "string",
-    remote_columns = "string|table", referent_schema = "string" }, M.referential, M.deferral),
+    remote_columns = "string|table", referent_schema = "string" }, M.referential, M.deferral, M.match),
 }
 
 -- what an index is, beyond its name, table and columns
