@@ -118,7 +118,9 @@ local function compare_sequences(mlist, dlist, emit)
       for _, k in ipairs(SEQUENCE_FIELDS) do
         if m[k] ~= d[k] then changes[k] = { from = d[k], to = m[k] } end
       end
-      if next(changes) then emit { kind = "alter_sequence", schema = m.schema, sequence = m.name, changes = changes } end
+      if next(changes) then
+        emit { kind = "alter_sequence", schema = m.schema, sequence = m.name, changes = changes }
+      end
       if m.owned_by ~= d.owned_by then
         emit { kind = "sequence_owner", schema = m.schema, sequence = m.name, from = d.owned_by, to = m.owned_by }
       end

@@ -90,7 +90,9 @@ end
 ------------------------------------------------------------------ enums
 
 local function label_of(what, v)
-  if type(v) ~= "string" or v == "" then fail(what, "an enum value must be a non-empty string, got %s", args.type_of(v)) end
+  if type(v) ~= "string" or v == "" then
+    fail(what, "an enum value must be a non-empty string, got %s", args.type_of(v))
+  end
   return literal(v)
 end
 
@@ -130,7 +132,9 @@ function M.create_domain(what, name, base_type, opts)
     if type(c) ~= "table" then fail(what, "constraints[%d] must be a table { name =, check = }", i) end
     args.known_keys(what, "domain constraint option", c, { name = true, check = true }, 0)
     local head = ""
-    if c.name ~= nil then head = ("CONSTRAINT %s "):format(ident(args.non_empty_string(what, "constraint name", c.name))) end
+    if c.name ~= nil then
+      head = ("CONSTRAINT %s "):format(ident(args.non_empty_string(what, "constraint name", c.name)))
+    end
     parts[#parts + 1] = ("%sCHECK (%s)"):format(head, clause.fragment(what, "check", c.check))
   end
   return { table.concat(parts, " ") }
