@@ -411,6 +411,81 @@ function M.drop_schema(name, opts)
   ddl_op("drop_schema", name, options("drop_schema", opts, { if_exists = "boolean", cascade = "boolean" }))
 end
 
+-------------------------- extensions, sequences, enums, domains (#15)
+
+function M.create_extension(name, opts)
+  check_name("create_extension", "extension name", name)
+  ddl_op("create_extension", name, options("create_extension", opts, { schema = "string", if_not_exists = "boolean" }))
+end
+
+function M.drop_extension(name, opts)
+  check_name("drop_extension", "extension name", name)
+  ddl_op("drop_extension", name, options("drop_extension", opts, { if_exists = "boolean", cascade = "boolean" }))
+end
+
+local sequence_options = {
+  schema = "string", as_type = "string", start = "number", increment = "number", minvalue = "number|op.NULL",
+  maxvalue = "number|op.NULL", cache = "number", cycle = "boolean", owned_by = "string|op.NULL",
+}
+
+-- opts: schema, if_not_exists, as_type ("smallint" | "integer" | "bigint"),
+-- start, increment, minvalue, maxvalue, cache, cycle, owned_by = "table.column"
+-- (a table of the sequence's schema).
+function M.create_sequence(name, opts)
+  check_name("create_sequence", "sequence name", name)
+  opts = options("create_sequence", opts, lists.merge(sequence_options, { if_not_exists = "boolean" }))
+  ddl_op("create_sequence", "op.create_sequence", name, opts)
+end
+
+-- The options of create_sequence that change; minvalue, maxvalue = op.NULL
+-- are NO MINVALUE, NO MAXVALUE; owned_by = op.NULL is OWNED BY NONE.
+function M.alter_sequence(name, opts)
+  check_name("alter_sequence", "sequence name", name)
+  ddl_op("alter_sequence", "op.alter_sequence", name, options("alter_sequence", opts, sequence_options))
+end
+
+function M.drop_sequence(name, opts)
+  check_name("drop_sequence", "sequence name", name)
+  ddl_op("drop_sequence", name, options("drop_sequence", opts, { schema = "string", if_exists = "boolean",
+                                                                 cascade = "boolean" }))
+end
+
+-- values: the enum's labels in order.
+function M.create_enum(name, values, opts)
+  check_name("create_enum", "type name", name)
+  ddl_op("create_enum", "op.create_enum", name, values, options("create_enum", opts, { schema = "string" }))
+end
+
+function M.drop_enum(name, opts)
+  check_name("drop_enum", "type name", name)
+  ddl_op("drop_enum", name, options("drop_enum", opts, { schema = "string", if_exists = "boolean",
+                                                         cascade = "boolean" }))
+end
+
+-- ALTER TYPE ... ADD VALUE: the new value cannot be used before the
+-- transaction that adds it commits (and before PostgreSQL 12 it cannot run
+-- in one at all), so autogenerate writes it inside op.autocommit.
+function M.add_enum_value(name, value, opts)
+  check_name("add_enum_value", "type name", name)
+  ddl_op("add_enum_value", "op.add_enum_value", name, value, options("add_enum_value", opts, {
+    schema = "string", before = "string", after = "string", if_not_exists = "boolean" }))
+end
+
+-- opts: schema, nullable (false: NOT NULL), default (SQL), constraints =
+-- { { name = "year_check", check = "VALUE >= 1901" } }.
+function M.create_domain(name, base_type, opts)
+  check_name("create_domain", "domain name", name)
+  opts = options("create_domain", opts, { schema = "string", nullable = "boolean", default = "string",
+                                           constraints = "table" })
+  ddl_op("create_domain", "op.create_domain", name, base_type, opts)
+end
+
+function M.drop_domain(name, opts)
+  check_name("drop_domain", "domain name", name)
+  ddl_op("drop_domain", name, options("drop_domain", opts, { schema = "string", if_exists = "boolean",
+                                                             cascade = "boolean" }))
+end
+
 ------------------------------------------------------------ transactions
 
 -- Runs fn() outside the revision's transaction (committing what came

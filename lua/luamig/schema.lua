@@ -220,25 +220,105 @@ local function unique_names(t, seen)
   end
 end
 
+-------------------------------------- extensions, sequences, enums (#15)
+--
+--   schema.extension("citext", { schema = "public" })
+--   schema.sequence("store_id_seq", { schema =, as_type = "integer", start =, increment =, minvalue =,
+--                                     maxvalue =, cache =, cycle =, owned_by = "store.store_id" })
+--   schema.enum("mpaa_rating", { "G", "PG", "PG-13" }, { schema = "public" })
+--   schema.domain("year", "integer", { constraints = { { name = "year_check", check = "VALUE >= 1901" } } })
+--
+-- They go into the metadata's list beside the tables.
+
+-- Objects other than tables carry this metatable; kind names which.
+local Object = {}
+
+local sequence_keys = lists.set_of { "schema", "as_type", "start", "increment", "minvalue", "maxvalue", "cache",
+                                     "cycle", "owned_by" }
+
+local function object_head(fname, name, opts, known)
+  if type(name) ~= "string" or name == "" then error(("schema.%s: needs a non-empty name"):format(fname), 0) end
+  local what = ("%s %q"):format(fname, name)
+  if opts ~= nil and type(opts) ~= "table" then fail(what, "options must be a table") end
+  opts = opts or {}
+  known_keys(what, opts, known, 0)
+  if opts.schema ~= nil and (type(opts.schema) ~= "string" or opts.schema == "") then
+    fail(what, "schema must be a non-empty string")
+  end
+  return what, opts
+end
+
+function M.extension(name, opts)
+  local _, o = object_head("extension", name, opts, { schema = true })
+  return setmetatable({ kind = "extension", name = name, schema = o.schema }, Object)
+end
+
+function M.sequence(name, opts)
+  local what, o = object_head("sequence", name, opts, sequence_keys)
+  ddl.create_sequence(what, name, o)  -- the dialect checks types and numbers
+  local seq = { kind = "sequence", name = name }
+  for k in pairs(sequence_keys) do seq[k] = o[k] end
+  return setmetatable(seq, Object)
+end
+
+function M.enum(name, values, opts)
+  local what, o = object_head("enum", name, opts, { schema = true })
+  if type(values) ~= "table" or #values == 0 then fail(what, "values must be a non-empty list of strings") end
+  ddl.create_enum(what, name, values, o)
+  local seen = {}
+  for _, v in ipairs(values) do
+    if seen[v] then fail(what, "value %q is listed twice", v) end
+    seen[v] = true
+  end
+  return setmetatable({ kind = "enum", name = name, schema = o.schema, values = lists.copy(values) }, Object)
+end
+
+-- schema.domain("year", "integer", { schema =, nullable = false, default = "...",
+--                                   constraints = { { name = "year_check", check = "VALUE >= 1901" } } })
+local domain_keys = lists.set_of { "schema", "nullable", "default", "constraints" }
+
+function M.domain(name, base_type, opts)
+  local what, o = object_head("domain", name, opts, domain_keys)
+  ddl.create_domain(what, name, base_type, o)
+  return setmetatable({ kind = "domain", name = name, schema = o.schema, type = base_type, nullable = o.nullable,
+                        default = o.default, constraints = o.constraints or {} }, Object)
+end
+
+-- Files object o under out[o.kind .. "s"], refusing a second of its name.
+local function add_object(out, o, seen)
+  local key = o.kind .. "\0" .. (o.schema or "") .. "\0" .. o.name
+  if seen[key] then error(("schema.metadata: %s %q is defined twice"):format(o.kind, o.name), 0) end
+  seen[key] = true
+  local list = out[o.kind .. "s"]
+  list[#list + 1] = o
+end
+
+local function add_table(i, t, out, seen_tables, seen_names)
+  if getmetatable(t) ~= Table then
+    error(("schema.metadata: item %d is not a schema.table(...)"):format(i), 0)
+  end
+  local key = (t.schema or "") .. "\0" .. t.name
+  if seen_tables[key] then error(("schema.metadata: table %q is defined twice"):format(qualified(t)), 0) end
+  seen_tables[key] = true
+  unique_names(t, seen_names)
+  out[#out + 1] = t
+end
+
 function M.metadata(tables)
   if type(tables) ~= "table" then error("schema.metadata: expects a list of schema.table(...)", 0) end
   local out, seen_tables, seen_names = {}, {}, {}
+  local objects = { extensions = {}, sequences = {}, enums = {}, domains = {} }
   for i, t in ipairs(tables) do
-    if getmetatable(t) ~= Table then
-      error(("schema.metadata: item %d is not a schema.table(...)"):format(i), 0)
-    end
-    local key = (t.schema or "") .. "\0" .. t.name
-    if seen_tables[key] then error(("schema.metadata: table %q is defined twice"):format(qualified(t)), 0) end
-    seen_tables[key] = true
-    unique_names(t, seen_names)
-    out[i] = t
+    if getmetatable(t) == Object then add_object(objects, t, seen_names)
+    else add_table(i, t, out, seen_tables, seen_names) end
   end
   for k in pairs(tables) do
     if math.type(k) ~= "integer" or k < 1 or k > #tables then
       error(("schema.metadata: unexpected key %q (expects a list of tables)"):format(tostring(k)), 0)
     end
   end
-  return { tables = out }
+  return { tables = out, extensions = objects.extensions, sequences = objects.sequences, enums = objects.enums,
+           domains = objects.domains }
 end
 
 function M.is_table(t) return getmetatable(t) == Table end

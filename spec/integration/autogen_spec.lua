@@ -413,7 +413,9 @@ describe("autogen", function()
       local start = wall_clock()
       assert.same({}, describe_diffs(counting, meta(tables)))
       local seconds = wall_clock() - start
-      assert.is_true(queries <= 5, ("%d catalog queries"):format(queries))
+      -- the current schema, tables, indexes, constraints; schemas, extensions,
+      -- sequences, enums, domains: one query per kind, whatever the count
+      assert.is_true(queries <= 9, ("%d catalog queries"):format(queries))
       assert.is_true(seconds < 5, ("compare took %.1f s"):format(seconds))
     end)
   end)

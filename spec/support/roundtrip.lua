@@ -49,9 +49,10 @@ function M.dump_entries(dbname)
 end
 
 -- Runs the round trip of shared/schemas/<name>.sql. schemas: the schemas
--- autogenerate reads (include_schemas). Returns { a, b, order, revision =
--- text of the rendered revision, errors = { stage = message } }.
-function M.run(name, schemas)
+-- autogenerate reads (include_schemas); include_object: nil, or the Lua
+-- source of env.lua's include_object hook. Returns { a, b, order, revision
+-- = text of the rendered revision, errors = { stage = message } }.
+function M.run(name, schemas, include_object)
   local url_a, conn_a, db_a = helpers.fresh_db()
   local url_b, conn_b, db_b = helpers.fresh_db()
   conn_a:close()
@@ -60,8 +61,8 @@ function M.run(name, schemas)
   local code, out = psql(db_a, "-f " .. helpers.shell_quote(M.SCHEMA_DIR .. name .. ".sql"))
   assert(code == 0, ("loading %s failed: %s"):format(name, out))
   local dir = helpers.project { url = url_a }
-  helpers.write(dir .. "/migrations/env.lua", ("return { target_metadata = require(\"luamig.schema\").metadata {}, include_schemas = %s }\n")
-    :format(require("luamig.lualit").value(schemas)))
+  helpers.write(dir .. "/migrations/env.lua", ("return { target_metadata = require(\"luamig.schema\").metadata {}, include_schemas = %s, include_object = %s }\n")
+    :format(require("luamig.lualit").value(schemas), include_object or "nil"))
   local result = { errors = {} }
   local function step(stage, args)
     local c, _, err = helpers.run(dir, args)

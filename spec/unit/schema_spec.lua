@@ -50,7 +50,7 @@ describe("schema", function()
     end)
 
     it("accepts an empty metadata", function()
-      assert.same({ tables = {} }, meta {})
+      assert.same({ tables = {}, extensions = {}, sequences = {}, enums = {}, domains = {} }, meta {})
     end)
   end)
 

@@ -3,6 +3,7 @@
 -- calls for a revision's upgrade and downgrade. The package, top to
 -- bottom:
 --   compare.lua    model and reflected table descriptions -> diff records, in a safe order
+--   objects.lua    the same for schemas, extensions, sequences, enums, domains; merged by phase
 --   render.lua     diff records -> the bodies of upgrade and downgrade
 --   describe.lua   diff records -> "Detected ..." lines
 --   kinds.lua      each kind of diff record, once: phase, description, op call, inverse
@@ -15,6 +16,7 @@ local compare = require("luamig.autogen.compare")
 local describe = require("luamig.autogen.describe")
 local model = require("luamig.autogen.model")
 local normalize = require("luamig.autogen.normalize")
+local objects = require("luamig.autogen.objects")
 local render = require("luamig.autogen.render")
 
 local M = {}
@@ -31,12 +33,21 @@ M.describe = describe.describe
 -- (default: the current schema and those the model names), include_object
 -- = function(obj) -> truthy to keep, ignore_tables = { names } (default:
 -- luamig_version, luamig_history) }.
+--
+-- schemas = true reads every schema but the server's own (Alembic's
+-- include_schemas = true).
 function M.compare(conn, metadata, opts)
   opts = opts or {}
   local current = catalog.current_schema(conn)
   local tables = compare.filter(model.tables(metadata, current), opts, false)
-  local _, reflected = catalog.inspect(conn, compare.schemas_to_read(opts, tables, current), current)
-  return compare.diffs(tables, compare.filter(reflected, opts, true))
+  local mobjects = objects.model(metadata, tables, current)
+  local read = opts.schemas == true and catalog.user_schemas(conn)
+    or compare.schemas_to_read(opts, objects.placed(tables, mobjects), current)
+  local _, reflected, live = catalog.inspect(conn, read, current)
+  local table_diffs = compare.diffs(tables, compare.filter(reflected, opts, true))
+  local object_diffs = objects.diffs(objects.filter(mobjects, opts, false, read, current),
+                                     objects.filter(live, opts, true, read, current))
+  return objects.merge(table_diffs, object_diffs)
 end
 
 return M

@@ -218,6 +218,16 @@ end
 function M.match(m)
   if m == nil or m:upper() == "SIMPLE" then return nil end
   return m:upper()
+---------------------------------------------------------- sequences (#15)
+
+local type_min = { smallint = -32768, integer = -2147483648, bigint = math.mininteger }
+local type_max = { smallint = 32767, integer = 2147483647, bigint = math.maxinteger }
+
+-- What CREATE SEQUENCE makes of the clauses left out, given the type and
+-- the increment: { minvalue, maxvalue, start }.
+function M.sequence_defaults(as_type, increment)
+  if increment > 0 then return { minvalue = 1, maxvalue = type_max[as_type], start = 1 } end
+  return { minvalue = type_min[as_type], maxvalue = -1, start = -1 }
 end
 
 return M

@@ -12,6 +12,7 @@ local constraint = require("luamig.ddl.constraint")
 local copy = require("luamig.ddl.copy")
 local index = require("luamig.ddl.index")
 local keys = require("luamig.ddl.keys")
+local objects = require("luamig.ddl.objects")
 local quote = require("luamig.ddl.quote")
 local tables = require("luamig.ddl.table")
 
@@ -34,6 +35,9 @@ export(constraint, { "parse_reference", "foreign_key_target", "table_constraint"
                      "drop_constraint" })
 export(index, { "index_column", "create_index", "drop_index" })
 export(copy, { "copy_from_stdin", "copy_rows" })
+-- the objects tables need (issue 15): extensions, sequences, enums, domains
+export(objects, { "create_extension", "drop_extension", "create_sequence", "alter_sequence", "drop_sequence",
+                  "create_enum", "drop_enum", "add_enum_value", "create_domain", "drop_domain" })
 
 -- luamig's bookkeeping and session
 export(bookkeeping, {
