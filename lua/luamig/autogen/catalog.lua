@@ -142,12 +142,17 @@ local function column_list(rows, field)
   return out
 end
 
+-- The expression of pg_get_constraintdef's "CHECK (...) [NOT VALID]".
+function M.check_expr(definition)
+  return (definition:gsub(" NOT VALID$", ""):match("^CHECK %((.*)%)$"))
+end
+
 local function load_constraint(current)
   return function(t, rows)
     local r = rows[1]
     local c = { name = r.name }
     if r.kind == "c" then
-      c.type, c.expr = "check", r.definition:gsub(" NOT VALID$", ""):match("^CHECK %((.*)%)$")
+      c.type, c.expr = "check", M.check_expr(r.definition)
       t.checks[#t.checks + 1] = c
       return
     end
@@ -177,16 +182,123 @@ local function place_primary_key(t)
   end
 end
 
+-- The tables keep_table(schema, name) accepts (env.lua's include_name),
+-- before their indexes and constraints are read.
+local function kept_tables(tables, order, keep_table)
+  local kept = {}
+  for _, t in ipairs(order) do
+    if keep_table(t.real_schema, t.name) then kept[#kept + 1] = t else tables[key(t.schema, t.name)] = nil end
+  end
+  return tables, kept
+end
+
 -- The live tables of the given schemas, keyed by table_key(schema, name)
 -- with the current schema written as nil; plus the list in catalog order.
-function M.inspect(conn, schemas, current)
+-- keep_table (optional): function(schema, name) -> whether to read it.
+function M.inspect(conn, schemas, current, keep_table)
   current = current or M.current_schema(conn)
   local arr = text_array(schemas or { current })
   local tables, order = load_tables(conn, arr, current)
+  if keep_table then tables, order = kept_tables(tables, order, keep_table) end
   each_group(conn:query(INDEXES_SQL, { arr }), "index_name", tables, current, load_index)
   each_group(conn:query(CONSTRAINTS_SQL, { arr }), "name", tables, current, load_constraint(current))
   for _, t in ipairs(order) do place_primary_key(t) end
   return tables, order
+end
+
+------------------------------------- the server's equality (#15 item 7)
+
+-- The input of CANONICAL_SQL, one session setting: a text[][] of rows
+-- { kind, scratch table, statement, object name, reflected default }.
+local CANONICAL_INPUT_SQL = "SELECT set_config('luamig.canonical', $1, false) AS ok"
+
+-- Runs each row's statement (a scratch table, or the model's default,
+-- check or index on it) and reads back what the catalog holds, as
+-- catalog.inspect reads it; a constant default that reads back otherwise
+-- than the live one is compared by value, in the column's type (by its
+-- text when the type has no "="). A row the server refuses is left out.
+-- Everything is undone by raising at the end of the subtransaction: the
+-- results survive in PL/pgSQL variables, then in a transaction-local
+-- setting the SELECT reads. Nothing is left behind.
+local CANONICAL_SQL = [==[
+DO $luamig$
+DECLARE
+  rows_in text[] := current_setting('luamig.canonical')::text[];
+  results jsonb := '[]';
+  parts jsonb;
+  const_re text := $re$^(\(?-?[0-9.e+]+\)?|'([^']|'')*'|true|false|NULL)(::[a-zA-Z0-9_ ."]+(\([0-9, ]+\))?(\[\])?)*$$re$;
+  rel regclass; idx oid; canon text; typ text; same boolean;
+BEGIN
+  BEGIN
+    FOR i IN 1 .. coalesce(array_length(rows_in, 1), 0) LOOP
+      BEGIN
+        EXECUTE rows_in[i][3];
+        rel := ('pg_temp.' || quote_ident(rows_in[i][2]))::regclass;
+        IF rows_in[i][1] = 'default' THEN
+          SELECT pg_get_expr(d.adbin, d.adrelid), format_type(a.atttypid, a.atttypmod) INTO canon, typ
+          FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+          WHERE a.attrelid = rel AND a.attname = rows_in[i][4];
+          same := canon = rows_in[i][5];
+          IF NOT same AND canon ~ const_re AND rows_in[i][5] ~ const_re THEN
+            BEGIN
+              EXECUTE format('SELECT (%s)::%s IS NOT DISTINCT FROM (%s)::%s', canon, typ, rows_in[i][5], typ) INTO same;
+            EXCEPTION WHEN OTHERS THEN
+              EXECUTE format('SELECT (%s)::%s::text = (%s)::%s::text', canon, typ, rows_in[i][5], typ) INTO same;
+            END;
+          END IF;
+          results := results || jsonb_build_object('item', i, 'part', 0, 'canon', canon, 'same', same);
+        ELSIF rows_in[i][1] = 'check' THEN
+          SELECT pg_get_constraintdef(c.oid, true) INTO canon FROM pg_constraint c
+          WHERE c.conrelid = rel AND c.conname = rows_in[i][4];
+          results := results || jsonb_build_object('item', i, 'part', 0, 'canon', canon);
+        ELSIF rows_in[i][1] = 'index' THEN
+          SELECT x.indexrelid, pg_get_expr(x.indpred, x.indrelid, true) INTO idx, canon
+          FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid
+          WHERE x.indrelid = rel AND ic.relname = rows_in[i][4];
+          SELECT jsonb_agg(jsonb_build_object('item', i, 'part', k.ord, 'column', a.attname,
+                   'canon', pg_get_indexdef(x.indexrelid, k.ord::int, true)) ORDER BY k.ord) INTO parts
+          FROM pg_index x
+          CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+          LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+          WHERE x.indexrelid = idx AND k.ord <= x.indnkeyatts;
+          results := results || jsonb_build_object('item', i, 'part', 0, 'canon', canon) || coalesce(parts, '[]');
+        END IF;
+      EXCEPTION WHEN OTHERS THEN
+        NULL;  -- not judged here: compared by text
+      END;
+    END LOOP;
+    RAISE SQLSTATE 'LMCAN';
+  EXCEPTION WHEN SQLSTATE 'LMCAN' THEN
+    NULL;  -- every scratch object rolled back
+  END;
+  PERFORM set_config('luamig.canonical', '', false);
+  PERFORM set_config('luamig.canonical', results::text, true);
+END
+$luamig$;
+SELECT (e->>'item')::int AS item, (e->>'part')::int AS part, e->>'canon' AS canon,
+       e->>'column' AS column_name, (e->>'same')::boolean AS same
+FROM jsonb_array_elements(current_setting('luamig.canonical')::jsonb) AS e]==]
+
+-- A text[][] literal of rows of equal length, every element quoted.
+local function text_matrix(rows)
+  local parts = {}
+  for i, row in ipairs(rows) do parts[i] = text_array(row) end
+  return "{" .. table.concat(parts, ",") .. "}"
+end
+
+-- What the server makes of each row { kind, scratch, statement, object,
+-- reflected }: { [row index] = { [part] = { canon, column_name, same } } }
+-- (part 0: a default, a check's definition, an index's predicate; 1..n:
+-- an index's key columns). Two round trips, whatever the number of rows.
+function M.canonical_forms(conn, rows)
+  local out = {}
+  if #rows == 0 then return out end
+  conn:query(CANONICAL_INPUT_SQL, { text_matrix(rows) })
+  for _, r in ipairs(conn:exec(CANONICAL_SQL)) do
+    out[r.item] = out[r.item] or {}
+    out[r.item][r.part] = { canon = r.canon, column_name = r.column_name, same = r.same }
+  end
+  return out
 end
 
 return M

@@ -10,9 +10,11 @@
 --   catalog.lua    the server's tables as descriptions (all the catalog SQL)
 --   model.lua      a schema.metadata as descriptions of the same shape
 --   normalize.lua  types, defaults, expressions, comments, names
+--   equality.lua   the server's word on expressions the text keys find different
 local catalog = require("luamig.autogen.catalog")
 local compare = require("luamig.autogen.compare")
 local describe = require("luamig.autogen.describe")
+local equality = require("luamig.autogen.equality")
 local model = require("luamig.autogen.model")
 local normalize = require("luamig.autogen.normalize")
 local render = require("luamig.autogen.render")
@@ -26,17 +28,39 @@ M.inspect = catalog.inspect
 M.render = render.render
 M.describe = describe.describe
 
+-- env.lua's switches: nil, a boolean or a function.
+local function check_switches(opts)
+  for _, name in ipairs { "compare_type", "compare_server_default", "include_name" } do
+    local v = opts[name]
+    if v ~= nil and type(v) ~= "function" and (name == "include_name" or type(v) ~= "boolean") then
+      error(("env.lua: %s must be %s, got %s"):format(name,
+        name == "include_name" and "a function" or "true, false or a function", type(v)), 0)
+    end
+  end
+end
+
 -- The diff records between the database and metadata (see kinds.lua), in
 -- an order that is safe to apply top to bottom. opts = { schemas = { ... }
 -- (default: the current schema and those the model names), include_object
--- = function(obj) -> truthy to keep, ignore_tables = { names } (default:
--- luamig_version, luamig_history) }.
+-- = function(obj) -> truthy to keep, include_name = function(name, type,
+-- parent_names) -> truthy to read (the database's side, before it is
+-- read), ignore_tables = { names } (default: luamig_version,
+-- luamig_history), compare_type, compare_server_default (true by default;
+-- false, or a function as Alembic's: compare.judge), context (handed to
+-- those functions) }.
 function M.compare(conn, metadata, opts)
   opts = opts or {}
+  check_switches(opts)
   local current = catalog.current_schema(conn)
   local tables = compare.filter(model.tables(metadata, current), opts, false)
-  local _, reflected = catalog.inspect(conn, compare.schemas_to_read(opts, tables, current), current)
-  return compare.diffs(tables, compare.filter(reflected, opts, true))
+  local names = compare.name_filter(opts.include_name, current)
+  local _, reflected = catalog.inspect(conn, names.schemas(compare.schemas_to_read(opts, tables, current)), current,
+    names.table)
+  reflected = compare.filter(names.contents(reflected), opts, true)
+  local equal = equality.verdicts(conn, tables, reflected,
+    { compare_server_default = opts.compare_server_default, index_signature = compare.index_signature })
+  return compare.diffs(tables, reflected, { equal = equal, compare_type = opts.compare_type,
+    compare_server_default = opts.compare_server_default, context = opts.context })
 end
 
 return M

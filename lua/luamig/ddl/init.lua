@@ -13,6 +13,7 @@ local copy = require("luamig.ddl.copy")
 local index = require("luamig.ddl.index")
 local keys = require("luamig.ddl.keys")
 local quote = require("luamig.ddl.quote")
+local scratch = require("luamig.ddl.scratch")
 local tables = require("luamig.ddl.table")
 
 local M = {}
@@ -34,6 +35,9 @@ export(constraint, { "parse_reference", "foreign_key_target", "table_constraint"
                      "drop_constraint" })
 export(index, { "index_column", "create_index", "drop_index" })
 export(copy, { "copy_from_stdin", "copy_rows" })
+
+-- autogenerate's scratch objects (issue 15 item 7: the server's equality)
+export(scratch, { "scratch_table", "scratch_default", "scratch_check" })
 
 -- luamig's bookkeeping and session
 export(bookkeeping, {
