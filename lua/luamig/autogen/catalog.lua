@@ -212,67 +212,84 @@ end
 -- { kind, scratch table, statement, object name, reflected default }.
 local CANONICAL_INPUT_SQL = "SELECT set_config('luamig.canonical', $1, false) AS ok"
 
--- Runs each row's statement (a scratch table, or the model's default,
--- check or index on it) and reads back what the catalog holds, as
--- catalog.inspect reads it; a constant default that reads back otherwise
--- than the live one is compared by value, in the column's type (by its
--- text when the type has no "="). A row the server refuses is left out.
--- Everything is undone by raising at the end of the subtransaction: the
--- results survive in PL/pgSQL variables, then in a transaction-local
--- setting the SELECT reads. Nothing is left behind.
+-- Runs the statements of each scratch table (its creation, then the
+-- model's defaults, checks and indexes on it), all at once, or one by one
+-- when one fails, leaving out what the server refuses; then reads back in
+-- one query what the catalog holds, as catalog.inspect reads it. A
+-- constant default that reads back otherwise than the live one is
+-- compared by value in the column's type (by its text when the type has
+-- no "="). Everything is undone by raising at the end of the
+-- subtransaction: the results survive in a PL/pgSQL variable, then in a
+-- transaction-local setting the SELECT reads. Nothing is left behind.
 local CANONICAL_SQL = [==[
 DO $luamig$
 DECLARE
   rows_in text[] := current_setting('luamig.canonical')::text[];
-  results jsonb := '[]';
-  parts jsonb;
+  n int := coalesce(array_length(rows_in, 1), 0);
   const_re text := $re$^(\(?-?[0-9.e+]+\)?|'([^']|'')*'|true|false|NULL)(::[a-zA-Z0-9_ ."]+(\([0-9, ]+\))?(\[\])?)*$$re$;
-  rel regclass; idx oid; canon text; typ text; same boolean;
+  results jsonb[] := '{}';
+  first int := 1; last int; r record; same boolean;
 BEGIN
   BEGIN
-    FOR i IN 1 .. coalesce(array_length(rows_in, 1), 0) LOOP
+    WHILE first <= n LOOP
+      last := first;
+      WHILE last < n AND rows_in[last + 1][1] <> 'table' LOOP last := last + 1; END LOOP;
       BEGIN
-        EXECUTE rows_in[i][3];
-        rel := ('pg_temp.' || quote_ident(rows_in[i][2]))::regclass;
-        IF rows_in[i][1] = 'default' THEN
-          SELECT pg_get_expr(d.adbin, d.adrelid), format_type(a.atttypid, a.atttypmod) INTO canon, typ
-          FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-          WHERE a.attrelid = rel AND a.attname = rows_in[i][4];
-          same := canon = rows_in[i][5];
-          IF NOT same AND canon ~ const_re AND rows_in[i][5] ~ const_re THEN
-            BEGIN
-              EXECUTE format('SELECT (%s)::%s IS NOT DISTINCT FROM (%s)::%s', canon, typ, rows_in[i][5], typ) INTO same;
-            EXCEPTION WHEN OTHERS THEN
-              EXECUTE format('SELECT (%s)::%s::text = (%s)::%s::text', canon, typ, rows_in[i][5], typ) INTO same;
-            END;
-          END IF;
-          results := results || jsonb_build_object('item', i, 'part', 0, 'canon', canon, 'same', same);
-        ELSIF rows_in[i][1] = 'check' THEN
-          SELECT pg_get_constraintdef(c.oid, true) INTO canon FROM pg_constraint c
-          WHERE c.conrelid = rel AND c.conname = rows_in[i][4];
-          results := results || jsonb_build_object('item', i, 'part', 0, 'canon', canon);
-        ELSIF rows_in[i][1] = 'index' THEN
-          SELECT x.indexrelid, pg_get_expr(x.indpred, x.indrelid, true) INTO idx, canon
-          FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid
-          WHERE x.indrelid = rel AND ic.relname = rows_in[i][4];
-          SELECT jsonb_agg(jsonb_build_object('item', i, 'part', k.ord, 'column', a.attname,
-                   'canon', pg_get_indexdef(x.indexrelid, k.ord::int, true)) ORDER BY k.ord) INTO parts
-          FROM pg_index x
-          CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-          LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum AND k.attnum > 0
-          WHERE x.indexrelid = idx AND k.ord <= x.indnkeyatts;
-          results := results || jsonb_build_object('item', i, 'part', 0, 'canon', canon) || coalesce(parts, '[]');
-        END IF;
+        FOR i IN first .. last LOOP EXECUTE rows_in[i][3]; END LOOP;
       EXCEPTION WHEN OTHERS THEN
-        NULL;  -- not judged here: compared by text
+        FOR i IN first .. last LOOP
+          BEGIN EXECUTE rows_in[i][3]; EXCEPTION WHEN OTHERS THEN NULL; END;  -- not judged: compared by text
+        END LOOP;
       END;
+      first := last + 1;
+    END LOOP;
+    FOR r IN
+      WITH input AS (
+        SELECT i, rows_in[i][1] AS kind, to_regclass('pg_temp.' || quote_ident(rows_in[i][2])) AS rel,
+               rows_in[i][4] AS object, rows_in[i][5] AS reflected
+        FROM generate_subscripts(rows_in, 1) AS i)
+      SELECT i, 0 AS part, pg_get_expr(d.adbin, d.adrelid) AS canon, NULL::name AS column_name,
+             format_type(a.atttypid, a.atttypmod) AS type, reflected
+      FROM input JOIN pg_attribute a ON a.attrelid = rel AND a.attname = object
+      JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE kind = 'default'
+      UNION ALL
+      SELECT i, 0, pg_get_constraintdef(c.oid, true), NULL, NULL, NULL
+      FROM input JOIN pg_constraint c ON c.conrelid = rel AND c.conname = object
+      WHERE kind = 'check'
+      UNION ALL
+      SELECT i, 0, pg_get_expr(x.indpred, x.indrelid, true), NULL, NULL, NULL
+      FROM input JOIN pg_index x ON x.indrelid = rel
+      JOIN pg_class ic ON ic.oid = x.indexrelid AND ic.relname = object
+      WHERE kind = 'index'
+      UNION ALL
+      SELECT i, k.ord::int, pg_get_indexdef(x.indexrelid, k.ord::int, true), a.attname, NULL, NULL
+      FROM input JOIN pg_index x ON x.indrelid = rel
+      JOIN pg_class ic ON ic.oid = x.indexrelid AND ic.relname = object
+      CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+      LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+      WHERE kind = 'index' AND k.ord <= x.indnkeyatts
+    LOOP
+      same := NULL;
+      IF r.type IS NOT NULL THEN
+        same := r.canon = r.reflected;
+        IF NOT same AND r.canon ~ const_re AND r.reflected ~ const_re THEN
+          BEGIN
+            EXECUTE format('SELECT (%s)::%s IS NOT DISTINCT FROM (%s)::%s', r.canon, r.type, r.reflected, r.type) INTO same;
+          EXCEPTION WHEN OTHERS THEN
+            EXECUTE format('SELECT (%s)::%s::text = (%s)::%s::text', r.canon, r.type, r.reflected, r.type) INTO same;
+          END;
+        END IF;
+      END IF;
+      results := results || jsonb_build_object('item', r.i, 'part', r.part, 'canon', r.canon,
+                                                'column', r.column_name, 'same', same);
     END LOOP;
     RAISE SQLSTATE 'LMCAN';
   EXCEPTION WHEN SQLSTATE 'LMCAN' THEN
     NULL;  -- every scratch object rolled back
   END;
   PERFORM set_config('luamig.canonical', '', false);
-  PERFORM set_config('luamig.canonical', results::text, true);
+  PERFORM set_config('luamig.canonical', to_jsonb(results)::text, true);
 END
 $luamig$;
 SELECT (e->>'item')::int AS item, (e->>'part')::int AS part, e->>'canon' AS canon,

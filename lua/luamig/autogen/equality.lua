@@ -53,8 +53,9 @@ local function table_rows(m, d, n, opts)
     local li = live_indexes[ix.name]
     if li and opts.index_signature(li) ~= opts.index_signature(ix) then
       local name = "luamig_index_" .. n .. "_" .. i
+      -- never unique: on a partitioned table, a unique index must hold its key
       add("index", ddl.create_index("autogenerate", name, scratch, ix.columns,
-        { schema = "pg_temp", unique = ix.unique, using = ix.using, where = ix.where })[1], name, ix)
+        { schema = "pg_temp", using = ix.using, where = ix.where })[1], name, ix)
     end
   end
   if #rows == 0 then return rows end

@@ -11,9 +11,12 @@ local M = {}
 
 local WHAT = "autogenerate"
 
--- A temporary table with the columns (names, types, NOT NULL) of schema.table.
+-- A temporary table with the columns (names, types, NOT NULL) of
+-- schema.table; partitioned (by a column of its own), so that neither it
+-- nor its indexes have storage to create.
 function M.scratch_table(name, schema, table_name)
-  return ("CREATE TEMPORARY TABLE %s (LIKE %s)"):format(ident(name), qualified(table_name, schema))
+  return ("CREATE TEMPORARY TABLE %s (LIKE %s, luamig_scratch_key integer) PARTITION BY LIST (luamig_scratch_key)")
+    :format(ident(name), qualified(table_name, schema))
 end
 
 function M.scratch_default(scratch, column, expr)
@@ -21,9 +24,9 @@ function M.scratch_default(scratch, column, expr)
     clause.fragment(WHAT, "default", expr))
 end
 
--- NOT VALID: the server parses the expression without reading a row.
+-- The scratch table has no partitions, so no row is read.
 function M.scratch_check(scratch, name, expr)
-  return ("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s) NOT VALID"):format(qualified(scratch, "pg_temp"),
+  return ("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s)"):format(qualified(scratch, "pg_temp"),
     ident(name), clause.fragment(WHAT, "check", expr))
 end
 
