@@ -123,6 +123,13 @@ describe("autogen's equality of expressions", function()
       assert.same({ "remove check constraint ck_qty on p", "add check constraint ck_qty on p" }, detected(conn, edited))
       edit_round_trip(conn, checks_model(), edited)
     end)
+
+    it("reads the expression of a NO INHERIT check", function()
+      conn:exec("CREATE TABLE n (a int, CONSTRAINT ck_a CHECK (a > 0) NO INHERIT)")
+      local model = meta { T("n", { { "a", "integer" } }, { constraints = {
+        { type = "check", name = "ck_a", expr = "a > 0" } } }) }
+      assert.same({}, detected(conn, model))
+    end)
   end)
 
   describe("indexes", function()

@@ -142,9 +142,9 @@ local function column_list(rows, field)
   return out
 end
 
--- The expression of pg_get_constraintdef's "CHECK (...) [NOT VALID]".
+-- The expression of pg_get_constraintdef's "CHECK (...) [NO INHERIT] [NOT VALID]".
 function M.check_expr(definition)
-  return (definition:gsub(" NOT VALID$", ""):match("^CHECK %((.*)%)$"))
+  return (definition:gsub(" NOT VALID$", ""):gsub(" NO INHERIT$", ""):match("^CHECK %((.*)%)$"))
 end
 
 local function load_constraint(current)
