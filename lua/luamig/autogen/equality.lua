@@ -80,9 +80,10 @@ local function canonical_index(ix, parts)
   return copy
 end
 
+-- Each kind's verdict from what the server read back of the model item.
 local readers = {
-  default = function(item, parts) return parts[0].same end,
-  check = function(item, parts) return parts[0].canon and catalog.check_expr(parts[0].canon) end,
+  default = function(_, parts) return parts[0].same end,
+  check = function(_, parts) return parts[0].canon and catalog.check_expr(parts[0].canon) end,
   index = canonical_index,
 }
 
