@@ -157,6 +157,10 @@ local function model_diffs(cfg, map, m, env)
     include_object = env.include_object,
     ignore_tables = { cfg.version_table, cfg.history_table },
     schemas = env.include_schemas,
+    include_name = env.include_name,
+    compare_type = env.compare_type,
+    compare_server_default = env.compare_server_default,
+    context = { db = m.db },
   })
 end
 

@@ -104,4 +104,14 @@ function M.mismatches(result, kinds)
   return out
 end
 
+-- A fresh database holding shared/schemas/<name>.sql (issue 15 item 7:
+-- the reflected model of a real schema). Returns its url and a connection.
+function M.load(name)
+  local url, conn, db = helpers.fresh_db()
+  ensure_roles(db)
+  local code, out = psql(db, "-f " .. helpers.shell_quote(M.SCHEMA_DIR .. name .. ".sql"))
+  assert(code == 0, ("loading %s failed: %s"):format(name, out))
+  return url, conn
+end
+
 return M

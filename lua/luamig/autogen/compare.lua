@@ -87,8 +87,9 @@ local signatures = {
   unique = function(c)
     return table.concat(c.columns, "\0") .. "\1" .. tostring(c.deferrable) .. tostring(c.initially)
   end,
-  -- the server rewrites check expressions beyond recognition: by name only
-  check = function() return "" end,
+  -- the server rewrites check expressions: the model's is read back from
+  -- it when the text keys differ (luamig.autogen.equality)
+  check = function(c) return normalize.expr_key(c.expr) end,
   fk = function(c)
     return table.concat({ table.concat(c.columns, "\0"), c.referent_schema or "", c.referent,
       table.concat(c.remote_columns, "\0"), c.ondelete or "", c.onupdate or "", c.match or "",
@@ -159,14 +160,14 @@ local function generation_differs(mc, dc)
   return k(mc) ~= k(dc)
 end
 
-local function column_changes(mc, dc, m_pk, d_pk)
+local function column_changes(mc, dc, m_pk, d_pk, judge)
   local mt, mserial = normalize.type(mc.type)
   local dt, dserial = normalize.type(dc.type)
   local ch = {}
-  if mt ~= dt then ch.type = { from = dserial and dt or dc.type, to = mserial and mt or mc.type } end
+  if judge.type_differs(mc, dc, mt, dt) then ch.type = { from = dserial and dt or dc.type, to = mserial and mt or mc.type } end
   local mn, dn = nullable(mc, m_pk), nullable(dc, d_pk)
   if mn ~= dn then ch.nullable = { from = dn, to = mn } end
-  if not (mserial or dserial or dc.opaque) and normalize.default_key(mc.default) ~= normalize.default_key(dc.default) then
+  if not (mserial or dserial or dc.opaque) and judge.default_differs(mc, dc) then
     ch.default = { from = dc.default, to = mc.default }
   end
   local mcomment, dcomment = normalize.comment(mc.comment), normalize.comment(dc.comment)
@@ -178,7 +179,7 @@ end
 
 -- Emits the column records of a table on both sides; returns the set of
 -- added column names.
-local function compare_columns(m, d, emit)
+local function compare_columns(m, d, emit, judge)
   local dcols, mcols, added = {}, {}, {}
   for _, c in ipairs(d.columns) do dcols[c.name] = c end
   for _, mc in ipairs(m.columns) do
@@ -190,7 +191,7 @@ local function compare_columns(m, d, emit)
     elseif generation_differs(mc, dc) then
       emit(m, "regenerate_column", { column = mc, from = dc })
     else
-      local ch = column_changes(mc, dc, m.pk_set, d.pk_set)
+      local ch = column_changes(mc, dc, m.pk_set, d.pk_set, judge)
       if ch then emit(m, "alter_column", { column = mc.name, changes = ch, column_type = ch.identity and mc.type }) end
     end
   end
@@ -204,14 +205,14 @@ end
 
 -- The records of a table on both sides; whether it grows something a new
 -- table's foreign key may point at (a column, an index, a unique constraint).
-local function compare_table(m, d, emit)
+local function compare_table(m, d, emit, judge)
   local mcomment, dcomment = normalize.comment(m.comment), normalize.comment(d.comment)
   if mcomment ~= dcomment then emit(m, "table_comment", { from = dcomment, to = mcomment }) end
-  local added = compare_columns(m, d, emit)
+  local added = compare_columns(m, d, emit, judge)
   local grown = next(added) ~= nil
-  grown = compare_kind(m.indexes, d.indexes, signatures.index, emit, m, "index") or grown
+  grown = compare_kind(m.indexes, d.indexes, judge.index_signature, emit, m, "index") or grown
   grown = compare_kind(not_inline(m.uniques, added), d.uniques, signatures.unique, emit, m, "constraint") or grown
-  compare_kind(not_inline(m.checks, added), d.checks, signatures.check, emit, m, "constraint")
+  compare_kind(not_inline(m.checks, added), d.checks, judge.check_signature, emit, m, "constraint")
   compare_kind(not_inline(m.fks, added), d.fks, signatures.fk, emit, m, "constraint")
   return grown
 end
@@ -302,8 +303,10 @@ function M.schemas_to_read(opts, model, current)
 end
 
 -- The diff records that turn the reflected tables into the model's, in
--- the safe order; both lists as M.filter leaves them.
-function M.diffs(model, reflected)
+-- the safe order; both lists as M.filter leaves them. opts (optional):
+-- see M.judge.
+function M.diffs(model, reflected, opts)
+  local judge = M.judge(opts or {})
   local mkeys, dkeys = {}, {}
   for _, m in ipairs(model) do mkeys[key(m.schema, m.name)] = m end
   for _, d in ipairs(reflected) do dkeys[key(d.schema, d.name)] = d end
@@ -312,7 +315,7 @@ function M.diffs(model, reflected)
   for _, m in ipairs(model) do
     local d = dkeys[key(m.schema, m.name)]
     if d then
-      grown[key(m.schema, m.name)] = compare_table(m, d, emit)
+      grown[key(m.schema, m.name)] = compare_table(m, d, emit, judge)
     else
       new[#new + 1] = m
     end
@@ -324,6 +327,88 @@ function M.diffs(model, reflected)
   end
   add_tables(new, emit, grown)
   return result()
+end
+
+------------------------------ equality and Alembic's switches (#15 items 7, 12)
+
+-- The comparison text of an index (its kind, method, predicate and elements).
+M.index_signature = signatures.index
+
+-- A switch of env.lua (compare_type, compare_server_default) around the
+-- default rule: false turns the comparison off; a function(context,
+-- inspected_column, metadata_column, inspected_value, metadata_value
+-- [, rendered_metadata_value]) says true (different), false (same) or
+-- nil (the default rule), as Alembic's.
+local function switch(setting, context, rule, values)
+  if setting == false then return function() return false end end
+  if setting == nil or setting == true then return rule end
+  return function(mc, dc, ...)
+    local verdict = setting(context, dc, mc, values(mc, dc, ...))
+    if verdict == nil then return rule(mc, dc, ...) end
+    return verdict and true or false
+  end
+end
+
+-- The rules of equality of one run. opts = { equal = the verdicts of
+-- luamig.autogen.equality (none: text keys only), compare_type,
+-- compare_server_default (see switch), context (handed to their functions) }.
+function M.judge(opts)
+  local equal = opts.equal or { default = {}, check = {}, index = {} }
+  local function default_differs(mc, dc)
+    if normalize.default_key(mc.default) == normalize.default_key(dc.default) then return false end
+    return equal.default[mc] ~= true
+  end
+  local switched_default = switch(opts.compare_server_default, opts.context, default_differs,
+    function(mc, dc) return dc.default, mc.default, mc.default end)
+  return {
+    type_differs = switch(opts.compare_type, opts.context, function(_, _, mt, dt) return mt ~= dt end,
+      function(mc, dc) return dc.type, mc.type end),
+    -- as Alembic, no question when neither side has a default
+    default_differs = function(mc, dc) return (mc.default ~= nil or dc.default ~= nil) and switched_default(mc, dc) end,
+    index_signature = function(i) return signatures.index(equal.index[i] or i) end,
+    check_signature = function(c) return normalize.expr_key(equal.check[c] or c.expr) end,
+  }
+end
+
+-- env.lua's include_name(name, type, parent_names), as Alembic's: asked
+-- about the database's side only, before comparing; schema_name is nil
+-- for the current schema. Returns { schemas = function(list) -> the
+-- schemas to read, table = function(schema, name) -> whether to read it
+-- (nil without a hook), contents = function(tables) -> the tables with
+-- the columns, indexes and constraints it keeps }.
+local name_kinds = { columns = "column", indexes = "index", uniques = "unique_constraint",
+                     fks = "foreign_key_constraint", checks = "check_constraint" }
+
+function M.name_filter(hook, current)
+  local function schema_name(s) if s ~= current then return s end end
+  local function qualified(s, name) return s ~= current and (s .. "." .. name) or name end
+  if hook == nil then
+    local function same(x) return x end
+    return { schemas = same, contents = same }
+  end
+  local function contents(tables)
+    for _, t in ipairs(tables) do
+      local parents = { schema_name = schema_name(t.real_schema), table_name = t.name,
+                        schema_qualified_table_name = qualified(t.real_schema, t.name) }
+      for field, kind in pairs(name_kinds) do
+        local kept = {}
+        for _, item in ipairs(t[field]) do
+          if hook(item.name, kind, parents) then kept[#kept + 1] = item end
+        end
+        t[field] = kept
+      end
+    end
+    return tables
+  end
+  return {
+    schemas = function(list)
+      local kept = {}
+      for _, s in ipairs(list) do if hook(schema_name(s), "schema", {}) then kept[#kept + 1] = s end end
+      return kept
+    end,
+    table = function(s, name) return hook(name, "table", { schema_name = schema_name(s) }) end,
+    contents = contents,
+  }
 end
 
 return M

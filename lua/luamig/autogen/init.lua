@@ -11,9 +11,11 @@
 --   catalog.lua    the server's tables as descriptions (all the catalog SQL)
 --   model.lua      a schema.metadata as descriptions of the same shape
 --   normalize.lua  types, defaults, expressions, comments, names
+--   equality.lua   the server's word on expressions the text keys find different
 local catalog = require("luamig.autogen.catalog")
 local compare = require("luamig.autogen.compare")
 local describe = require("luamig.autogen.describe")
+local equality = require("luamig.autogen.equality")
 local model = require("luamig.autogen.model")
 local normalize = require("luamig.autogen.normalize")
 local objects = require("luamig.autogen.objects")
@@ -28,23 +30,44 @@ M.inspect = catalog.inspect
 M.render = render.render
 M.describe = describe.describe
 
+-- env.lua's switches: nil, a boolean or a function.
+local function check_switches(opts)
+  for _, name in ipairs { "compare_type", "compare_server_default", "include_name" } do
+    local v = opts[name]
+    if v ~= nil and type(v) ~= "function" and (name == "include_name" or type(v) ~= "boolean") then
+      error(("env.lua: %s must be %s, got %s"):format(name,
+        name == "include_name" and "a function" or "true, false or a function", type(v)), 0)
+    end
+  end
+end
+
 -- The diff records between the database and metadata (see kinds.lua), in
 -- an order that is safe to apply top to bottom. opts = { schemas = { ... }
 -- (default: the current schema and those the model names), include_object
--- = function(obj) -> truthy to keep, ignore_tables = { names } (default:
--- luamig_version, luamig_history) }.
+-- = function(obj) -> truthy to keep, include_name = function(name, type,
+-- parent_names) -> truthy to read (the database's side, before it is
+-- read), ignore_tables = { names } (default: luamig_version,
+-- luamig_history), compare_type, compare_server_default (true by default;
+-- false, or a function as Alembic's: compare.judge), context (handed to
+-- those functions) }.
 --
 -- schemas = true reads every schema but the server's own (Alembic's
 -- include_schemas = true).
 function M.compare(conn, metadata, opts)
   opts = opts or {}
+  check_switches(opts)
   local current = catalog.current_schema(conn)
   local tables = compare.filter(model.tables(metadata, current), opts, false)
   local mobjects = objects.model(metadata, tables, current)
-  local read = opts.schemas == true and catalog.user_schemas(conn)
-    or compare.schemas_to_read(opts, objects.placed(tables, mobjects), current)
-  local _, reflected, live = catalog.inspect(conn, read, current)
-  local table_diffs = compare.diffs(tables, compare.filter(reflected, opts, true))
+  local names = compare.name_filter(opts.include_name, current)
+  local read = names.schemas(opts.schemas == true and catalog.user_schemas(conn)
+    or compare.schemas_to_read(opts, objects.placed(tables, mobjects), current))
+  local _, reflected, live = catalog.inspect(conn, read, current, names.table)
+  reflected = compare.filter(names.contents(reflected), opts, true)
+  local equal = equality.verdicts(conn, tables, reflected,
+    { compare_server_default = opts.compare_server_default, index_signature = compare.index_signature })
+  local table_diffs = compare.diffs(tables, reflected, { equal = equal, compare_type = opts.compare_type,
+    compare_server_default = opts.compare_server_default, context = opts.context })
   local object_diffs = objects.diffs(objects.filter(mobjects, opts, false, read, current),
                                      objects.filter(live, opts, true, read, current))
   return objects.merge(table_diffs, object_diffs)

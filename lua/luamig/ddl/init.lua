@@ -14,6 +14,7 @@ local index = require("luamig.ddl.index")
 local keys = require("luamig.ddl.keys")
 local objects = require("luamig.ddl.objects")
 local quote = require("luamig.ddl.quote")
+local scratch = require("luamig.ddl.scratch")
 local tables = require("luamig.ddl.table")
 
 local M = {}
@@ -38,6 +39,9 @@ export(copy, { "copy_from_stdin", "copy_rows" })
 -- the objects tables need (issue 15): extensions, sequences, enums, domains
 export(objects, { "create_extension", "drop_extension", "create_sequence", "alter_sequence", "drop_sequence",
                   "create_enum", "drop_enum", "add_enum_value", "create_domain", "drop_domain" })
+
+-- autogenerate's scratch objects (issue 15 item 7: the server's equality)
+export(scratch, { "scratch_table", "scratch_default", "scratch_check" })
 
 -- luamig's bookkeeping and session
 export(bookkeeping, {
