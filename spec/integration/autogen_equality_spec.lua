@@ -97,7 +97,7 @@ describe("autogen's equality of expressions", function()
 
     it("compares a volatile default by the server's text, without evaluating it, and leaves nothing behind", function()
       conn:exec("CREATE SEQUENCE s; CREATE TABLE v (a bigint DEFAULT nextval('s'))")
-      local model = meta { T("v", { { "a", "bigint", default = "nextval('s'::regclass) + 0" } }) }
+      local model = meta { schema.sequence("s"), T("v", { { "a", "bigint", default = "nextval('s'::regclass) + 0" } }) }
       assert.same({ "change default of v.a: nextval('s'::regclass) -> nextval('s'::regclass) + 0" },
         detected(conn, model))
       assert.is_false(conn:query("SELECT is_called FROM s")[1].is_called)

@@ -218,6 +218,8 @@ end
 function M.match(m)
   if m == nil or m:upper() == "SIMPLE" then return nil end
   return m:upper()
+end
+
 ---------------------------------------------------------- sequences (#15)
 
 local type_min = { smallint = -32768, integer = -2147483648, bigint = math.mininteger }
