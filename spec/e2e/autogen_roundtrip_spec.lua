@@ -9,7 +9,8 @@ local TABLES = { "TABLE", "CONSTRAINT", "FK CONSTRAINT", "INDEX" }
 
 local CASES = {
   { name = "chinook-identity-schema", schemas = { "public" }, kinds = TABLES },
-  { name = "synapse-full72", schemas = { "public" }, kinds = TABLES },
+  { name = "synapse-full72", schemas = { "public" }, kinds = { "TABLE", "CONSTRAINT", "FK CONSTRAINT", "INDEX",
+                                                               "FUNCTION", "TRIGGER" } },
 }
 
 describe("autogenerate's round trip over real schemas", function()

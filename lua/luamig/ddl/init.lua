@@ -13,6 +13,7 @@ local copy = require("luamig.ddl.copy")
 local index = require("luamig.ddl.index")
 local keys = require("luamig.ddl.keys")
 local quote = require("luamig.ddl.quote")
+local routine = require("luamig.ddl.routine")
 local tables = require("luamig.ddl.table")
 
 local M = {}
@@ -34,6 +35,8 @@ export(constraint, { "parse_reference", "foreign_key_target", "table_constraint"
                      "drop_constraint" })
 export(index, { "index_column", "create_index", "drop_index" })
 export(copy, { "copy_from_stdin", "copy_rows" })
+-- the objects that depend on tables: functions, triggers, views (issue 15)
+export(routine, { "create_function", "drop_function", "create_trigger", "drop_trigger", "create_view", "drop_view" })
 
 -- luamig's bookkeeping and session
 export(bookkeeping, {

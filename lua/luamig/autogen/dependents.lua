@@ -1,0 +1,273 @@
+-- The objects that depend on tables (issue 15): functions and procedures,
+-- triggers and views. Both sides as descriptions (the model's made here
+-- from schema.func/trigger/view, the server's by luamig.autogen.catalog),
+-- compared into the records of luamig.autogen.kinds, and placed around the
+-- table records: their drops before any table change, their creates after
+-- (functions, then views in the order they read each other, then
+-- triggers), so the downgrade, the inverse in reverse order, is safe too.
+-- A view that reads a column whose type changes, or that goes, is dropped
+-- before and re-created after, as the server would refuse the change.
+-- Pure, like luamig.autogen.compare.
+local lists = require("luamig.lists")
+local normalize = require("luamig.autogen.normalize")
+
+local M = {}
+
+local key, expr_key = normalize.table_key, normalize.expr_key
+
+--------------------------------------------------------------- model side
+
+local function local_schema(s, current) return s ~= current and s or nil end
+
+-- DROP FUNCTION takes the arguments without their defaults.
+local function identity_of(args)
+  return (args or ""):gsub("%s+[Dd][Ee][Ff][Aa][Uu][Ll][Tt]%s+[^,]*", ""):gsub("%s*=%s*[^,]*", "")
+end
+
+local function model_function(f, current)
+  return { schema = local_schema(f.schema, current), real_schema = f.schema or current, name = f.name,
+           args = f.args or "", identity = identity_of(f.args), returns = f.returns, language = f.language,
+           body = f.body, volatility = f.volatility, parallel = f.parallel, leakproof = f.leakproof,
+           strict = f.strict, security_definer = f.security_definer, cost = f.cost, rows = f.rows, set = f.set,
+           procedure = f.procedure }
+end
+
+local function model_trigger(t, current)
+  return { schema = local_schema(t.schema, current), real_schema = t.schema or current, name = t.name,
+           table = t.table, timing = t.timing, events = t.events, columns = t.columns, each = t.each,
+           when = t.when, execute = t.execute }
+end
+
+local function model_view(v, current)
+  return { schema = local_schema(v.schema, current), real_schema = v.schema or current, name = v.name,
+           sql = v.sql, materialized = v.materialized, uses = {} }
+end
+
+-- The model's functions, triggers and views as descriptions.
+function M.model(metadata, current)
+  local out = { functions = {}, triggers = {}, views = {} }
+  for i, f in ipairs(metadata.functions or {}) do out.functions[i] = model_function(f, current) end
+  for i, t in ipairs(metadata.triggers or {}) do out.triggers[i] = model_trigger(t, current) end
+  for i, v in ipairs(metadata.views or {}) do out.views[i] = model_view(v, current) end
+  return out
+end
+
+-- The objects of one side that include_object keeps (as "function",
+-- "trigger", "view"); reflected as in luamig.autogen.compare.filter.
+function M.filter(deps, opts, reflected, current)
+  local hook = opts.include_object
+  if hook == nil then return deps end
+  local out = {}
+  for list, kind in pairs { functions = "function", triggers = "trigger", views = "view" } do
+    out[list] = {}
+    for _, o in ipairs(deps[list]) do
+      if hook { type = kind, name = o.name, table = o.table, schema = o.schema or current, reflected = reflected } then
+        out[list][#out[list] + 1] = o
+      end
+    end
+  end
+  return out
+end
+
+--------------------------------------------------------------- sameness
+
+local function function_key(f) return key(f.schema, f.name) .. "\0" .. expr_key(f.args or "") end
+local function trigger_key(t) return key(t.schema, t.table) .. "\0" .. t.name end
+local function view_key(v) return key(v.schema, v.name) end
+
+local function lower(s) return s and s:lower() end
+local function number(n) return n and tonumber(n) end
+
+-- "name = value" as pg_proc.proconfig spells it: "name=value".
+local function settings_key(set)
+  local out = {}
+  for i, item in ipairs(set or {}) do out[i] = (tostring(item):gsub("^%s*([%w_%.]+)%s*=%s*", "%1=")) end
+  return table.concat(out, "\n")
+end
+
+local function function_fields(f)
+  return {
+    expr_key(f.returns or ""), lower(f.language), f.body, (lower(f.volatility) or "volatile"):gsub("volatile", ""),
+    (lower(f.parallel) or "unsafe"):gsub("unsafe", ""), f.leakproof == true, f.strict == true,
+    f.security_definer == true, number(f.cost) or 100, number(f.rows) or 0, settings_key(f.set), f.procedure == true,
+  }
+end
+
+local function same_fields(a, b)
+  for i = 1, #a do
+    if a[i] ~= b[i] then return false end
+  end
+  return true
+end
+
+-- The function a trigger calls, with the current schema's name left out.
+local function call_key(execute, current)
+  local e = execute or ""
+  for _, prefix in ipairs { current .. ".", '"' .. current .. '".' } do
+    if e:sub(1, #prefix) == prefix then e = e:sub(#prefix + 1) end
+  end
+  return expr_key(e)
+end
+
+local function trigger_signature(t, current)
+  local events = {}
+  for i, e in ipairs(t.events) do events[i] = e:upper() end
+  table.sort(events)
+  return table.concat({ t.timing:upper(), table.concat(events, " "), table.concat(t.columns or {}, "\0"),
+    (t.each or "STATEMENT"):upper(), t.when and expr_key(t.when) or "", call_key(t.execute, current) }, "\1")
+end
+
+local function view_signature(v)
+  return tostring(v.materialized == true) .. expr_key((v.sql:gsub(";%s*$", "")))
+end
+
+-------------------------------------------------------------- comparing
+
+-- Each side's items by key; the model's items absent live, the live items
+-- absent from the model, and the pairs present in both.
+local function pair(mlist, dlist, key_of)
+  local dby, mby = {}, {}
+  for _, d in ipairs(dlist) do dby[key_of(d)] = d end
+  local added, both, removed = {}, {}, {}
+  for _, m in ipairs(mlist) do
+    local d = dby[key_of(m)]
+    mby[key_of(m)] = m
+    if d then both[#both + 1] = { m, d } else added[#added + 1] = m end
+  end
+  for _, d in ipairs(dlist) do
+    if not mby[key_of(d)] then removed[#removed + 1] = d end
+  end
+  return added, both, removed
+end
+
+local function record(kind, field, o)
+  return { kind = kind, schema = o.schema, table = o.table, [field] = o }
+end
+
+local function compare_functions(m, d, out)
+  local added, both, removed = pair(m.functions, d.functions, function_key)
+  for _, f in ipairs(removed) do out.drops[#out.drops + 1] = record("remove_function", "func", f) end
+  for _, p in ipairs(both) do
+    local mf, df = function_fields(p[1]), function_fields(p[2])
+    if not same_fields(mf, df) then
+      if mf[1] == df[1] and mf[12] == df[12] then
+        out.replaces[#out.replaces + 1] = { kind = "replace_function", schema = p[2].schema, from = p[2], to = p[1] }
+      else
+        out.drops[#out.drops + 1] = record("remove_function", "func", p[2])
+        out.functions[#out.functions + 1] = record("add_function", "func", p[1])
+      end
+    end
+  end
+  for _, f in ipairs(added) do out.functions[#out.functions + 1] = record("add_function", "func", f) end
+end
+
+local function compare_triggers(m, d, out, current)
+  local added, both, removed = pair(m.triggers, d.triggers, trigger_key)
+  for _, p in ipairs(both) do
+    if trigger_signature(p[1], current) ~= trigger_signature(p[2], current) then
+      removed[#removed + 1], added[#added + 1] = p[2], p[1]
+    end
+  end
+  for _, t in ipairs(removed) do out.trigger_drops[#out.trigger_drops + 1] = record("remove_trigger", "trigger", t) end
+  for _, t in ipairs(added) do out.triggers[#out.triggers + 1] = record("add_trigger", "trigger", t) end
+end
+
+---------------------------------------------------------------- views
+
+-- The columns that the table records change under a view: { [table key]
+-- = { [column] = true } }, a whole table as [table key] = { ["*"] = true }.
+local function changed_columns(table_diffs)
+  local out = {}
+  for _, r in ipairs(table_diffs) do
+    local k, col = key(r.schema, r.table), nil
+    if r.kind == "alter_column" and r.changes.type then col = r.column
+    elseif r.kind == "remove_column" then col = r.column.name
+    elseif r.kind == "remove_table" then col = "*" end
+    if col then
+      out[k] = out[k] or {}
+      out[k][col] = true
+    end
+  end
+  return out
+end
+
+-- Whether view v reads a changed column or a view in `gone`.
+local function reads_changed(v, changed, gone)
+  for _, u in ipairs(v.uses) do
+    local k = key(u.schema, u.name)
+    local cols = changed[k]
+    if gone[k] or (cols and (cols["*"] or cols[u.column or ""])) then return true end
+  end
+  return false
+end
+
+-- Views in the order they can be created: those a view reads come first.
+local function creation_order(views)
+  local by_key, done, out = {}, {}, {}
+  for _, v in ipairs(views) do by_key[view_key(v)] = v end
+  local function visit(v)
+    if done[v] then return end
+    done[v] = true
+    for _, u in ipairs(v.uses) do
+      local used = by_key[key(u.schema, u.name)]
+      if used then visit(used) end
+    end
+    out[#out + 1] = v
+  end
+  for _, v in ipairs(views) do visit(v) end
+  return out
+end
+
+-- The live views kept unchanged but read a changed column, or a view that
+-- goes: those go and come back (the live definition) too.
+local function views_to_rebuild(kept, changed, gone)
+  local out, grew = {}, true
+  while grew do
+    grew = false
+    for _, v in ipairs(kept) do
+      if not gone[view_key(v)] and reads_changed(v, changed, gone) then
+        gone[view_key(v)], grew = true, true
+        out[#out + 1] = v
+      end
+    end
+  end
+  return out
+end
+
+local function compare_views(m, d, out, table_diffs)
+  local added, both, removed = pair(m.views, d.views, view_key)
+  local kept, gone = {}, {}
+  for _, p in ipairs(both) do
+    if view_signature(p[1]) ~= view_signature(p[2]) then
+      removed[#removed + 1], added[#added + 1] = p[2], p[1]
+    else
+      kept[#kept + 1] = p[2]
+    end
+  end
+  for _, v in ipairs(removed) do gone[view_key(v)] = true end
+  local rebuilt = views_to_rebuild(kept, changed_columns(table_diffs), gone)
+  local live_dropped = lists.copy(removed)
+  table.move(rebuilt, 1, #rebuilt, #live_dropped + 1, live_dropped)
+  live_dropped = creation_order(live_dropped)
+  for i = #live_dropped, 1, -1 do out.view_drops[#out.view_drops + 1] = record("remove_view", "view", live_dropped[i]) end
+  for _, v in ipairs(rebuilt) do added[#added + 1] = v end
+  for _, v in ipairs(creation_order(added)) do out.views[#out.views + 1] = record("add_view", "view", v) end
+end
+
+-- The table records with the records of functions, triggers and views
+-- around them, in the safe order.
+function M.around(table_diffs, model, reflected, current)
+  local out = { trigger_drops = {}, view_drops = {}, drops = {}, replaces = {}, functions = {}, views = {},
+                triggers = {} }
+  compare_functions(model, reflected, out)
+  compare_triggers(model, reflected, out, current)
+  compare_views(model, reflected, out, table_diffs)
+  local all = {}
+  for _, list in ipairs { out.trigger_drops, out.view_drops, out.drops, table_diffs, out.replaces, out.functions,
+                          out.views, out.triggers } do
+    table.move(list, 1, #list, #all + 1, all)
+  end
+  return all
+end
+
+return M
