@@ -138,4 +138,64 @@ describe("autogen of functions, triggers and views", function()
       round_trip_of(GRAPHILE, { schemas = GRAPHILE_SCHEMAS })
     end)
   end)
+
+  describe("a model edit", function()
+    local function users()
+      return T("users", { { "id", "integer", primary_key = true }, { "name", "text" },
+                          { "updated_at", "timestamptz" } })
+    end
+    local touch_body = "\nBEGIN\n  NEW.updated_at = now();\n  RETURN NEW;\nEND\n"
+    local function touch(body)
+      return schema.func("touch", { returns = "trigger", language = "plpgsql", body = body })
+    end
+    local function trigger(events)
+      return schema.trigger("users_touch", "users", { timing = "BEFORE", events = events, each = "ROW",
+                                                      execute = "touch()" })
+    end
+    local view_sql = " SELECT users.id,\n    users.name\n   FROM users;"
+
+    -- The model applied, then edited: the edit is seen exactly once, its
+    -- revision upgrades and leaves nothing, and its downgrade comes back.
+    local function edit(from, to, expected)
+      run_body(conn, (autogen.render(autogen.compare(conn, from))))
+      assert.same({}, describe_diffs(conn, from))
+      local before = definitions(conn)
+      local diffs = autogen.compare(conn, to)
+      assert.same(expected, autogen.describe(diffs))
+      local up, down = autogen.render(diffs)
+      run_body(conn, up)
+      assert.same({}, describe_diffs(conn, to))
+      run_body(conn, down)
+      assert.same({}, describe_diffs(conn, from))
+      assert.same(before, definitions(conn))
+      return up
+    end
+
+    it("sees a function's body change and replaces it", function()
+      local up = edit(meta { users(), touch(touch_body), trigger { "UPDATE" } },
+                      meta { users(), touch(touch_body:gsub("now%(%)", "clock_timestamp()")), trigger { "UPDATE" } },
+                      { "change function touch()" })
+      assert.matches("replace = true", up, 1, true)
+    end)
+
+    it("sees a trigger's events change", function()
+      edit(meta { users(), touch(touch_body), trigger { "UPDATE" } },
+           meta { users(), touch(touch_body), trigger { "INSERT", "UPDATE" } },
+           { "remove trigger users_touch on users", "add trigger users_touch on users" })
+    end)
+
+    it("sees a view's query change", function()
+      edit(meta { users(), schema.view("names", view_sql) },
+           meta { users(), schema.view("names", " SELECT users.name\n   FROM users;") },
+           { "remove view names", "add view names" })
+    end)
+
+    it("drops and re-creates a view around a type change of a column it reads", function()
+      local up = edit(meta { users(), schema.view("names", view_sql) },
+        meta { T("users", { { "id", "integer", primary_key = true }, { "name", "varchar(100)" },
+                            { "updated_at", "timestamptz" } }), schema.view("names", view_sql) },
+        { "remove view names", "change type of users.name: text -> varchar(100)", "add view names" })
+      assert.is_true(up:find("op.drop_view", 1, true) < up:find("op.alter_column", 1, true))
+    end)
+  end)
 end)
