@@ -50,7 +50,7 @@ describe("schema", function()
     end)
 
     it("accepts an empty metadata", function()
-      assert.same({ tables = {} }, meta {})
+      assert.same({ tables = {}, functions = {}, triggers = {}, views = {} }, meta {})
     end)
   end)
 

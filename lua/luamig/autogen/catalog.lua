@@ -232,30 +232,26 @@ WHERE NOT t.tgisinternal AND t.tgconstraint = 0 AND t.tgoldtable IS NULL AND t.t
   AND n.nspname = ANY ($1::text[])
 ORDER BY n.nspname, c.relname, t.tgname]]
 
+-- One row per relation (views too) and column a view's rule reads
+-- (ref_column nil: the relation as a whole; ref_name nil: none).
 local VIEWS_SQL = [[
-SELECT n.nspname AS schema, c.relname AS name, c.relkind = 'm' AS materialized, pg_get_viewdef(c.oid) AS definition
+SELECT n.nspname AS schema, c.relname AS name, c.relkind = 'm' AS materialized, pg_get_viewdef(c.oid) AS definition,
+       u.ref_schema, u.ref_name, u.ref_column
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN LATERAL (
+  SELECT DISTINCT rn.nspname AS ref_schema, r.relname AS ref_name, a.attname AS ref_column
+  FROM pg_rewrite rw
+  JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+                  AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid
+  JOIN pg_class r ON r.oid = d.refobjid
+  JOIN pg_namespace rn ON rn.oid = r.relnamespace
+  LEFT JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
+  WHERE rw.ev_class = c.oid) u ON true
 WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY ($1::text[])]] .. NOT_EXTENSION_MEMBER:format("'pg_class'", "c.oid")
   .. [[
 
-ORDER BY n.nspname, c.relname]]
-
--- What each view's rule reads: relations (views too) and their columns
--- (ref_column nil: the relation as a whole).
-local VIEW_USES_SQL = [[
-SELECT DISTINCT vn.nspname AS schema, v.relname AS name, rn.nspname AS ref_schema, r.relname AS ref_name,
-       a.attname AS ref_column
-FROM pg_rewrite rw
-JOIN pg_class v ON v.oid = rw.ev_class
-JOIN pg_namespace vn ON vn.oid = v.relnamespace
-JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
-                AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> v.oid
-JOIN pg_class r ON r.oid = d.refobjid
-JOIN pg_namespace rn ON rn.oid = r.relnamespace
-LEFT JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
-WHERE v.relkind IN ('v', 'm') AND vn.nspname = ANY ($1::text[])
-ORDER BY 1, 2, 3, 4, 5]]
+ORDER BY n.nspname, c.relname, u.ref_schema, u.ref_name, u.ref_column]]
 
 local VOLATILITY = { i = "immutable", s = "stable" }   -- v (volatile) is the default
 local PARALLEL = { s = "safe", r = "restricted" }      -- u (unsafe) is the default
@@ -302,14 +298,17 @@ function M.dependents(conn, schemas, current)
   for i, r in ipairs(conn:query(FUNCTIONS_SQL, { arr })) do out.functions[i] = db_function(r, local_schema(r.schema)) end
   for i, r in ipairs(conn:query(TRIGGERS_SQL, { arr })) do out.triggers[i] = db_trigger(r, local_schema(r.schema)) end
   local views = {}
-  for i, r in ipairs(conn:query(VIEWS_SQL, { arr })) do
-    local v = { schema = local_schema(r.schema), name = r.name, materialized = r.materialized or nil,
-                sql = r.definition, uses = {} }
-    out.views[i], views[key(v.schema, v.name)] = v, v
-  end
-  for _, r in ipairs(conn:query(VIEW_USES_SQL, { arr })) do
-    local v = views[key(local_schema(r.schema), r.name)]
-    v.uses[#v.uses + 1] = { schema = local_schema(r.ref_schema), name = r.ref_name, column = r.ref_column }
+  for _, r in ipairs(conn:query(VIEWS_SQL, { arr })) do
+    local k = key(local_schema(r.schema), r.name)
+    local v = views[k]
+    if v == nil then
+      v = { schema = local_schema(r.schema), name = r.name, materialized = r.materialized or nil,
+            sql = r.definition, uses = {} }
+      out.views[#out.views + 1], views[k] = v, v
+    end
+    if r.ref_name then
+      v.uses[#v.uses + 1] = { schema = local_schema(r.ref_schema), name = r.ref_name, column = r.ref_column }
+    end
   end
   return out
 end
