@@ -463,6 +463,35 @@ function M.drop_view(name, opts)
                                                         if_exists = "boolean", cascade = "boolean" }))
 end
 
+-- opts.force: the table's owner is held to the policies too.
+function M.enable_row_security(table_name, opts)
+  check_name("enable_row_security", "table name", table_name)
+  ddl_op("enable_row_security", table_name, options("enable_row_security", opts, { schema = "string", force = "boolean" }))
+end
+
+function M.disable_row_security(table_name, opts)
+  check_name("disable_row_security", "table name", table_name)
+  ddl_op("disable_row_security", table_name, options("disable_row_security", opts, { schema = "string" }))
+end
+
+local policy_options = { command = "string", roles = "table", using = "string", with_check = "string",
+                         permissive = "boolean", schema = "string" }
+
+-- spec: { command = "SELECT", roles = { "app_user" }, using = "<SQL>",
+-- with_check = "<SQL>", permissive = false (AS RESTRICTIVE), schema }.
+function M.create_policy(name, table_name, spec)
+  check_name("create_policy", "policy name", name)
+  check_name("create_policy", "table name", table_name)
+  spec = options("create_policy", spec, policy_options)
+  ddl_op("create_policy", "op.create_policy", name, table_name, spec, spec)
+end
+
+function M.drop_policy(name, table_name, opts)
+  check_name("drop_policy", "policy name", name)
+  check_name("drop_policy", "table name", table_name)
+  ddl_op("drop_policy", name, table_name, options("drop_policy", opts, { schema = "string", if_exists = "boolean" }))
+end
+
 ------------------------------------------------------------ transactions
 
 -- Runs fn() outside the revision's transaction (committing what came

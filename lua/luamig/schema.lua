@@ -216,10 +216,14 @@ end
 --   schema.trigger(name, table, { timing = "BEFORE", events = { "INSERT", "UPDATE" }, columns,
 --                                 each = "ROW", when = "<SQL>", execute = "app.fn()", schema = "app" })
 --   schema.view(name, "SELECT ...", { schema = "app", materialized = true })
+--   schema.policy(name, table, { command = "SELECT", roles = { "app_user" }, using = "<SQL>",
+--                                with_check = "<SQL>", permissive = false, schema = "app" })
+--   schema.row_security(table, { force = true, schema = "app" })   -- row-level security enabled
 -- Each is checked by building its statement once, as for tables.
 
 -- Objects other than tables that a metadata holds, by metatable.
-local Dependent = { Function = { list = "functions" }, Trigger = { list = "triggers" }, View = { list = "views" } }
+local Dependent = { Function = { list = "functions" }, Trigger = { list = "triggers" }, View = { list = "views" },
+                    Policy = { list = "policies" }, RowSecurity = { list = "row_security" } }
 
 local function spec_of(what, spec, known)
   if type(spec) ~= "table" then fail(what, "expects a table of options") end
@@ -268,6 +272,25 @@ function M.view(name, sql, opts)
   return setmetatable(v, Dependent.View)
 end
 
+local POLICY_KEYS = { command = "string", roles = "table", using = "string", with_check = "string",
+                      permissive = "boolean", schema = "string" }
+
+function M.policy(name, table_name, spec)
+  object_name("policy", name)
+  local what = ("policy %q"):format(name)
+  args.non_empty_string(what, "table name", table_name)
+  local p = lists.merge(spec_of(what, spec or {}, POLICY_KEYS), { name = name, table = table_name })
+  ddl.create_policy(what, name, table_name, p, p)
+  return setmetatable(p, Dependent.Policy)
+end
+
+function M.row_security(table_name, opts)
+  args.non_empty_string("schema.row_security", "table name", table_name)
+  local what = ("row security of %q"):format(table_name)
+  local r = lists.merge(spec_of(what, opts or {}, { schema = "string", force = "boolean" }), { table = table_name })
+  return setmetatable(r, Dependent.RowSecurity)
+end
+
 -- The list of metadata that item t belongs in, when it is not a table.
 local function dependent_list(t)
   local mt = getmetatable(t)
@@ -303,7 +326,7 @@ end
 function M.metadata(tables)
   if type(tables) ~= "table" then error("schema.metadata: expects a list of schema.table(...)", 0) end
   local out, seen_tables, seen_names = {}, {}, {}
-  local dependents = { functions = {}, triggers = {}, views = {} }
+  local dependents = { functions = {}, triggers = {}, views = {}, policies = {}, row_security = {} }
   for i, t in ipairs(tables) do
     local list = dependent_list(t)
     if list then
@@ -323,7 +346,8 @@ function M.metadata(tables)
       error(("schema.metadata: unexpected key %q (expects a list of tables)"):format(tostring(k)), 0)
     end
   end
-  return { tables = out, functions = dependents.functions, triggers = dependents.triggers, views = dependents.views }
+  dependents.tables = out
+  return dependents
 end
 
 function M.is_table(t) return getmetatable(t) == Table end

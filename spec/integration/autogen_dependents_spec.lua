@@ -23,7 +23,11 @@ local function definitions(conn)
     JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN ('public', 'app_private', 'app_public')
     UNION ALL SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal
     UNION ALL SELECT c.oid::regclass::text, pg_get_viewdef(c.oid) FROM pg_class c WHERE c.relkind IN ('v', 'm')
-      AND c.relnamespace = 'public'::regnamespace]])) do
+      AND c.relnamespace = 'public'::regnamespace
+    UNION ALL SELECT 'policy ' || polname, concat_ws(' ', polcmd, polpermissive, polroles::regrole[]::text,
+      pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid)) FROM pg_policy
+    UNION ALL SELECT 'row security ' || oid::regclass::text, concat(relrowsecurity, ' ', relforcerowsecurity)
+      FROM pg_class WHERE relrowsecurity OR relforcerowsecurity]])) do
     out[r.name] = r.def
   end
   return out
@@ -104,6 +108,19 @@ CREATE FUNCTION app_public.current_user_id() RETURNS integer
 $$;
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.users FOR EACH ROW
   EXECUTE FUNCTION app_private.tg__timestamps();
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'graphile_starter_visitor') THEN
+    CREATE ROLE graphile_starter_visitor;
+  END IF;
+END $$;
+CREATE TABLE app_private.user_secrets (user_id integer PRIMARY KEY);
+ALTER TABLE app_private.user_secrets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app_public.users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app_public.users FORCE ROW LEVEL SECURITY;
+CREATE POLICY select_all ON app_public.users FOR SELECT USING (true);
+CREATE POLICY update_self ON app_public.users FOR UPDATE USING ((id = app_public.current_user_id()));
+CREATE POLICY insert_own ON app_public.users AS RESTRICTIVE FOR INSERT TO graphile_starter_visitor, PUBLIC
+  WITH CHECK ((id = app_public.current_user_id()));
 ]]
 
 local GRAPHILE_SCHEMAS = { "public", "app_private", "app_public" }
@@ -134,7 +151,7 @@ describe("autogen of functions, triggers and views", function()
       assert.is_true(up:find('op.drop_function', 1, true) < up:find('op.drop_table', 1, true))
     end)
 
-    it("re-creates graphile's schema-qualified functions and their settings", function()
+    it("re-creates graphile's schema-qualified functions, their settings, row security and policies", function()
       round_trip_of(GRAPHILE, { schemas = GRAPHILE_SCHEMAS })
     end)
   end)
@@ -188,6 +205,20 @@ describe("autogen of functions, triggers and views", function()
       edit(meta { users(), schema.view("names", view_sql) },
            meta { users(), schema.view("names", " SELECT users.name\n   FROM users;") },
            { "remove view names", "add view names" })
+    end)
+
+    it("sees a policy's expression change", function()
+      local function policy(using) return schema.policy("own", "users", { command = "UPDATE", using = using }) end
+      edit(meta { users(), schema.row_security("users"), policy("id = 1") },
+           meta { users(), schema.row_security("users"), policy("id = 2") },
+           { "remove policy own on users", "add policy own on users" })
+    end)
+
+    it("sees row security turned on, forced and off", function()
+      edit(meta { users() }, meta { users(), schema.row_security("users") }, { "enable row security on users" })
+      edit(meta { users(), schema.row_security("users") }, meta { users(), schema.row_security("users", { force = true }) },
+           { "change row security of users: force" })
+      edit(meta { users(), schema.row_security("users") }, meta { users() }, { "disable row security on users" })
     end)
 
     it("drops and re-creates a view around a type change of a column it reads", function()

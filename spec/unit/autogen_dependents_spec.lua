@@ -5,7 +5,9 @@ local dependents = require("luamig.autogen.dependents")
 local render = require("luamig.autogen.render")
 local describe_diffs = require("luamig.autogen.describe").describe
 
-local function live(o) return { functions = o.functions or {}, triggers = o.triggers or {}, views = o.views or {} } end
+local function live(o)
+  return { functions = o.functions or {}, triggers = o.triggers or {}, views = o.views or {}, policies = {}, row_security = {} }
+end
 
 local fn = { name = "touch", args = "", identity = "", returns = "trigger", language = "plpgsql",
              body = "BEGIN RETURN NEW; END" }

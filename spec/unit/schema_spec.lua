@@ -50,7 +50,7 @@ describe("schema", function()
     end)
 
     it("accepts an empty metadata", function()
-      assert.same({ tables = {}, functions = {}, triggers = {}, views = {} }, meta {})
+      assert.same({ tables = {}, functions = {}, triggers = {}, views = {}, policies = {}, row_security = {} }, meta {})
     end)
   end)
 

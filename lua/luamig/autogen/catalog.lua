@@ -253,15 +253,42 @@ WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY ($1::text[])]] .. NOT_EXTENSIO
 
 ORDER BY n.nspname, c.relname, u.ref_schema, u.ref_name, u.ref_column]]
 
-local VOLATILITY = { i = "immutable", s = "stable" }   -- v (volatile) is the default
-local PARALLEL = { s = "safe", r = "restricted" }      -- u (unsafe) is the default
-
 local function lines_of(s)
   if s == nil then return nil end
   local out = {}
   for line in s:gmatch("[^\n]+") do out[#out + 1] = line end
   return out
 end
+
+-- One row per policy of a table, and one for a table without policies but
+-- with row-level security enabled or forced (name nil); roles in their
+-- order, one a line ("public" for PUBLIC).
+local POLICIES_SQL = [[
+SELECT n.nspname AS schema, c.relname AS table_name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+       p.polname AS name, p.polcmd AS command, p.polpermissive AS permissive,
+       (SELECT string_agg(COALESCE(ro.rolname, 'public'), E'\n' ORDER BY k.ord)
+        FROM unnest(p.polroles) WITH ORDINALITY AS k(oid, ord) LEFT JOIN pg_roles ro ON ro.oid = k.oid) AS roles,
+       pg_get_expr(p.polqual, p.polrelid) AS using_expr, pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_policy p ON p.polrelid = c.oid
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY ($1::text[])
+  AND (c.relrowsecurity OR c.relforcerowsecurity OR p.oid IS NOT NULL)
+ORDER BY n.nspname, c.relname, p.polname]]
+
+local COMMANDS = { r = "SELECT", a = "INSERT", w = "UPDATE", d = "DELETE" }  -- * (all) is the default
+
+local function db_policy(r, schema)
+  local roles = lines_of(r.roles)
+  if roles and #roles == 1 and roles[1] == "public" then roles = nil end
+  local p = { schema = schema, table = r.table_name, name = r.name, command = COMMANDS[r.command], roles = roles,
+              using = r.using_expr, with_check = r.check_expr }
+  if not r.permissive then p.permissive = false end  -- AS RESTRICTIVE; permissive is the default
+  return p
+end
+
+local VOLATILITY = { i = "immutable", s = "stable" }   -- v (volatile) is the default
+local PARALLEL = { s = "safe", r = "restricted" }      -- u (unsafe) is the default
 
 local function db_function(r, schema)
   return { schema = schema, name = r.name, procedure = r.procedure or nil, args = r.args, identity = r.identity,
@@ -289,14 +316,22 @@ end
 -- The functions, triggers and views of the given schemas, each list in
 -- catalog order, schema nil for the current one: { functions = { §
 -- luamig.autogen.model's shape }, triggers, views = { ..., uses = { { schema,
--- name, column } } } }.
+-- name, column } } }, policies, row_security = { { schema, table, force } } }.
 function M.dependents(conn, schemas, current)
   current = current or M.current_schema(conn)
   local arr = text_array(schemas or { current })
   local function local_schema(s) return s ~= current and s or nil end
-  local out = { functions = {}, triggers = {}, views = {} }
+  local out = { functions = {}, triggers = {}, views = {}, policies = {}, row_security = {} }
   for i, r in ipairs(conn:query(FUNCTIONS_SQL, { arr })) do out.functions[i] = db_function(r, local_schema(r.schema)) end
   for i, r in ipairs(conn:query(TRIGGERS_SQL, { arr })) do out.triggers[i] = db_trigger(r, local_schema(r.schema)) end
+  for _, r in ipairs(conn:query(POLICIES_SQL, { arr })) do
+    local schema = local_schema(r.schema)
+    if r.name then out.policies[#out.policies + 1] = db_policy(r, schema) end
+    local last = out.row_security[#out.row_security]
+    if r.enabled and not (last and last.schema == schema and last.table == r.table_name) then
+      out.row_security[#out.row_security + 1] = { schema = schema, table = r.table_name, force = r.forced or nil }
+    end
+  end
   local views = {}
   for _, r in ipairs(conn:query(VIEWS_SQL, { arr })) do
     local k = key(local_schema(r.schema), r.name)

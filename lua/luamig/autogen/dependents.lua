@@ -1,10 +1,10 @@
 -- The objects that depend on tables (issue 15): functions and procedures,
--- triggers and views. Both sides as descriptions (the model's made here
+-- triggers, views, policies and row-level security. Both sides as descriptions (the model's made here
 -- from schema.func/trigger/view, the server's by luamig.autogen.catalog),
 -- compared into the records of luamig.autogen.kinds, and placed around the
 -- table records: their drops before any table change, their creates after
 -- (functions, then views in the order they read each other, then
--- triggers), so the downgrade, the inverse in reverse order, is safe too.
+-- triggers, then policies and row security), so the downgrade, the inverse in reverse order, is safe too.
 -- A view that reads a column whose type changes, or that goes, is dropped
 -- before and re-created after, as the server would refuse the change.
 -- Pure, like luamig.autogen.compare.
@@ -43,25 +43,39 @@ local function model_view(v, current)
            sql = v.sql, materialized = v.materialized, uses = {} }
 end
 
--- The model's functions, triggers and views as descriptions.
+local function model_policy(p, current)
+  return { schema = local_schema(p.schema, current), real_schema = p.schema or current, name = p.name,
+           table = p.table, command = p.command, roles = p.roles, using = p.using, with_check = p.with_check,
+           permissive = p.permissive }
+end
+
+local function model_row_security(r, current)
+  return { schema = local_schema(r.schema, current), real_schema = r.schema or current, table = r.table,
+           force = r.force or nil }
+end
+
+-- The model's functions, triggers, views, policies and row security as descriptions.
 function M.model(metadata, current)
-  local out = { functions = {}, triggers = {}, views = {} }
+  local out = { functions = {}, triggers = {}, views = {}, policies = {}, row_security = {} }
   for i, f in ipairs(metadata.functions or {}) do out.functions[i] = model_function(f, current) end
   for i, t in ipairs(metadata.triggers or {}) do out.triggers[i] = model_trigger(t, current) end
   for i, v in ipairs(metadata.views or {}) do out.views[i] = model_view(v, current) end
+  for i, p in ipairs(metadata.policies or {}) do out.policies[i] = model_policy(p, current) end
+  for i, r in ipairs(metadata.row_security or {}) do out.row_security[i] = model_row_security(r, current) end
   return out
 end
 
 -- The objects of one side that include_object keeps (as "function",
--- "trigger", "view"); reflected as in luamig.autogen.compare.filter.
+-- "trigger", "view", "policy", "row_security"); reflected as in luamig.autogen.compare.filter.
 function M.filter(deps, opts, reflected, current)
   local hook = opts.include_object
   if hook == nil then return deps end
   local out = {}
-  for list, kind in pairs { functions = "function", triggers = "trigger", views = "view" } do
+  for list, kind in pairs { functions = "function", triggers = "trigger", views = "view", policies = "policy",
+                            row_security = "row_security" } do
     out[list] = {}
     for _, o in ipairs(deps[list]) do
-      if hook { type = kind, name = o.name, table = o.table, schema = o.schema or current, reflected = reflected } then
+      if hook { type = kind, name = o.name or o.table, table = o.table, schema = o.schema or current, reflected = reflected } then
         out[list][#out[list] + 1] = o
       end
     end
@@ -172,6 +186,49 @@ local function compare_triggers(m, d, out, current)
   for _, t in ipairs(added) do out.triggers[#out.triggers + 1] = record("add_trigger", "trigger", t) end
 end
 
+------------------------------------------------ policies, row security
+
+local function policy_signature(p)
+  local roles = {}
+  for i, r in ipairs(p.roles or {}) do roles[i] = r:lower() end
+  table.sort(roles)
+  local all = table.concat(roles, "\0")
+  return table.concat({ (p.command or "ALL"):upper(), all == "public" and "" or all,
+    p.using and expr_key(p.using) or "", p.with_check and expr_key(p.with_check) or "",
+    tostring(p.permissive ~= false) }, "\1")
+end
+
+local function compare_policies(m, d, out)
+  local added, both, removed = pair(m.policies, d.policies, trigger_key)
+  for _, p in ipairs(both) do
+    if policy_signature(p[1]) ~= policy_signature(p[2]) then
+      removed[#removed + 1], added[#added + 1] = p[2], p[1]
+    end
+  end
+  for _, p in ipairs(removed) do out.policy_drops[#out.policy_drops + 1] = record("remove_policy", "policy", p) end
+  for _, p in ipairs(added) do out.policies[#out.policies + 1] = record("add_policy", "policy", p) end
+end
+
+-- Row security turned off goes before the table changes (a table that
+-- goes may be among them), turned on or changed after (a new table too).
+local function compare_row_security(m, d, out)
+  local function table_of(r) return key(r.schema, r.table) end
+  local added, both, removed = pair(m.row_security, d.row_security, table_of)
+  local function state(r) return r and { force = r.force == true or nil } end
+  for _, r in ipairs(removed) do
+    out.drops[#out.drops + 1] = { kind = "row_security", schema = r.schema, table = r.table, from = state(r) }
+  end
+  for _, p in ipairs(both) do
+    if (p[1].force == true) ~= (p[2].force == true) then
+      out.policies[#out.policies + 1] = { kind = "row_security", schema = p[1].schema, table = p[1].table,
+                                          from = state(p[2]), to = state(p[1]) }
+    end
+  end
+  for _, r in ipairs(added) do
+    out.policies[#out.policies + 1] = { kind = "row_security", schema = r.schema, table = r.table, to = state(r) }
+  end
+end
+
 ---------------------------------------------------------------- views
 
 -- The columns that the table records change under a view: { [table key]
@@ -257,14 +314,16 @@ end
 -- The table records with the records of functions, triggers and views
 -- around them, in the safe order.
 function M.around(table_diffs, model, reflected, current)
-  local out = { trigger_drops = {}, view_drops = {}, drops = {}, replaces = {}, functions = {}, views = {},
-                triggers = {} }
+  local out = { policy_drops = {}, trigger_drops = {}, view_drops = {}, drops = {}, replaces = {}, functions = {},
+                views = {}, triggers = {}, policies = {} }
   compare_functions(model, reflected, out)
   compare_triggers(model, reflected, out, current)
   compare_views(model, reflected, out, table_diffs)
+  compare_policies(model, reflected, out)
+  compare_row_security(model, reflected, out)
   local all = {}
-  for _, list in ipairs { out.trigger_drops, out.view_drops, out.drops, table_diffs, out.replaces, out.functions,
-                          out.views, out.triggers } do
+  for _, list in ipairs { out.policy_drops, out.trigger_drops, out.view_drops, out.drops, table_diffs, out.replaces,
+                          out.functions, out.views, out.triggers, out.policies } do
     table.move(list, 1, #list, #all + 1, all)
   end
   return all

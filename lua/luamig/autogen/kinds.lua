@@ -289,6 +289,41 @@ M.kinds.remove_view = {
   inverse = as_kind("add_view"),
 }
 
+-- policy = { name, table, command, roles, using, with_check, permissive }
+local function policy_subject(d) return ("policy %s on %s"):format(show(d.policy.name), where(d)) end
+
+M.kinds.add_policy = {
+  phase = "create_dependents",
+  describe = function(d) return { "add " .. policy_subject(d) } end,
+  render = function(d)
+    local p = d.policy
+    return call("create_policy", { str(p.name), str(d.table),
+      braces(schema_opt(d, write.fields(p, { "command", "roles", "using", "with_check", "permissive" }))) })
+  end,
+  inverse = as_kind("remove_policy"),
+}
+M.kinds.remove_policy = {
+  phase = "drop_dependents",
+  describe = function(d) return { "remove " .. policy_subject(d) } end,
+  render = function(d) return call("drop_policy", { str(d.policy.name), str(d.table) }, schema_opt(d)) end,
+  inverse = as_kind("add_policy"),
+}
+-- from, to: { force } or nil (row security off)
+M.kinds.row_security = {
+  phase = function(d) return d.to and "create_dependents" or "drop_dependents" end,
+  describe = function(d)
+    if d.to == nil then return { "disable row security on " .. where(d) } end
+    if d.from == nil then return { "enable row security on " .. where(d) } end
+    return { ("change row security of %s: %s"):format(where(d), d.to.force and "force" or "no force") }
+  end,
+  render = function(d)
+    if d.to == nil then return call("disable_row_security", { str(d.table) }, schema_opt(d)) end
+    return call("enable_row_security", { str(d.table) },
+      schema_opt(d, write.fields({ force = d.to.force }, { "force" })))
+  end,
+  inverse = swap_ends,
+}
+
 -- The entry of record d's kind.
 function M.of(d) return M.kinds[d.kind] end
 

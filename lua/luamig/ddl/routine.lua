@@ -1,5 +1,5 @@
 -- The SQL of the objects that depend on tables (issue 15): functions and
--- procedures, triggers and views. A function's body is the user's code by
+-- procedures, triggers, views, row security and policies. A function's body is the user's code by
 -- design (it holds ';' and comments): it goes between dollar quotes whose
 -- tag it does not contain, so it can never end early. Arguments, result
 -- types, trigger conditions and view queries are checked fragments.
@@ -111,6 +111,44 @@ end
 function M.drop_trigger(name, table_name, opts)
   return { ("DROP TRIGGER %s%s ON %s%s"):format(opts.if_exists and "IF EXISTS " or "", quote.ident(name),
     qualified(table_name, opts.schema), opts.cascade and " CASCADE" or "") }
+end
+
+-------------------------------------------------- row security, policies
+
+-- FORCE follows ENABLE, so a table's owner is held to its policies or not.
+function M.enable_row_security(table_name, opts)
+  local tbl = qualified(table_name, opts.schema)
+  return { ("ALTER TABLE %s ENABLE ROW LEVEL SECURITY"):format(tbl),
+           ("ALTER TABLE %s %s ROW LEVEL SECURITY"):format(tbl, opts.force and "FORCE" or "NO FORCE") }
+end
+
+function M.disable_row_security(table_name, opts)
+  local tbl = qualified(table_name, opts.schema)
+  return { ("ALTER TABLE %s DISABLE ROW LEVEL SECURITY"):format(tbl),
+           ("ALTER TABLE %s NO FORCE ROW LEVEL SECURITY"):format(tbl) }
+end
+
+local COMMANDS = { "ALL", "SELECT", "INSERT", "UPDATE", "DELETE" }
+
+-- p = { command (ALL), roles = { "name" } (PUBLIC), using, with_check,
+-- permissive (true) }.
+function M.create_policy(what, name, table_name, p, opts)
+  local parts = { ("CREATE POLICY %s ON %s"):format(quote.ident(name), qualified(table_name, opts.schema)) }
+  if p.permissive == false then parts[#parts + 1] = "AS RESTRICTIVE" end
+  if p.command then parts[#parts + 1] = "FOR " .. clause.keyword(what, "command", p.command, COMMANDS) end
+  if p.roles and #p.roles > 0 then
+    local roles = {}
+    for i, r in ipairs(p.roles) do roles[i] = r:lower() == "public" and "PUBLIC" or quote.ident(r) end
+    parts[#parts + 1] = "TO " .. table.concat(roles, ", ")
+  end
+  if p.using then parts[#parts + 1] = ("USING (%s)"):format(fragment(what, "using", p.using)) end
+  if p.with_check then parts[#parts + 1] = ("WITH CHECK (%s)"):format(fragment(what, "with_check", p.with_check)) end
+  return { table.concat(parts, " ") }
+end
+
+function M.drop_policy(name, table_name, opts)
+  return { ("DROP POLICY %s%s ON %s"):format(opts.if_exists and "IF EXISTS " or "", quote.ident(name),
+    qualified(table_name, opts.schema)) }
 end
 
 ------------------------------------------------------------------- views
