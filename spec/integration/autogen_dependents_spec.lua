@@ -85,7 +85,8 @@ CREATE MATERIALIZED VIEW titles AS SELECT upper(title) AS title FROM film ORDER 
 ]]
 
 -- graphile-starter's shapes: a schema-qualified SECURITY DEFINER function
--- with a search_path and a comment-free trigger calling across schemas.
+-- with a search_path that a column default calls, a trigger calling
+-- across schemas, row security and policies.
 local GRAPHILE = [[
 CREATE SCHEMA app_private;
 CREATE SCHEMA app_public;
@@ -106,6 +107,8 @@ CREATE FUNCTION app_public.current_user_id() RETURNS integer
     AS $$
   select nullif(pg_catalog.current_setting('jwt.claims.user_id', true), '')::integer;
 $$;
+CREATE TABLE app_public.user_emails (id integer PRIMARY KEY,
+  user_id integer DEFAULT app_public.current_user_id() NOT NULL CHECK (user_id = app_public.current_user_id()));
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.users FOR EACH ROW
   EXECUTE FUNCTION app_private.tg__timestamps();
 DO $$ BEGIN

@@ -199,7 +199,8 @@ local NOT_EXTENSION_MEMBER = [[
 
 -- Functions and procedures written in a language with a source text (not
 -- C, not internal, not an SQL-standard body); aggregates are not here.
--- cost and rows only when they are not the defaults CREATE FUNCTION gives.
+-- cost and rows only when they are not the defaults CREATE FUNCTION gives;
+-- used_by_tables: a column default or a check constraint calls it.
 local FUNCTIONS_SQL = [[
 SELECT n.nspname AS schema, p.proname AS name, p.prokind = 'p' AS procedure,
        pg_get_function_arguments(p.oid) AS args, pg_get_function_identity_arguments(p.oid) AS identity,
@@ -208,7 +209,9 @@ SELECT n.nspname AS schema, p.proname AS name, p.prokind = 'p' AS procedure,
        p.proleakproof AS leakproof, p.proisstrict AS strict, p.prosecdef AS security_definer,
        CASE WHEN p.procost <> 100 THEN p.procost::float8 END AS cost,
        CASE WHEN p.proretset AND p.prorows <> 1000 THEN p.prorows::float8 END AS rows,
-       array_to_string(p.proconfig, E'\n') AS config
+       array_to_string(p.proconfig, E'\n') AS config,
+       EXISTS (SELECT 1 FROM pg_depend u WHERE u.refclassid = 'pg_proc'::regclass AND u.refobjid = p.oid
+                 AND u.classid IN ('pg_attrdef'::regclass, 'pg_constraint'::regclass)) AS used_by_tables
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
@@ -294,7 +297,8 @@ local function db_function(r, schema)
   return { schema = schema, name = r.name, procedure = r.procedure or nil, args = r.args, identity = r.identity,
            returns = r.returns, language = r.language, body = r.body, volatility = VOLATILITY[r.volatility],
            parallel = PARALLEL[r.parallel], leakproof = r.leakproof or nil, strict = r.strict or nil,
-           security_definer = r.security_definer or nil, cost = r.cost, rows = r.rows, set = lines_of(r.config) }
+           security_definer = r.security_definer or nil, cost = r.cost, rows = r.rows, set = lines_of(r.config),
+           early = r.used_by_tables or nil }
 end
 
 -- pg_trigger.tgtype's bits

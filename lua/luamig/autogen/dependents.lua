@@ -24,8 +24,22 @@ local function identity_of(args)
   return (args or ""):gsub("%s+[Dd][Ee][Ff][Aa][Uu][Ll][Tt]%s+[^,]*", ""):gsub("%s*=%s*[^,]*", "")
 end
 
-local function model_function(f, current)
-  return { schema = local_schema(f.schema, current), real_schema = f.schema or current, name = f.name,
+-- Whether a column default or check of the model's tables calls f: then
+-- it is created before the tables and dropped after them.
+local function called_by_tables(f, tables)
+  local pattern = "%f[%w_]" .. f.name:gsub("%W", "%%%0") .. "%s*%("
+  for _, t in ipairs(tables or {}) do
+    for _, col in ipairs(t.columns) do
+      for _, sql in ipairs { col.default, col.check } do
+        if type(sql) == "string" and sql:find(pattern) then return true end
+      end
+    end
+  end
+  return nil
+end
+
+local function model_function(f, current, tables)
+  return { early = called_by_tables(f, tables), schema = local_schema(f.schema, current), real_schema = f.schema or current, name = f.name,
            args = f.args or "", identity = identity_of(f.args), returns = f.returns, language = f.language,
            body = f.body, volatility = f.volatility, parallel = f.parallel, leakproof = f.leakproof,
            strict = f.strict, security_definer = f.security_definer, cost = f.cost, rows = f.rows, set = f.set,
@@ -57,7 +71,7 @@ end
 -- The model's functions, triggers, views, policies and row security as descriptions.
 function M.model(metadata, current)
   local out = { functions = {}, triggers = {}, views = {}, policies = {}, row_security = {} }
-  for i, f in ipairs(metadata.functions or {}) do out.functions[i] = model_function(f, current) end
+  for i, f in ipairs(metadata.functions or {}) do out.functions[i] = model_function(f, current, metadata.tables) end
   for i, t in ipairs(metadata.triggers or {}) do out.triggers[i] = model_trigger(t, current) end
   for i, v in ipairs(metadata.views or {}) do out.views[i] = model_view(v, current) end
   for i, p in ipairs(metadata.policies or {}) do out.policies[i] = model_policy(p, current) end
@@ -158,21 +172,33 @@ local function record(kind, field, o)
   return { kind = kind, schema = o.schema, table = o.table, [field] = o }
 end
 
+-- A function that column defaults or checks call is created before the
+-- tables and dropped after them; the others the other way round.
+local function drop_function(f, out)
+  local list = f.early and out.late_drops or out.drops
+  list[#list + 1] = record("remove_function", "func", f)
+end
+
+local function add_function(f, out)
+  local list = f.early and out.early_adds or out.functions
+  list[#list + 1] = record("add_function", "func", f)
+end
+
 local function compare_functions(m, d, out)
   local added, both, removed = pair(m.functions, d.functions, function_key)
-  for _, f in ipairs(removed) do out.drops[#out.drops + 1] = record("remove_function", "func", f) end
+  for _, f in ipairs(removed) do drop_function(f, out) end
   for _, p in ipairs(both) do
     local mf, df = function_fields(p[1]), function_fields(p[2])
     if not same_fields(mf, df) then
       if mf[1] == df[1] and mf[12] == df[12] then
         out.replaces[#out.replaces + 1] = { kind = "replace_function", schema = p[2].schema, from = p[2], to = p[1] }
       else
-        out.drops[#out.drops + 1] = record("remove_function", "func", p[2])
-        out.functions[#out.functions + 1] = record("add_function", "func", p[1])
+        drop_function(p[2], out)
+        add_function(p[1], out)
       end
     end
   end
-  for _, f in ipairs(added) do out.functions[#out.functions + 1] = record("add_function", "func", f) end
+  for _, f in ipairs(added) do add_function(f, out) end
 end
 
 local function compare_triggers(m, d, out, current)
@@ -314,16 +340,16 @@ end
 -- The table records with the records of functions, triggers and views
 -- around them, in the safe order.
 function M.around(table_diffs, model, reflected, current)
-  local out = { policy_drops = {}, trigger_drops = {}, view_drops = {}, drops = {}, replaces = {}, functions = {},
-                views = {}, triggers = {}, policies = {} }
+  local out = { policy_drops = {}, trigger_drops = {}, view_drops = {}, drops = {}, early_adds = {}, late_drops = {},
+                replaces = {}, functions = {}, views = {}, triggers = {}, policies = {} }
   compare_functions(model, reflected, out)
   compare_triggers(model, reflected, out, current)
   compare_views(model, reflected, out, table_diffs)
   compare_policies(model, reflected, out)
   compare_row_security(model, reflected, out)
   local all = {}
-  for _, list in ipairs { out.policy_drops, out.trigger_drops, out.view_drops, out.drops, table_diffs, out.replaces,
-                          out.functions, out.views, out.triggers, out.policies } do
+  for _, list in ipairs { out.policy_drops, out.trigger_drops, out.view_drops, out.drops, out.early_adds, table_diffs,
+                          out.late_drops, out.replaces, out.functions, out.views, out.triggers, out.policies } do
     table.move(list, 1, #list, #all + 1, all)
   end
   return all
