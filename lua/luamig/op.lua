@@ -413,6 +413,7 @@ local function_options = {
   args = "string", returns = "string", language = "string", body = "string", volatility = "string",
   parallel = "string", leakproof = "boolean", strict = "boolean", security_definer = "boolean",
   cost = "number", rows = "number", set = "table", procedure = "boolean", replace = "boolean", schema = "string",
+  comment = "string",
 }
 
 -- spec: { args = "a integer, b text", returns = "trigger", language = "plpgsql",

@@ -237,7 +237,7 @@ end
 local FUNCTION_KEYS = {
   args = "string", returns = "string", language = "string", body = "string", volatility = "string",
   parallel = "string", leakproof = "boolean", strict = "boolean", security_definer = "boolean",
-  cost = "number", rows = "number", set = "table", procedure = "boolean", schema = "string",
+  cost = "number", rows = "number", set = "table", procedure = "boolean", schema = "string", comment = "string",
 }
 
 function M.func(name, spec)

@@ -21,6 +21,9 @@ local function definitions(conn)
   for _, r in ipairs(conn:query([[
     SELECT p.oid::regprocedure::text AS name, pg_get_functiondef(p.oid) AS def FROM pg_proc p
     JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN ('public', 'app_private', 'app_public')
+    UNION ALL SELECT 'comment ' || p.oid::regprocedure::text, obj_description(p.oid, 'pg_proc') FROM pg_proc p
+      WHERE obj_description(p.oid, 'pg_proc') IS NOT NULL
+        AND p.pronamespace::regnamespace::text IN ('public', 'app_private', 'app_public')
     UNION ALL SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal
     UNION ALL SELECT c.oid::regclass::text, pg_get_viewdef(c.oid) FROM pg_class c WHERE c.relkind IN ('v', 'm')
       AND c.relnamespace = 'public'::regnamespace
@@ -107,6 +110,10 @@ CREATE FUNCTION app_public.current_user_id() RETURNS integer
     AS $$
   select nullif(pg_catalog.current_setting('jwt.claims.user_id', true), '')::integer;
 $$;
+COMMENT ON FUNCTION app_public.current_user_id() IS 'Handy method to get the current user ID; it''s the user''s id.';
+CREATE FUNCTION app_private.login(username text, password text DEFAULT 'x') RETURNS integer LANGUAGE sql
+  AS $$ select 1 $$;
+COMMENT ON FUNCTION app_private.login(username text, password text) IS 'Returns a user, or null on failure.';
 CREATE TABLE app_public.user_emails (id integer PRIMARY KEY,
   user_id integer DEFAULT app_public.current_user_id() NOT NULL CHECK (user_id = app_public.current_user_id()));
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.users FOR EACH ROW
@@ -208,6 +215,13 @@ describe("autogen of functions, triggers and views", function()
       edit(meta { users(), schema.view("names", view_sql) },
            meta { users(), schema.view("names", " SELECT users.name\n   FROM users;") },
            { "remove view names", "add view names" })
+    end)
+
+    it("sees a function's comment added and removed", function()
+      local function f(comment)
+        return schema.func("touch", { returns = "trigger", language = "plpgsql", body = touch_body, comment = comment })
+      end
+      edit(meta { users(), f() }, meta { users(), f("stamps updated_at") }, { "change function touch()" })
     end)
 
     it("sees a policy's expression change", function()

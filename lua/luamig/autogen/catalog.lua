@@ -211,7 +211,8 @@ SELECT n.nspname AS schema, p.proname AS name, p.prokind = 'p' AS procedure,
        CASE WHEN p.proretset AND p.prorows <> 1000 THEN p.prorows::float8 END AS rows,
        array_to_string(p.proconfig, E'\n') AS config,
        EXISTS (SELECT 1 FROM pg_depend u WHERE u.refclassid = 'pg_proc'::regclass AND u.refobjid = p.oid
-                 AND u.classid IN ('pg_attrdef'::regclass, 'pg_constraint'::regclass)) AS used_by_tables
+                 AND u.classid IN ('pg_attrdef'::regclass, 'pg_constraint'::regclass)) AS used_by_tables,
+       obj_description(p.oid, 'pg_proc') AS comment
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
@@ -298,7 +299,7 @@ local function db_function(r, schema)
            returns = r.returns, language = r.language, body = r.body, volatility = VOLATILITY[r.volatility],
            parallel = PARALLEL[r.parallel], leakproof = r.leakproof or nil, strict = r.strict or nil,
            security_definer = r.security_definer or nil, cost = r.cost, rows = r.rows, set = lines_of(r.config),
-           early = r.used_by_tables or nil }
+           early = r.used_by_tables or nil, comment = r.comment }
 end
 
 -- pg_trigger.tgtype's bits

@@ -8,6 +8,7 @@
 -- A view that reads a column whose type changes, or that goes, is dropped
 -- before and re-created after, as the server would refuse the change.
 -- Pure, like luamig.autogen.compare.
+local ddl = require("luamig.ddl")
 local lists = require("luamig.lists")
 local normalize = require("luamig.autogen.normalize")
 
@@ -19,10 +20,6 @@ local key, expr_key = normalize.table_key, normalize.expr_key
 
 local function local_schema(s, current) return s ~= current and s or nil end
 
--- DROP FUNCTION takes the arguments without their defaults.
-local function identity_of(args)
-  return (args or ""):gsub("%s+[Dd][Ee][Ff][Aa][Uu][Ll][Tt]%s+[^,]*", ""):gsub("%s*=%s*[^,]*", "")
-end
 
 -- Whether a column default or check of the model's tables calls f: then
 -- it is created before the tables and dropped after them.
@@ -40,10 +37,10 @@ end
 
 local function model_function(f, current, tables)
   return { early = called_by_tables(f, tables), schema = local_schema(f.schema, current), real_schema = f.schema or current, name = f.name,
-           args = f.args or "", identity = identity_of(f.args), returns = f.returns, language = f.language,
+           args = f.args or "", identity = ddl.function_identity(f.args), returns = f.returns, language = f.language,
            body = f.body, volatility = f.volatility, parallel = f.parallel, leakproof = f.leakproof,
            strict = f.strict, security_definer = f.security_definer, cost = f.cost, rows = f.rows, set = f.set,
-           procedure = f.procedure }
+           procedure = f.procedure, comment = f.comment }
 end
 
 local function model_trigger(t, current)
@@ -118,6 +115,7 @@ local function function_fields(f)
     expr_key(f.returns or ""), lower(f.language), f.body, (lower(f.volatility) or "volatile"):gsub("volatile", ""),
     (lower(f.parallel) or "unsafe"):gsub("unsafe", ""), f.leakproof == true, f.strict == true,
     f.security_definer == true, number(f.cost) or 100, number(f.rows) or 0, settings_key(f.set), f.procedure == true,
+    normalize.comment(f.comment) or "",
   }
 end
 

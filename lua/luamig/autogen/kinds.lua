@@ -214,7 +214,7 @@ local function function_subject(d, f)
 end
 
 local FUNCTION_FIELDS = { "args", "returns", "language", "body", "volatility", "parallel", "leakproof", "strict",
-                          "security_definer", "cost", "rows", "set", "procedure" }
+                          "security_definer", "cost", "rows", "set", "procedure", "comment" }
 
 local function create_function_call(d, f, replace)
   local parts = write.fields(f, FUNCTION_FIELDS)

@@ -36,7 +36,7 @@ export(constraint, { "parse_reference", "foreign_key_target", "table_constraint"
 export(index, { "index_column", "create_index", "drop_index" })
 export(copy, { "copy_from_stdin", "copy_rows" })
 -- the objects that depend on tables: functions, triggers, views (issue 15)
-export(routine, { "create_function", "drop_function", "create_trigger", "drop_trigger", "create_view", "drop_view",
+export(routine, { "function_identity", "create_function", "drop_function", "create_trigger", "drop_trigger", "create_view", "drop_view",
                   "enable_row_security", "disable_row_security", "create_policy", "drop_policy" })
 
 -- luamig's bookkeeping and session

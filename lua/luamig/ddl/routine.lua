@@ -53,9 +53,22 @@ local function attributes(what, f)
   return lines
 end
 
+-- The arguments without their defaults, which DROP and COMMENT ON take.
+function M.function_identity(args)
+  return ((args or ""):gsub("%s+[Dd][Ee][Ff][Aa][Uu][Ll][Tt]%s+[^,]*", ""):gsub("%s*=%s*[^,]*", ""))
+end
+
+-- COMMENT ON FUNCTION; a replaced function's comment is set even when nil
+-- (removed), so that a replace leaves the one asked for.
+local function function_comment(what, name, f, opts)
+  local identity = M.function_identity(f.args)
+  local target = ("%s(%s)"):format(qualified(name, opts.schema), identity == "" and "" or fragment(what, "args", identity))
+  return clause.comment_on(f.procedure and "PROCEDURE" or "FUNCTION", target, f.comment)
+end
+
 -- f = { args, returns (nil for a procedure), language, body, volatility,
 -- parallel, leakproof, strict, security_definer, cost, rows, set = { "name=value" },
--- procedure, replace }.
+-- procedure, replace, comment }.
 function M.create_function(what, name, f, opts)
   if type(f.body) ~= "string" then fail(what, "body must be a string") end
   args.non_empty_string(what, "language", f.language)
@@ -66,12 +79,15 @@ function M.create_function(what, name, f, opts)
   local lines = { head }
   for _, line in ipairs(attributes(what, f)) do lines[#lines + 1] = line end
   lines[#lines + 1] = "AS " .. dollar_quoted(f.body)
-  local sql = table.concat(lines, "\n")
+  local stmts = { table.concat(lines, "\n") }
+  if f.comment ~= nil or f.replace then stmts[2] = function_comment(what, name, f, opts) end
   -- an SQL function's body is checked against the functions and tables
   -- that exist, which another function created later may be (as pg_dump,
   -- the check is off while it is created)
-  if f.language:lower() ~= "sql" then return { sql } end
-  return { "SET check_function_bodies = off", sql, "RESET check_function_bodies" }
+  if f.language:lower() ~= "sql" then return stmts end
+  table.insert(stmts, 1, "SET check_function_bodies = off")
+  stmts[#stmts + 1] = "RESET check_function_bodies"
+  return stmts
 end
 
 -- identity: the argument types that tell overloads apart ("integer, text").
