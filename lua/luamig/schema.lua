@@ -197,6 +197,97 @@ function M.table(name, columns, opts)
   return t
 end
 
+------------------------------------ functions, triggers, views (issue 15)
+--   schema.func(name, { args = "a integer", returns = "trigger", language = "plpgsql", body = [[...]],
+--                       volatility, parallel, leakproof, strict, security_definer, cost, rows,
+--                       set = { "search_path=public" }, procedure = true, schema = "app" })
+--   schema.trigger(name, table, { timing = "BEFORE", events = { "INSERT", "UPDATE" }, columns,
+--                                 each = "ROW", when = "<SQL>", execute = "app.fn()", schema = "app" })
+--   schema.view(name, "SELECT ...", { schema = "app", materialized = true })
+--   schema.policy(name, table, { command = "SELECT", roles = { "app_user" }, using = "<SQL>",
+--                                with_check = "<SQL>", permissive = false, schema = "app" })
+--   schema.row_security(table, { force = true, schema = "app" })   -- row-level security enabled
+-- Each is checked by building its statement once, as for tables.
+
+-- Objects other than tables that a metadata holds, by metatable.
+local Dependent = { Function = { list = "functions" }, Trigger = { list = "triggers" }, View = { list = "views" },
+                    Policy = { list = "policies" }, RowSecurity = { list = "row_security" } }
+
+local function spec_of(what, spec, known)
+  if type(spec) ~= "table" then fail(what, "expects a table of options") end
+  return args.options(what, spec, known)
+end
+
+local function object_name(kind, name)
+  if type(name) ~= "string" or name == "" then error(("schema.%s: a %s needs a non-empty name"):format(kind, kind), 0) end
+end
+
+local FUNCTION_KEYS = {
+  args = "string", returns = "string", language = "string", body = "string", volatility = "string",
+  parallel = "string", leakproof = "boolean", strict = "boolean", security_definer = "boolean",
+  cost = "number", rows = "number", set = "table", procedure = "boolean", schema = "string", comment = "string",
+}
+
+function M.func(name, spec)
+  object_name("func", name)
+  local what = ("function %q"):format(name)
+  local f = lists.merge(spec_of(what, spec, FUNCTION_KEYS), { name = name })
+  if f.returns == nil and not f.procedure then fail(what, "returns is needed (or procedure = true)") end
+  ddl.create_function(what, name, f, { schema = f.schema })
+  return setmetatable(f, Dependent.Function)
+end
+
+local TRIGGER_KEYS = { timing = "string", events = "string|table", columns = "string|table", each = "string",
+                       when = "string", execute = "string", schema = "string" }
+
+function M.trigger(name, table_name, spec)
+  object_name("trigger", name)
+  local what = ("trigger %q"):format(name)
+  args.non_empty_string(what, "table name", table_name)
+  local t = lists.merge(spec_of(what, spec, TRIGGER_KEYS), { name = name, table = table_name })
+  if type(t.events) == "string" then t.events = { t.events } end
+  if type(t.columns) == "string" then t.columns = { t.columns } end
+  ddl.create_trigger(what, name, table_name, t, t)
+  return setmetatable(t, Dependent.Trigger)
+end
+
+function M.view(name, sql, opts)
+  object_name("view", name)
+  local what = ("view %q"):format(name)
+  local v = lists.merge(spec_of(what, opts or {}, { schema = "string", materialized = "boolean" }),
+    { name = name, sql = sql })
+  ddl.create_view(what, name, sql, v)
+  return setmetatable(v, Dependent.View)
+end
+
+local POLICY_KEYS = { command = "string", roles = "table", using = "string", with_check = "string",
+                      permissive = "boolean", schema = "string" }
+
+function M.policy(name, table_name, spec)
+  object_name("policy", name)
+  local what = ("policy %q"):format(name)
+  args.non_empty_string(what, "table name", table_name)
+  local p = lists.merge(spec_of(what, spec or {}, POLICY_KEYS), { name = name, table = table_name })
+  ddl.create_policy(what, name, table_name, p, p)
+  return setmetatable(p, Dependent.Policy)
+end
+
+function M.row_security(table_name, opts)
+  args.non_empty_string("schema.row_security", "table name", table_name)
+  local what = ("row security of %q"):format(table_name)
+  local r = lists.merge(spec_of(what, opts or {}, { schema = "string", force = "boolean" }), { table = table_name })
+  return setmetatable(r, Dependent.RowSecurity)
+end
+
+-- The list of metadata that item t belongs in, when it is not a table.
+local function dependent_list(t)
+  local mt = getmetatable(t)
+  for _, kind in pairs(Dependent) do
+    if mt == kind then return kind.list end
+  end
+  return nil
+end
+
 ----------------------------------------------------------------- metadata
 
 local function qualified(t)
@@ -308,8 +399,11 @@ function M.metadata(tables)
   if type(tables) ~= "table" then error("schema.metadata: expects a list of schema.table(...)", 0) end
   local out, seen_tables, seen_names = {}, {}, {}
   local objects = { extensions = {}, sequences = {}, enums = {}, domains = {} }
+  local dependents = { functions = {}, triggers = {}, views = {}, policies = {}, row_security = {} }
   for i, t in ipairs(tables) do
-    if getmetatable(t) == Object then add_object(objects, t, seen_names)
+    local list = dependent_list(t)
+    if list then table.insert(dependents[list], t)
+    elseif getmetatable(t) == Object then add_object(objects, t, seen_names)
     else add_table(i, t, out, seen_tables, seen_names) end
   end
   for k in pairs(tables) do
@@ -317,8 +411,10 @@ function M.metadata(tables)
       error(("schema.metadata: unexpected key %q (expects a list of tables)"):format(tostring(k)), 0)
     end
   end
-  return { tables = out, extensions = objects.extensions, sequences = objects.sequences, enums = objects.enums,
-           domains = objects.domains }
+  local metadata = dependents
+  metadata.tables = out
+  for k, list in pairs(objects) do metadata[k] = list end
+  return metadata
 end
 
 function M.is_table(t) return getmetatable(t) == Table end

@@ -22,7 +22,7 @@ local SCHEMAS_AND_EXTENSIONS_ONLY = 'function(o) return o.type == "schema" or o.
 local CASES = {
   -- SEQUENCE: its identity columns' sequences (issue 15 item 6)
   { name = "chinook-identity-schema", schemas = { "public" }, kinds = plus(TABLES, { "SEQUENCE" }) },
-  { name = "synapse-full72", schemas = { "public" }, kinds = plus(TABLES, SEQUENCES) },
+  { name = "synapse-full72", schemas = { "public" }, kinds = plus(TABLES, SEQUENCES, { "FUNCTION", "TRIGGER" }) },
   { name = "pagila-schema", schemas = { "public" }, kinds = { "SEQUENCE", "TYPE", "DOMAIN" } },
   { name = "graphile-starter-schema", schemas = true, include_object = SCHEMAS_AND_EXTENSIONS_ONLY,
     kinds = { "SCHEMA", "EXTENSION" } },

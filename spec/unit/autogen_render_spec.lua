@@ -218,7 +218,7 @@ describe("autogen.kinds", function()
     end
   end)
 
-  it("puts foreign keys in their own phases, first when dropped and last when created", function()
+  it("puts foreign keys in their own phases, first of the table changes when dropped and last when created", function()
     local function phase(kind, type_) return kinds.phase { kind = kind, constraint = { type = type_ } } end
     -- first and last of the tables' phases (sequence owners come around them)
     local rank = {}

@@ -50,7 +50,8 @@ describe("schema", function()
     end)
 
     it("accepts an empty metadata", function()
-      assert.same({ tables = {}, extensions = {}, sequences = {}, enums = {}, domains = {} }, meta {})
+      assert.same({ tables = {}, extensions = {}, sequences = {}, enums = {}, domains = {}, functions = {},
+                    triggers = {}, views = {}, policies = {}, row_security = {} }, meta {})
     end)
   end)
 

@@ -8,12 +8,14 @@
 --   describe.lua   diff records -> "Detected ..." lines
 --   kinds.lua      each kind of diff record, once: phase, description, op call, inverse
 --   write.lua      pieces of op calls and of names, as text
+--   dependents.lua functions, triggers and views: both sides compared, placed around the tables
 --   catalog.lua    the server's tables as descriptions (all the catalog SQL)
 --   model.lua      a schema.metadata as descriptions of the same shape
 --   normalize.lua  types, defaults, expressions, comments, names
 --   equality.lua   the server's word on expressions the text keys find different
 local catalog = require("luamig.autogen.catalog")
 local compare = require("luamig.autogen.compare")
+local dependents = require("luamig.autogen.dependents")
 local describe = require("luamig.autogen.describe")
 local equality = require("luamig.autogen.equality")
 local model = require("luamig.autogen.model")
@@ -41,6 +43,15 @@ local function check_switches(opts)
   end
 end
 
+-- The model's tables and other objects: all that names a schema to read.
+local function with_dependents(tables, deps)
+  local out = {}
+  for _, list in ipairs { tables, deps.functions, deps.triggers, deps.views } do
+    table.move(list, 1, #list, #out + 1, out)
+  end
+  return out
+end
+
 -- The diff records between the database and metadata (see kinds.lua), in
 -- an order that is safe to apply top to bottom. opts = { schemas = { ... }
 -- (default: the current schema and those the model names), include_object
@@ -58,10 +69,12 @@ function M.compare(conn, metadata, opts)
   check_switches(opts)
   local current = catalog.current_schema(conn)
   local tables = compare.filter(model.tables(metadata, current), opts, false)
-  local mobjects = objects.model(metadata, tables, current)
+  local deps = dependents.filter(dependents.model(metadata, current), opts, false, current)
+  -- a schema holding only functions or views is the model's too
+  local mobjects = objects.model(metadata, with_dependents(tables, deps), current)
   local names = compare.name_filter(opts.include_name, current)
   local read = names.schemas(opts.schemas == true and catalog.user_schemas(conn)
-    or compare.schemas_to_read(opts, objects.placed(tables, mobjects), current))
+    or compare.schemas_to_read(opts, objects.placed(with_dependents(tables, deps), mobjects), current))
   local _, reflected, live = catalog.inspect(conn, read, current, names.table)
   reflected = compare.filter(names.contents(reflected), opts, true)
   local equal = equality.verdicts(conn, tables, reflected,
@@ -70,7 +83,8 @@ function M.compare(conn, metadata, opts)
     compare_server_default = opts.compare_server_default, context = opts.context })
   local object_diffs = objects.diffs(objects.filter(mobjects, opts, false, read, current),
                                      objects.filter(live, opts, true, read, current))
-  return objects.merge(table_diffs, object_diffs)
+  local live_deps = dependents.filter(catalog.dependents(conn, read, current), opts, true, current)
+  return dependents.around(objects.merge(table_diffs, object_diffs), deps, live_deps, current)
 end
 
 return M

@@ -15,6 +15,7 @@ local keys = require("luamig.ddl.keys")
 local objects = require("luamig.ddl.objects")
 local quote = require("luamig.ddl.quote")
 local scratch = require("luamig.ddl.scratch")
+local routine = require("luamig.ddl.routine")
 local tables = require("luamig.ddl.table")
 
 local M = {}
@@ -42,6 +43,9 @@ export(objects, { "create_extension", "drop_extension", "create_sequence", "alte
 
 -- autogenerate's scratch objects (issue 15 item 7: the server's equality)
 export(scratch, { "scratch_table", "scratch_default", "scratch_check" })
+-- the objects that depend on tables: functions, triggers, views (issue 15)
+export(routine, { "function_identity", "create_function", "drop_function", "create_trigger", "drop_trigger", "create_view", "drop_view",
+                  "enable_row_security", "disable_row_security", "create_policy", "drop_policy" })
 
 -- luamig's bookkeeping and session
 export(bookkeeping, {

@@ -1,0 +1,188 @@
+-- The SQL of the objects that depend on tables (issue 15): functions and
+-- procedures, triggers, views, row security and policies. A function's body is the user's code by
+-- design (it holds ';' and comments): it goes between dollar quotes whose
+-- tag it does not contain, so it can never end early. Arguments, result
+-- types, trigger conditions and view queries are checked fragments.
+local args = require("luamig.args")
+local clause = require("luamig.ddl.clause")
+local quote = require("luamig.ddl.quote")
+
+local fail, fragment, qualified = args.fail, clause.fragment, quote.qualified
+local M = {}
+
+--------------------------------------------------------------- functions
+
+-- $$, or $function$, $function1$, ...: the first tag the body lacks.
+local function dollar_quoted(body)
+  local tag, n = "$$", 0
+  while body:find(tag, 1, true) do
+    tag = ("$function%s$"):format(n == 0 and "" or tostring(n))
+    n = n + 1
+  end
+  return tag .. body .. tag
+end
+
+-- the settings whose value is a list of names, written as they are
+local LIST_SETTINGS = { search_path = true, temp_tablespaces = true, local_preload_libraries = true,
+                        session_preload_libraries = true, shared_preload_libraries = true }
+
+-- "name=value" (pg_proc.proconfig's spelling) as SET name TO value.
+local function setting(what, item)
+  local name, value = tostring(item):match("^%s*([%w_%.]+)%s*=%s*(.-)%s*$")
+  if name == nil then fail(what, "set item %q is not \"name=value\"", tostring(item)) end
+  if LIST_SETTINGS[name:lower()] then
+    return ("SET %s TO %s"):format(name, fragment(what, "set " .. name, value))
+  end
+  return ("SET %s TO %s"):format(name, quote.literal(value))
+end
+
+local VOLATILITY = { "IMMUTABLE", "STABLE", "VOLATILE" }
+local PARALLEL = { "SAFE", "RESTRICTED", "UNSAFE" }
+
+-- The attribute lines of CREATE FUNCTION, in pg_get_functiondef's order.
+local function attributes(what, f)
+  local lines = { " LANGUAGE " .. quote.ident(f.language) }
+  if f.volatility then lines[#lines + 1] = " " .. clause.keyword(what, "volatility", f.volatility, VOLATILITY) end
+  if f.parallel then lines[#lines + 1] = " PARALLEL " .. clause.keyword(what, "parallel", f.parallel, PARALLEL) end
+  if f.leakproof then lines[#lines + 1] = " LEAKPROOF" end
+  if f.strict then lines[#lines + 1] = " STRICT" end
+  if f.security_definer then lines[#lines + 1] = " SECURITY DEFINER" end
+  if f.cost then lines[#lines + 1] = (" COST %s"):format(tonumber(f.cost) or fail(what, "cost must be a number")) end
+  if f.rows then lines[#lines + 1] = (" ROWS %s"):format(tonumber(f.rows) or fail(what, "rows must be a number")) end
+  for _, item in ipairs(f.set or {}) do lines[#lines + 1] = " " .. setting(what, item) end
+  return lines
+end
+
+-- The arguments without their defaults, which DROP and COMMENT ON take.
+function M.function_identity(args)
+  return ((args or ""):gsub("%s+[Dd][Ee][Ff][Aa][Uu][Ll][Tt]%s+[^,]*", ""):gsub("%s*=%s*[^,]*", ""))
+end
+
+-- COMMENT ON FUNCTION; a replaced function's comment is set even when nil
+-- (removed), so that a replace leaves the one asked for.
+local function function_comment(what, name, f, opts)
+  local identity = M.function_identity(f.args)
+  local target = ("%s(%s)"):format(qualified(name, opts.schema), identity == "" and "" or fragment(what, "args", identity))
+  return clause.comment_on(f.procedure and "PROCEDURE" or "FUNCTION", target, f.comment)
+end
+
+-- f = { args, returns (nil for a procedure), language, body, volatility,
+-- parallel, leakproof, strict, security_definer, cost, rows, set = { "name=value" },
+-- procedure, replace, comment }.
+function M.create_function(what, name, f, opts)
+  if type(f.body) ~= "string" then fail(what, "body must be a string") end
+  args.non_empty_string(what, "language", f.language)
+  local head = ("CREATE %s%s %s(%s)"):format(f.replace and "OR REPLACE " or "",
+    f.procedure and "PROCEDURE" or "FUNCTION", qualified(name, opts.schema),
+    (f.args or "") == "" and "" or fragment(what, "args", f.args))
+  if not f.procedure then head = head .. " RETURNS " .. fragment(what, "returns", f.returns) end
+  local lines = { head }
+  for _, line in ipairs(attributes(what, f)) do lines[#lines + 1] = line end
+  lines[#lines + 1] = "AS " .. dollar_quoted(f.body)
+  local stmts = { table.concat(lines, "\n") }
+  if f.comment ~= nil or f.replace then stmts[2] = function_comment(what, name, f, opts) end
+  -- an SQL function's body is checked against the functions and tables
+  -- that exist, which another function created later may be (as pg_dump,
+  -- the check is off while it is created)
+  if f.language:lower() ~= "sql" then return stmts end
+  table.insert(stmts, 1, "SET check_function_bodies = off")
+  stmts[#stmts + 1] = "RESET check_function_bodies"
+  return stmts
+end
+
+-- identity: the argument types that tell overloads apart ("integer, text").
+function M.drop_function(what, name, identity, opts)
+  return { ("DROP %s %s%s(%s)%s"):format(opts.procedure and "PROCEDURE" or "FUNCTION",
+    opts.if_exists and "IF EXISTS " or "", qualified(name, opts.schema),
+    (identity or "") == "" and "" or fragment(what, "args", identity), opts.cascade and " CASCADE" or "") }
+end
+
+---------------------------------------------------------------- triggers
+
+local TIMING = { "BEFORE", "AFTER", "INSTEAD OF" }
+local EVENTS = { "INSERT", "UPDATE", "DELETE", "TRUNCATE" }
+local EACH = { "ROW", "STATEMENT" }
+
+local function trigger_events(what, t)
+  local events = type(t.events) == "string" and { t.events } or t.events
+  if type(events) ~= "table" or #events == 0 then fail(what, "events must be a non-empty list") end
+  local out = {}
+  for i, e in ipairs(events) do
+    out[i] = clause.keyword(what, "event", e, EVENTS)
+    if out[i] == "UPDATE" and t.columns then out[i] = "UPDATE OF " .. clause.ident_list(what, "columns", t.columns) end
+  end
+  return table.concat(out, " OR ")
+end
+
+-- t = { timing, events = { "INSERT", ... }, columns (of UPDATE OF), each,
+-- when (SQL), execute = "fn(args)" (the function call, the user's SQL) }.
+function M.create_trigger(what, name, table_name, t, opts)
+  local sql = ("CREATE TRIGGER %s %s %s ON %s FOR EACH %s"):format(quote.ident(name),
+    clause.keyword(what, "timing", t.timing, TIMING), trigger_events(what, t), qualified(table_name, opts.schema),
+    clause.keyword(what, "each", t.each or "STATEMENT", EACH))
+  if t.when then sql = sql .. (" WHEN (%s)"):format(fragment(what, "when", t.when)) end
+  return { sql .. " EXECUTE FUNCTION " .. fragment(what, "execute", t.execute) }
+end
+
+function M.drop_trigger(name, table_name, opts)
+  return { ("DROP TRIGGER %s%s ON %s%s"):format(opts.if_exists and "IF EXISTS " or "", quote.ident(name),
+    qualified(table_name, opts.schema), opts.cascade and " CASCADE" or "") }
+end
+
+-------------------------------------------------- row security, policies
+
+-- FORCE follows ENABLE, so a table's owner is held to its policies or not.
+function M.enable_row_security(table_name, opts)
+  local tbl = qualified(table_name, opts.schema)
+  return { ("ALTER TABLE %s ENABLE ROW LEVEL SECURITY"):format(tbl),
+           ("ALTER TABLE %s %s ROW LEVEL SECURITY"):format(tbl, opts.force and "FORCE" or "NO FORCE") }
+end
+
+function M.disable_row_security(table_name, opts)
+  local tbl = qualified(table_name, opts.schema)
+  return { ("ALTER TABLE %s DISABLE ROW LEVEL SECURITY"):format(tbl),
+           ("ALTER TABLE %s NO FORCE ROW LEVEL SECURITY"):format(tbl) }
+end
+
+local COMMANDS = { "ALL", "SELECT", "INSERT", "UPDATE", "DELETE" }
+
+-- p = { command (ALL), roles = { "name" } (PUBLIC), using, with_check,
+-- permissive (true) }.
+function M.create_policy(what, name, table_name, p, opts)
+  local parts = { ("CREATE POLICY %s ON %s"):format(quote.ident(name), qualified(table_name, opts.schema)) }
+  if p.permissive == false then parts[#parts + 1] = "AS RESTRICTIVE" end
+  if p.command then parts[#parts + 1] = "FOR " .. clause.keyword(what, "command", p.command, COMMANDS) end
+  if p.roles and #p.roles > 0 then
+    local roles = {}
+    for i, r in ipairs(p.roles) do roles[i] = r:lower() == "public" and "PUBLIC" or quote.ident(r) end
+    parts[#parts + 1] = "TO " .. table.concat(roles, ", ")
+  end
+  if p.using then parts[#parts + 1] = ("USING (%s)"):format(fragment(what, "using", p.using)) end
+  if p.with_check then parts[#parts + 1] = ("WITH CHECK (%s)"):format(fragment(what, "with_check", p.with_check)) end
+  return { table.concat(parts, " ") }
+end
+
+function M.drop_policy(name, table_name, opts)
+  return { ("DROP POLICY %s%s ON %s"):format(opts.if_exists and "IF EXISTS " or "", quote.ident(name),
+    qualified(table_name, opts.schema)) }
+end
+
+------------------------------------------------------------------- views
+
+-- A view's query may end with the ';' pg_get_viewdef writes.
+local function view_query(what, sql)
+  if type(sql) ~= "string" then fail(what, "the query must be a string of SQL") end
+  return fragment(what, "query", (sql:gsub(";%s*$", "")))
+end
+
+function M.create_view(what, name, sql, opts)
+  return { ("CREATE %s%sVIEW %s AS\n%s"):format(opts.replace and "OR REPLACE " or "",
+    opts.materialized and "MATERIALIZED " or "", qualified(name, opts.schema), view_query(what, sql)) }
+end
+
+function M.drop_view(name, opts)
+  return { ("DROP %sVIEW %s%s%s"):format(opts.materialized and "MATERIALIZED " or "",
+    opts.if_exists and "IF EXISTS " or "", qualified(name, opts.schema), opts.cascade and " CASCADE" or "") }
+end
+
+return M
