@@ -19,11 +19,16 @@ end
 -- not re-create yet: its schemas and extensions go round alone.
 local SCHEMAS_AND_EXTENSIONS_ONLY = 'function(o) return o.type == "schema" or o.type == "extension" end'
 
+-- pagila's views call an aggregate (group_concat), which autogenerate
+-- does not re-create yet: its views stay out of the round trip.
+local NO_VIEWS = 'function(o) return o.type ~= "view" end'
+
 local CASES = {
   -- SEQUENCE: its identity columns' sequences (issue 15 item 6)
   { name = "chinook-identity-schema", schemas = { "public" }, kinds = plus(TABLES, { "SEQUENCE" }) },
   { name = "synapse-full72", schemas = { "public" }, kinds = plus(TABLES, SEQUENCES, { "FUNCTION", "TRIGGER" }) },
-  { name = "pagila-schema", schemas = { "public" }, kinds = { "SEQUENCE", "TYPE", "DOMAIN" } },
+  { name = "pagila-schema", schemas = { "public" }, include_object = NO_VIEWS,
+    kinds = { "SEQUENCE", "TYPE", "DOMAIN", "FUNCTION", "TRIGGER" } },
   { name = "graphile-starter-schema", schemas = true, include_object = SCHEMAS_AND_EXTENSIONS_ONLY,
     kinds = { "SCHEMA", "EXTENSION" } },
 }

@@ -261,11 +261,12 @@ end
 local function changed_columns(table_diffs)
   local out = {}
   for _, r in ipairs(table_diffs) do
-    local k, col = key(r.schema, r.table), nil
+    local col
     if r.kind == "alter_column" and r.changes.type then col = r.column
     elseif r.kind == "remove_column" then col = r.column.name
     elseif r.kind == "remove_table" then col = "*" end
     if col then
+      local k = key(r.schema, r.table)
       out[k] = out[k] or {}
       out[k][col] = true
     end
