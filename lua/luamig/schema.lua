@@ -6,8 +6,10 @@
 --
 --   schema.metadata { schema.table(name, columns, opts), ... }
 --   opts = { schema = "app", comment = "...",
---            indexes = { { "ix_name", { "col", { expr = "lower(x)" }, { "y", desc = true } },
---                          unique = true, where = "...", using = "gin" } },
+--            indexes = { { "ix_name", { "col", { expr = "lower(x)" }, { "y", desc = true, nulls = "last" },
+--                                       { "z", opclass = "text_pattern_ops", collation = "C" } },
+--                          unique = true, where = "...", using = "gin", include = { "w" },
+--                          nulls_not_distinct = true, with = { fillfactor = 70 } } },
 --            constraints = {
 --              { type = "unique", name = "uq", columns = { "a", "b" } },
 --              { type = "check", name = "ck", expr = "a > 0" },
@@ -115,9 +117,13 @@ local function index_of(what, idx, by_name)
       fail(iwhat, "%s must be a %s, got %s", k, types, args.type_of(idx[k]))
     end
   end
-  -- the dialect checks expressions, predicate and access method
-  ddl.create_index(iwhat, name, "t", out, { where = idx.where, using = idx.using })
-  return { name = name, columns = out, unique = idx.unique == true, where = idx.where, using = idx.using }
+  local include = idx.include ~= nil and args.name_list(iwhat, "include", idx.include) or nil
+  if include then columns_exist(iwhat, include, by_name) end
+  -- the dialect checks expressions, predicate, access method and storage options
+  ddl.create_index(iwhat, name, "t", out, { where = idx.where, using = idx.using, include = include,
+                                            nulls_not_distinct = idx.nulls_not_distinct, with = idx.with })
+  return { name = name, columns = out, unique = idx.unique == true, where = idx.where, using = idx.using,
+           include = include, nulls_not_distinct = idx.nulls_not_distinct or nil, with = idx.with }
 end
 
 -------------------------------------------------------------- constraints

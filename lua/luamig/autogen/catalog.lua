@@ -177,6 +177,90 @@ local function place_primary_key(t)
   end
 end
 
+------------------------------------------------------ index details (#15 item 3)
+
+-- One row per index column, key and INCLUDE ones, of the indexes
+-- INDEXES_SQL reads: what pg_get_indexdef writes beyond the column itself.
+-- An operator class is left out when it is the default one of the
+-- column's type for the access method (exact, or the only default that
+-- applies: array_ops for any array), a collation when it is the column's.
+local INDEX_DETAILS_SQL = [[
+SELECT n.nspname AS schema, t.relname AS table_name, i.relname AS index_name, k.ord,
+       k.ord > x.indnkeyatts AS included, a.attname, x.indnullsnotdistinct AS nulls_not_distinct,
+       array_to_string(i.reloptions, chr(31)) AS storage,
+       (x.indoption[(k.ord - 1)::int] & 2) = 2 AS nulls_first,
+       CASE WHEN NOT (oc.opcdefault AND (oc.opcintype = kt.base OR NOT EXISTS (
+              SELECT 1 FROM pg_opclass e WHERE e.opcmethod = oc.opcmethod AND e.opcdefault AND e.opcintype = kt.base)))
+            THEN oc.opcname END AS opclass,
+       CASE WHEN co.oid <> COALESCE(a.attcollation, ty.typcollation) THEN co.collname END AS collation
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class t ON t.oid = x.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum > 0
+JOIN pg_attribute ia ON ia.attrelid = x.indexrelid AND ia.attnum = k.ord
+JOIN pg_type ty ON ty.oid = COALESCE(a.atttypid, ia.atttypid)
+CROSS JOIN LATERAL (SELECT CASE WHEN ty.typbasetype <> 0 THEN ty.typbasetype ELSE ty.oid END AS base) kt
+LEFT JOIN pg_opclass oc ON oc.oid = x.indclass[(k.ord - 1)::int] AND k.ord <= x.indnkeyatts
+LEFT JOIN pg_collation co ON co.oid = x.indcollation[(k.ord - 1)::int] AND k.ord <= x.indnkeyatts
+WHERE t.relkind IN ('r', 'p') AND NOT t.relispartition AND n.nspname = ANY ($1::text[])
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con
+                  WHERE con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x'))
+ORDER BY n.nspname, t.relname, i.relname, k.ord]]
+
+-- A stored storage option's value: a number when it reads as one.
+local function storage_value(v)
+  if v:match("^%-?%d+%.?%d*$") then return tonumber(v) end
+  return v
+end
+
+local function storage_options(text)
+  if text == nil then return nil end
+  local with = {}
+  for item in text:gmatch("[^\31]+") do
+    local k, v = item:match("^([^=]+)=(.*)$")
+    with[k] = storage_value(v)
+  end
+  return with
+end
+
+-- NULLS FIRST is the default of DESC, NULLS LAST that of ASC: only the
+-- other one is written.
+local function nulls_of(desc, nulls_first)
+  if nulls_first and not desc then return "first" end
+  if desc and not nulls_first then return "last" end
+  return nil
+end
+
+-- Key column i of idx as a table, so that it can carry details.
+local function key_column(idx, i)
+  local e = idx.columns[i]
+  if type(e) == "string" then e = { e } idx.columns[i] = e end
+  return e
+end
+
+local function load_index_details(t, rows)
+  local idx
+  for _, i in ipairs(t.indexes) do if i.name == rows[1].index_name then idx = i end end
+  if idx == nil then return end
+  idx.nulls_not_distinct = rows[1].nulls_not_distinct or nil
+  idx.with = storage_options(rows[1].storage)
+  for _, r in ipairs(rows) do
+    if r.included then
+      idx.include = idx.include or {}
+      idx.include[#idx.include + 1] = r.attname
+    else
+      local e = idx.columns[r.ord]
+      local nulls = nulls_of(type(e) == "table" and e.desc, r.nulls_first)
+      if r.opclass or r.collation or nulls then
+        e = key_column(idx, r.ord)
+        e.opclass, e.collation, e.nulls = r.opclass, r.collation, nulls
+      end
+    end
+  end
+end
+
 -- The live tables of the given schemas, keyed by table_key(schema, name)
 -- with the current schema written as nil; plus the list in catalog order.
 function M.inspect(conn, schemas, current)
@@ -184,6 +268,7 @@ function M.inspect(conn, schemas, current)
   local arr = text_array(schemas or { current })
   local tables, order = load_tables(conn, arr, current)
   each_group(conn:query(INDEXES_SQL, { arr }), "index_name", tables, current, load_index)
+  each_group(conn:query(INDEX_DETAILS_SQL, { arr }), "index_name", tables, current, load_index_details)
   each_group(conn:query(CONSTRAINTS_SQL, { arr }), "name", tables, current, load_constraint(current))
   for _, t in ipairs(order) do place_primary_key(t) end
   return tables, order

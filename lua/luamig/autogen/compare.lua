@@ -74,7 +74,7 @@ local function element_key(e)
   if type(e) == "string" then return "c:" .. e end
   local k = e[1] or e.name
   k = k and ("c:" .. k) or ("e:" .. normalize.expr_key(e.expr))
-  return k .. (e.desc and ":desc" or "")
+  return k .. (e.desc and ":desc" or "") .. normalize.index_column_details(e)
 end
 
 local signatures = {
@@ -82,6 +82,7 @@ local signatures = {
     local parts = { tostring(i.unique == true), (i.using or "btree"):lower(),
                     i.where and normalize.expr_key(i.where) or "" }
     for _, e in ipairs(i.columns) do parts[#parts + 1] = element_key(e) end
+    parts[#parts + 1] = normalize.index_details(i)
     return table.concat(parts, "\0")
   end,
   unique = function(c) return table.concat(c.columns, "\0") end,

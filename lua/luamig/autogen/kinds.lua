@@ -119,7 +119,9 @@ local create_constraint = {
 
 local function create_index_call(d)
   local i = d.index
-  local opts = write.fields({ unique = i.unique or nil, where = i.where, using = i.using }, { "unique", "where", "using" })
+  local opts = write.fields({ unique = i.unique or nil, where = i.where, using = i.using, include = i.include,
+    nulls_not_distinct = i.nulls_not_distinct }, { "unique", "where", "using", "include", "nulls_not_distinct" })
+  if i.with then opts[#opts + 1] = "with = " .. write.keyed(i.with) end
   return call("create_index", { str(i.name), str(d.table), write.index_elements(i.columns) }, schema_opt(d, opts))
 end
 
@@ -159,7 +161,8 @@ M.kinds = {
     render = alter_call,
     inverse = swap_changes,
   },
-  -- index = { name, columns = { "col" | { "col", desc = true } | { expr = "..." } }, unique, where, using }
+  -- index = { name, columns = { "col" | { "col", desc = true, nulls =, opclass =, collation = } | { expr = "..." } },
+  -- unique, where, using, include = { "col"... }, nulls_not_distinct, with = { option = value } }
   add_index = {
     phase = "create_indexes_and_constraints",
     describe = function(d) return { "add " .. index_subject(d) } end,

@@ -93,9 +93,18 @@ function M.index_elements(cols)
       parts[i] = str(e)
     else
       local name = e[1] or e.name
-      parts[i] = braces(fields(e, { "expr", "desc", "opclass" }, name and { str(name) } or {}))
+      parts[i] = braces(fields(e, { "expr", "desc", "nulls", "opclass", "collation" }, name and { str(name) } or {}))
     end
   end
+  return braces(parts)
+end
+
+-- A table keyed by names, { fillfactor = 70 }, keys in order.
+function M.keyed(t)
+  local names, parts = {}, {}
+  for k in pairs(t) do names[#names + 1] = k end
+  table.sort(names)
+  for i, k in ipairs(names) do parts[i] = k .. " = " .. value(t[k]) end
   return braces(parts)
 end
 

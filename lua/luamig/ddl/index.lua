@@ -10,9 +10,10 @@ local M = {}
 
 -- An index column: a plain string is a column name (quoted); a table is
 -- { "name" } or { expr = "<SQL>" } (a raw expression, checked like a
--- default and wrapped in parentheses), with optional desc = true and
--- opclass = "text_pattern_ops". Returns the name, or the table as
--- { name =, expr =, desc =, opclass = }.
+-- default and wrapped in parentheses), with optional desc = true,
+-- opclass = "text_pattern_ops", nulls = "first"|"last" and collation =
+-- "C". Returns the name, or the table as { name =, expr =, desc =,
+-- opclass =, nulls = ("first"|"last"), collation = }.
 function M.index_column(what, col)
   if type(col) == "string" then return col end
   if type(col) ~= "table" then
@@ -26,14 +27,18 @@ function M.index_column(what, col)
   if col.desc ~= nil and type(col.desc) ~= "boolean" then
     fail(what, "desc must be a boolean, got %s", args.type_of(col.desc))
   end
-  return { name = name, expr = expr, desc = col.desc or nil, opclass = col.opclass }
+  local nulls = col.nulls ~= nil and clause.keyword(what, "nulls", col.nulls, { "FIRST", "LAST" }):lower() or nil
+  return { name = name, expr = expr, desc = col.desc or nil, opclass = col.opclass, nulls = nulls,
+           collation = col.collation }
 end
 
 local function index_column_sql(col)
   if type(col) == "string" then return ident(col) end
   local sql = col.name ~= nil and ident(col.name) or ("(%s)"):format(col.expr)
+  if col.collation ~= nil then sql = sql .. " COLLATE " .. ident(col.collation) end
   if col.opclass ~= nil then sql = sql .. " " .. ident(col.opclass) end
   if col.desc then sql = sql .. " DESC" end
+  if col.nulls ~= nil then sql = sql .. " NULLS " .. col.nulls:upper() end
   return sql
 end
 
@@ -46,16 +51,50 @@ local function access_method(what, using)
   return " USING " .. using:lower()
 end
 
--- opts: unique, where, using, concurrently, if_not_exists, schema.
+-- A storage option's value: a number or boolean as written, a string
+-- as a literal.
+local function storage_value(what, k, v)
+  if type(v) == "number" or type(v) == "boolean" then return tostring(v) end
+  if type(v) == "string" then return quote.literal(v) end
+  fail(what, "storage option %s must be a number, boolean or string, got %s", k, args.type_of(v))
+end
+
+-- WITH (fillfactor = 70, ...) of with = { fillfactor = 70, ... }, in name order.
+local function storage_options(what, with)
+  local names = {}
+  for k in pairs(with) do
+    if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
+      fail(what, "with must map storage option names to values, got key %s", tostring(k))
+    end
+    names[#names + 1] = k
+  end
+  if #names == 0 then return "" end
+  table.sort(names)
+  local parts = {}
+  for i, k in ipairs(names) do parts[i] = ("%s = %s"):format(k, storage_value(what, k, with[k])) end
+  return (" WITH (%s)"):format(table.concat(parts, ", "))
+end
+
+-- INCLUDE (...), NULLS NOT DISTINCT and WITH (...), in the order CREATE INDEX takes them.
+local function index_tail(what, opts)
+  local sql = ""
+  if opts.include ~= nil then sql = (" INCLUDE (%s)"):format(clause.ident_list(what, "include", opts.include)) end
+  if opts.nulls_not_distinct then sql = sql .. " NULLS NOT DISTINCT" end
+  if opts.with ~= nil then sql = sql .. storage_options(what, opts.with) end
+  return sql
+end
+
+-- opts: unique, where, using, include, nulls_not_distinct, with,
+-- concurrently, if_not_exists, schema.
 function M.create_index(what, name, table_name, columns, opts)
   if type(columns) == "string" then columns = { columns } end
   if type(columns) ~= "table" or #columns == 0 then fail(what, "columns must be a non-empty list") end
   local elems = {}
   for i, col in ipairs(columns) do elems[i] = index_column_sql(M.index_column(what, col)) end
-  local sql = ("CREATE %sINDEX %s%s%s ON %s%s (%s)"):format(
+  local sql = ("CREATE %sINDEX %s%s%s ON %s%s (%s)%s"):format(
     opts.unique and "UNIQUE " or "", opts.concurrently and "CONCURRENTLY " or "",
     opts.if_not_exists and "IF NOT EXISTS " or "", ident(name), quote.qualified(table_name, opts.schema),
-    opts.using ~= nil and access_method(what, opts.using) or "", table.concat(elems, ", "))
+    opts.using ~= nil and access_method(what, opts.using) or "", table.concat(elems, ", "), index_tail(what, opts))
   if opts.where ~= nil then sql = sql .. " WHERE " .. clause.fragment(what, "where", opts.where) end
   return { sql }
 end
