@@ -180,6 +180,23 @@ local function compare_columns(m, d, emit)
   return added
 end
 
+---------------------------------------------- primary keys (#15 item 11)
+
+-- A primary key the user left unnamed is the same key whatever the
+-- server called it; a named one must keep its name too.
+local function same_primary_key(mpk, dpk)
+  return table.concat(mpk.columns, "\0") == table.concat(dpk.columns, "\0") and (mpk.auto or mpk.name == dpk.name)
+end
+
+-- Emits the drop of the live primary key and the creation of the model's
+-- when they differ; a key on a column being added comes with add_column.
+local function compare_primary_key(m, d, emit, added)
+  local mpk, dpk = m.pk, d.pk
+  if mpk and dpk and same_primary_key(mpk, dpk) then return end
+  if dpk then emit(m, "remove_constraint", { constraint = dpk }) end
+  if mpk and not (mpk.column and added[mpk.column]) then emit(m, "add_constraint", { constraint = mpk }) end
+end
+
 ------------------------------------------------------------------- tables
 
 -- The records of a table on both sides; whether it grows something a new
@@ -188,6 +205,7 @@ local function compare_table(m, d, emit)
   local mcomment, dcomment = normalize.comment(m.comment), normalize.comment(d.comment)
   if mcomment ~= dcomment then emit(m, "table_comment", { from = dcomment, to = mcomment }) end
   local added = compare_columns(m, d, emit)
+  compare_primary_key(m, d, emit, added)
   local grown = next(added) ~= nil
   grown = compare_kind(m.indexes, d.indexes, signatures.index, emit, m, "index") or grown
   grown = compare_kind(not_inline(m.uniques, added), d.uniques, signatures.unique, emit, m, "constraint") or grown

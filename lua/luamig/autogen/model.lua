@@ -39,6 +39,8 @@ end
 local function table_constraint(t, c, m, current)
   if c.type == "primary_key" then
     for _, n in ipairs(c.columns) do m.pk_set[n] = true end
+    m.pk = { type = "primary_key", name = c.name or default_name(t.name, nil, "pkey"), auto = c.name == nil,
+             columns = c.columns }
   elseif c.type == "unique" then
     m.uniques[#m.uniques + 1] = { type = "unique", name = c.name or default_name(t.name, c.columns, "key"),
                                   auto = c.name == nil, columns = c.columns }
@@ -51,12 +53,24 @@ local function table_constraint(t, c, m, current)
   end
 end
 
+-- The primary key of the columns marked primary_key (one makes it, or
+-- several together), named as the server names it; column = the one
+-- column, whose add_column creates the key when the column is new.
+local function marked_primary_key(t)
+  local cols = {}
+  for _, col in ipairs(t.columns) do if col.primary_key then cols[#cols + 1] = col.name end end
+  if #cols == 0 then return nil end
+  return { type = "primary_key", name = default_name(t.name, nil, "pkey"), auto = true, columns = cols,
+           column = #cols == 1 and cols[1] or nil }
+end
+
 local function model_table(t, current)
   local m = { schema = t.schema ~= current and t.schema or nil, name = t.name, comment = t.comment,
               columns = t.columns, constraints = t.constraints, indexes = t.indexes,
               uniques = {}, checks = {}, fks = {}, pk_set = {}, real_schema = t.schema or current }
   for _, col in ipairs(t.columns) do inline_constraints(t, col, m, current) end
   for _, c in ipairs(t.constraints) do table_constraint(t, c, m, current) end
+  m.pk = m.pk or marked_primary_key(t)
   return m
 end
 

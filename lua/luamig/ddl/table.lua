@@ -10,14 +10,21 @@ local M = {}
 
 -- Several columns marked primary_key make one composite key, as in
 -- SQLAlchemy: a column-level PRIMARY KEY on each would be an error.
+-- Returns the key and the columns without the marks (copies: the
+-- caller's specs, a model's among them, keep theirs).
 local function composite_primary_key(columns)
   local names = {}
   for _, col in ipairs(columns) do
     if col.primary_key then names[#names + 1] = col.name end
   end
-  if #names < 2 then return nil end
-  for _, col in ipairs(columns) do col.primary_key = nil end
-  return { type = "primary_key", columns = names }
+  if #names < 2 then return nil, columns end
+  local unmarked = {}
+  for i, col in ipairs(columns) do
+    unmarked[i] = {}
+    for k, v in pairs(col) do unmarked[i][k] = v end
+    unmarked[i].primary_key = nil
+  end
+  return { type = "primary_key", columns = names }, unmarked
 end
 
 -- columns: normalised column specs (luamig.ddl.column's); opts: schema,
@@ -25,7 +32,8 @@ end
 function M.create_table(what, name, columns, opts)
   local tbl = qualified(name, opts.schema)
   local lines = {}
-  local pk = composite_primary_key(columns)
+  local pk
+  pk, columns = composite_primary_key(columns)
   for i, col in ipairs(columns) do lines[i] = "    " .. column.definition(what, col) end
   if pk then lines[#lines + 1] = "    " .. constraint.table_constraint(what, pk) end
   for _, c in ipairs(opts.constraints or {}) do
