@@ -239,7 +239,7 @@ local function columns_of(fname, columns)
 end
 
 local create_table_options = { schema = "string", if_not_exists = "boolean", constraints = "table",
-                               comment = "string" }
+                               comment = "string", partition_by = "string" }
 
 -- Column specs and table options: DESIGN.md §7. Several columns with
 -- primary_key = true make one composite primary key.
@@ -251,6 +251,16 @@ function M.create_table(name, columns, opts)
   end
   local cols = columns_of("create_table", columns)
   ddl_op("create_table", "op.create_table", name, cols, opts)
+end
+
+-- A partition of a partitioned table: bound is "FOR VALUES ..." or
+-- "DEFAULT" (your SQL); it takes the parent's columns. opts.schema is
+-- the partition's, opts.parent_schema the parent's.
+function M.create_partition(name, parent, bound, opts)
+  check_name("create_partition", "partition name", name)
+  check_name("create_partition", "parent table name", parent)
+  opts = options("create_partition", opts, { schema = "string", parent_schema = "string", if_not_exists = "boolean" })
+  ddl_op("create_partition", "op.create_partition", name, parent, bound, opts)
 end
 
 function M.drop_table(name, opts)

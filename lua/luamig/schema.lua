@@ -4,8 +4,8 @@
 -- in models.lua fails with one line naming the table and column instead of
 -- turning into a surprising migration later.
 --
---   schema.metadata { schema.table(name, columns, opts), ... }
---   opts = { schema = "app", comment = "...",
+--   schema.metadata { schema.table(name, columns, opts), schema.partition(name, parent, bound, opts), ... }
+--   opts = { schema = "app", comment = "...", partition_by = "RANGE (col)",
 --            indexes = { { "ix_name", { "col", { expr = "lower(x)" }, { "y", desc = true, nulls = "last" },
 --                                       { "z", opclass = "text_pattern_ops", collation = "C" } },
 --                          unique = true, where = "...", using = "gin", include = { "w" },
@@ -181,12 +181,21 @@ end
 
 ------------------------------------------------------------------- tables
 
-local table_keys = lists.set_of { "schema", "indexes", "constraints", "comment" }
+local table_keys = lists.set_of { "schema", "indexes", "constraints", "comment", "partition_by" }
 
 local function list_of(what, v, argname)
   if v == nil then return {} end
   if type(v) ~= "table" then fail(what, "%s must be a list", argname) end
   return v
+end
+
+local function indexes_and_constraints(what, t, opts, by_name)
+  for i, c in ipairs(list_of(what, opts.constraints, "constraints")) do
+    t.constraints[i] = constraint_of(what, c, by_name)
+  end
+  for i, idx in ipairs(list_of(what, opts.indexes, "indexes")) do
+    t.indexes[i] = index_of(what, idx, by_name)
+  end
 end
 
 function M.table(name, columns, opts)
@@ -201,17 +210,41 @@ function M.table(name, columns, opts)
   if opts.comment ~= nil and type(opts.comment) ~= "string" then fail(what, "comment must be a string") end
   local cols, by_name = columns_of(what, columns)
   local t = setmetatable({ name = name, schema = opts.schema, comment = opts.comment,
-                           columns = cols, indexes = {}, constraints = {} }, Table)
-  for i, c in ipairs(list_of(what, opts.constraints, "constraints")) do
-    t.constraints[i] = constraint_of(what, c, by_name)
-  end
-  for i, idx in ipairs(list_of(what, opts.indexes, "indexes")) do
-    t.indexes[i] = index_of(what, idx, by_name)
-  end
+                           columns = cols, indexes = {}, constraints = {}, partition_by = opts.partition_by }, Table)
+  indexes_and_constraints(what, t, opts, by_name)
   primary_keys(what, cols, t.constraints)
   -- the dialect builds the CREATE TABLE once, which checks what only SQL
   -- generation looks at (referential actions, check expressions)
-  ddl.create_table(what, name, cols, { schema = t.schema, constraints = t.constraints })
+  ddl.create_table(what, name, cols, { schema = t.schema, constraints = t.constraints, partition_by = t.partition_by })
+  return t
+end
+
+------------------------------------------------- partitions (#15 item 9)
+
+local partition_keys = lists.set_of { "schema", "indexes", "constraints" }
+
+-- A partition of parent (a schema.table with partition_by): bound is
+-- "FOR VALUES ..." or "DEFAULT", as CREATE TABLE ... PARTITION OF takes
+-- it; its columns are the parent's, its indexes and constraints its own
+-- (those it gets from the parent are the parent's).
+function M.partition(name, parent, bound, opts)
+  if type(name) ~= "string" or name == "" then error("schema.partition: a partition needs a non-empty name", 0) end
+  opts = opts or {}
+  local what = ("partition %q"):format(name)
+  if getmetatable(parent) ~= Table or parent.partition_by == nil then
+    fail(what, "the parent must be a schema.table(...) with partition_by")
+  end
+  if type(opts) ~= "table" then fail(what, "options must be a table") end
+  known_keys(what, opts, partition_keys, 0)
+  if opts.schema ~= nil and (type(opts.schema) ~= "string" or opts.schema == "") then
+    fail(what, "schema must be a non-empty string")
+  end
+  ddl.create_partition(what, name, parent.name, bound, { schema = opts.schema, parent_schema = parent.schema })
+  local by_name = {}
+  for _, col in ipairs(parent.columns) do by_name[col.name] = col end
+  local t = setmetatable({ name = name, schema = opts.schema, columns = {}, indexes = {}, constraints = {},
+                           partition_of = parent, bound = bound }, Table)
+  indexes_and_constraints(what, t, opts, by_name)
   return t
 end
 
@@ -247,9 +280,15 @@ function M.metadata(tables)
     end
     local key = (t.schema or "") .. "\0" .. t.name
     if seen_tables[key] then error(("schema.metadata: table %q is defined twice"):format(qualified(t)), 0) end
-    seen_tables[key] = true
+    seen_tables[key] = t
     unique_names(t, seen_names)
     out[i] = t
+  end
+  for _, t in ipairs(out) do
+    local p = t.partition_of
+    if p and seen_tables[(p.schema or "") .. "\0" .. p.name] ~= p then
+      error(("schema.metadata: partition %q: its parent %q is not in the metadata"):format(qualified(t), qualified(p)), 0)
+    end
   end
   for k in pairs(tables) do
     if math.type(k) ~= "integer" or k < 1 or k > #tables then

@@ -41,8 +41,8 @@ JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_am am ON am.oid = i.relam
 CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
 LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum > 0
-WHERE t.relkind IN ('r', 'p') AND NOT t.relispartition AND n.nspname = ANY ($1::text[])
-  AND k.ord <= x.indnkeyatts
+WHERE t.relkind IN ('r', 'p') AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = x.indexrelid)
+  AND n.nspname = ANY ($1::text[]) AND k.ord <= x.indnkeyatts
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con
                   WHERE con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY n.nspname, t.relname, i.relname, k.ord]]
@@ -62,7 +62,7 @@ LEFT JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(attnum, r
 LEFT JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
 LEFT JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refnum
 WHERE con.contype IN ('p', 'u', 'c', 'f') AND con.coninhcount = 0
-  AND t.relkind IN ('r', 'p') AND NOT t.relispartition AND n.nspname = ANY ($1::text[])
+  AND t.relkind IN ('r', 'p') AND n.nspname = ANY ($1::text[])
 ORDER BY n.nspname, t.relname, con.conname, k.ord]]
 
 -- pg_constraint's confdeltype and confupdtype; a (no action) is the default
@@ -204,7 +204,8 @@ JOIN pg_type ty ON ty.oid = COALESCE(a.atttypid, ia.atttypid)
 CROSS JOIN LATERAL (SELECT CASE WHEN ty.typbasetype <> 0 THEN ty.typbasetype ELSE ty.oid END AS base) kt
 LEFT JOIN pg_opclass oc ON oc.oid = x.indclass[(k.ord - 1)::int] AND k.ord <= x.indnkeyatts
 LEFT JOIN pg_collation co ON co.oid = x.indcollation[(k.ord - 1)::int] AND k.ord <= x.indnkeyatts
-WHERE t.relkind IN ('r', 'p') AND NOT t.relispartition AND n.nspname = ANY ($1::text[])
+WHERE t.relkind IN ('r', 'p') AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = x.indexrelid)
+  AND n.nspname = ANY ($1::text[])
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con
                   WHERE con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY n.nspname, t.relname, i.relname, k.ord]]
@@ -261,12 +262,46 @@ local function load_index_details(t, rows)
   end
 end
 
+------------------------------------------------- partitions (#15 item 9)
+
+-- Partitioned tables and partitions: a parent gets partition_by (what
+-- follows PARTITION BY); a partition, which TABLES_SQL leaves out, is a
+-- table description of its own with no columns (they are the parent's)
+-- and partition = { parent, parent_schema (nil: the current one), bound }.
+local PARTITIONS_SQL = [[
+SELECT n.nspname AS schema, c.relname AS table_name, c.relispartition AS is_partition,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
+       pg_get_expr(c.relpartbound, c.oid) AS bound, pn.nspname AS parent_schema, pc.relname AS parent_name
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_inherits ih ON ih.inhrelid = c.oid AND c.relispartition
+LEFT JOIN pg_class pc ON pc.oid = ih.inhparent
+LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+WHERE c.relkind IN ('r', 'p') AND (c.relkind = 'p' OR c.relispartition) AND n.nspname = ANY ($1::text[])
+ORDER BY n.nspname, c.relname]]
+
+local function load_partitions(conn, schemas, current, tables, order)
+  for _, r in ipairs(conn:query(PARTITIONS_SQL, { schemas })) do
+    local schema = r.schema ~= current and r.schema or nil
+    local k = key(schema, r.table_name)
+    local t = tables[k]
+    if r.is_partition then
+      t = { schema = schema, name = r.table_name, columns = {}, uniques = {}, checks = {}, fks = {}, indexes = {},
+            real_schema = r.schema, partition = { parent = r.parent_name, bound = r.bound,
+              parent_schema = r.parent_schema ~= current and r.parent_schema or nil } }
+      tables[k], order[#order + 1] = t, t
+    end
+    t.partition_by = r.partition_by
+  end
+end
+
 -- The live tables of the given schemas, keyed by table_key(schema, name)
 -- with the current schema written as nil; plus the list in catalog order.
 function M.inspect(conn, schemas, current)
   current = current or M.current_schema(conn)
   local arr = text_array(schemas or { current })
   local tables, order = load_tables(conn, arr, current)
+  load_partitions(conn, arr, current, tables, order)
   each_group(conn:query(INDEXES_SQL, { arr }), "index_name", tables, current, load_index)
   each_group(conn:query(INDEX_DETAILS_SQL, { arr }), "index_name", tables, current, load_index_details)
   each_group(conn:query(CONSTRAINTS_SQL, { arr }), "name", tables, current, load_constraint(current))

@@ -214,17 +214,38 @@ local function compare_table(m, d, emit)
   return grown
 end
 
+------------------------------------------------- partitions (#15 item 9)
+
+-- A partition's own constraints are separate records: create_partition
+-- takes none.
+local function remove_partition(d, emit)
+  for _, list in ipairs { d.uniques, d.checks } do
+    for _, c in ipairs(list) do emit(d, "remove_constraint", { constraint = c }) end
+  end
+  emit(d, "remove_partition", { def = { schema = d.schema, name = d.name, partition = d.partition } })
+end
+
+local function add_partition(m, emit)
+  emit(m, "add_partition", { def = { schema = m.schema, name = m.name, partition = m.partition } })
+  for _, list in ipairs { m.uniques, m.checks } do
+    for _, c in ipairs(list) do emit(m, "add_constraint", { constraint = c }) end
+  end
+end
+
+-------------------------------------------------------------- new, gone
+
 -- A dropped table's foreign keys go first, as separate drops, so that the
 -- tables can go in any order (and come back in any order on downgrade).
 local function remove_table(d, emit)
   for _, c in ipairs(d.fks) do emit(d, "remove_constraint", { constraint = c }) end
   for _, i in ipairs(d.indexes) do emit(d, "remove_index", { index = i }) end
+  if d.partition then return remove_partition(d, emit) end
   local constraints = {}
   if d.pk and not d.pk.inline then constraints[1] = d.pk end
   table.move(d.uniques, 1, #d.uniques, #constraints + 1, constraints)
   table.move(d.checks, 1, #d.checks, #constraints + 1, constraints)
   emit(d, "remove_table", { def = { schema = d.schema, name = d.name, comment = d.comment,
-                                    columns = d.columns, constraints = constraints } })
+                                    columns = d.columns, constraints = constraints, partition_by = d.partition_by } })
 end
 
 -- The new table's definition, without the foreign keys in `deferred`.
@@ -241,7 +262,8 @@ local function table_def(m, deferred)
   for _, c in ipairs(m.constraints) do
     if not deferred[c] then constraints[#constraints + 1] = c end
   end
-  return { schema = m.schema, name = m.name, comment = m.comment, columns = columns, constraints = constraints }
+  return { schema = m.schema, name = m.name, comment = m.comment, columns = columns, constraints = constraints,
+           partition_by = m.partition_by }
 end
 
 -- A foreign key can be inline when what it points at exists by then.
@@ -255,17 +277,19 @@ end
 local function plan_new_table(m, emit, created, new, grown)
   local deferred = {}
   for _, fk in ipairs(m.fks) do
-    if not ready(fk, m, created, new, grown) then
+    if m.partition or not ready(fk, m, created, new, grown) then
       deferred[fk.column or fk.source] = true
       emit(m, "add_constraint", { constraint = fk })
     end
   end
-  emit(m, "add_table", { def = table_def(m, deferred) })
+  if m.partition then add_partition(m, emit) else emit(m, "add_table", { def = table_def(m, deferred) }) end
   for _, i in ipairs(m.indexes) do emit(m, "add_index", { index = i }) end
   created[key(m.schema, m.name)] = true
 end
 
 local function blocked(m, created, new)
+  local p = m.partition
+  if p and new[key(p.parent_schema, p.parent)] and not created[key(p.parent_schema, p.parent)] then return true end
   for _, fk in ipairs(m.fks) do
     local k = key(fk.referent_schema, fk.referent)
     if new[k] and not created[k] and k ~= key(m.schema, m.name) then return true end
@@ -317,8 +341,12 @@ function M.diffs(model, reflected)
   end
   local live = lists.copy(reflected)
   table.sort(live, function(a, b) return key(a.schema, a.name) < key(b.schema, b.name) end)
+  -- partitions go before their parents, which would take them along
   for _, d in ipairs(live) do
-    if not mkeys[key(d.schema, d.name)] then remove_table(d, emit) end
+    if d.partition and not mkeys[key(d.schema, d.name)] then remove_table(d, emit) end
+  end
+  for _, d in ipairs(live) do
+    if not d.partition and not mkeys[key(d.schema, d.name)] then remove_table(d, emit) end
   end
   add_tables(new, emit, grown)
   return result()

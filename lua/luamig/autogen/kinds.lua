@@ -201,6 +201,34 @@ M.kinds = {
   },
 }
 
+------------------------------------------------- partitions (#15 item 9)
+
+local function partition_subject(d)
+  local p = d.def.partition
+  return ("partition %s of %s"):format(where(d), where { schema = p.parent_schema, table = p.parent })
+end
+
+local function create_partition_call(d)
+  local p = d.def.partition
+  local opts = schema_opt(d)
+  if p.parent_schema then opts[#opts + 1] = "parent_schema = " .. str(p.parent_schema) end
+  return call("create_partition", { str(d.table), str(p.parent), str(p.bound) }, opts)
+end
+
+-- def = { name, schema, partition = { parent, parent_schema, bound } }
+M.kinds.add_partition = {
+  phase = "create_tables",
+  describe = function(d) return { "add " .. partition_subject(d) } end,
+  render = create_partition_call,
+  inverse = as_kind("remove_partition"),
+}
+M.kinds.remove_partition = {
+  phase = "drop_tables",
+  describe = function(d) return { "remove " .. partition_subject(d) } end,
+  render = function(d) return call("drop_table", { str(d.table) }, schema_opt(d)) end,
+  inverse = as_kind("add_partition"),
+}
+
 -- The entry of record d's kind.
 function M.of(d) return M.kinds[d.kind] end
 

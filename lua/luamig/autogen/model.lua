@@ -64,6 +64,13 @@ local function marked_primary_key(t)
            column = #cols == 1 and cols[1] or nil }
 end
 
+-- A partition's parent and bound, as luamig.autogen.catalog reads them.
+local function partition_of(t, current)
+  local p = t.partition_of
+  if p == nil then return nil end
+  return { parent = p.name, parent_schema = p.schema ~= current and p.schema or nil, bound = t.bound }
+end
+
 local function model_table(t, current)
   local m = { schema = t.schema ~= current and t.schema or nil, name = t.name, comment = t.comment,
               columns = t.columns, constraints = t.constraints, indexes = t.indexes,
@@ -71,6 +78,7 @@ local function model_table(t, current)
   for _, col in ipairs(t.columns) do inline_constraints(t, col, m, current) end
   for _, c in ipairs(t.constraints) do table_constraint(t, c, m, current) end
   m.pk = m.pk or marked_primary_key(t)
+  m.partition_by, m.partition = t.partition_by, partition_of(t, current)
   return m
 end
 

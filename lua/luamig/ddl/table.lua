@@ -28,7 +28,8 @@ local function composite_primary_key(columns)
 end
 
 -- columns: normalised column specs (luamig.ddl.column's); opts: schema,
--- if_not_exists, constraints, comment.
+-- if_not_exists, constraints, comment, partition_by ("RANGE (col)": the
+-- user's SQL, after PARTITION BY).
 function M.create_table(what, name, columns, opts)
   local tbl = qualified(name, opts.schema)
   local lines = {}
@@ -39,10 +40,21 @@ function M.create_table(what, name, columns, opts)
   for _, c in ipairs(opts.constraints or {}) do
     lines[#lines + 1] = "    " .. constraint.table_constraint(what, c)
   end
-  local stmts = { ("CREATE TABLE %s%s (\n%s\n)"):format(
-    opts.if_not_exists and "IF NOT EXISTS " or "", tbl, table.concat(lines, ",\n")) }
+  local stmts = { ("CREATE TABLE %s%s (\n%s\n)%s"):format(
+    opts.if_not_exists and "IF NOT EXISTS " or "", tbl, table.concat(lines, ",\n"),
+    opts.partition_by ~= nil and ("\nPARTITION BY " .. clause.fragment(what, "partition_by", opts.partition_by)) or "") }
   if opts.comment ~= nil then stmts[#stmts + 1] = clause.comment_on("TABLE", tbl, opts.comment) end
   return column.comments(stmts, tbl, columns)
+end
+
+---------------------------------------------- partitions (#15 item 9)
+
+-- CREATE TABLE name PARTITION OF parent <bound>; bound is the user's SQL,
+-- "FOR VALUES ..." or "DEFAULT". opts: schema, parent_schema (each nil:
+-- unqualified, as referent_schema of a foreign key), if_not_exists.
+function M.create_partition(what, name, parent, bound, opts)
+  return { ("CREATE TABLE %s%s PARTITION OF %s %s"):format(opts.if_not_exists and "IF NOT EXISTS " or "",
+    qualified(name, opts.schema), qualified(parent, opts.parent_schema), clause.fragment(what, "bound", bound)) }
 end
 
 function M.drop_table(name, opts)
