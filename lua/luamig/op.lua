@@ -396,6 +396,17 @@ function M.create_primary_key(name, table_name, columns, opts)
   add_constraint("create_primary_key", table_name, { type = "primary_key", name = name, columns = columns }, opts)
 end
 
+-- elements: { { "column" | expr = "<SQL>", with = "&&" }, ... } (an
+-- element may carry an index column's opclass, desc, nulls, collation);
+-- opts.using is the access method (btree when absent), opts.where a
+-- predicate (your SQL).
+function M.create_exclude_constraint(name, table_name, elements, opts)
+  opts = options("create_exclude_constraint", opts, lists.merge(keys.deferral, { schema = "string", using = "string",
+                                                                                 where = "string" }))
+  add_constraint("create_exclude_constraint", table_name, { type = "exclude", name = name, elements = elements,
+    using = opts.using, where = opts.where, deferrable = opts.deferrable, initially = opts.initially }, opts)
+end
+
 -- opts.type ("foreignkey", "unique", ...) is accepted for Alembic
 -- compatibility and ignored: PostgreSQL drops any constraint by name.
 function M.drop_constraint(name, table_name, opts)

@@ -141,11 +141,27 @@ local function foreign_key_of(cwhat, c, out)
   end
 end
 
+-- An exclusion constraint (#15 item 11): named, as a check constraint
+-- (the server's name for an unnamed one depends on its elements), its
+-- elements' columns the table's.
+local function exclude_of(cwhat, c, out, by_name)
+  if c.name == nil then fail(cwhat, "an exclusion constraint needs a name") end
+  if type(c.elements) ~= "table" or #c.elements == 0 then fail(cwhat, "elements must be a non-empty list") end
+  out.elements = {}
+  for i, e in ipairs(c.elements) do
+    local el = ddl.exclude_element(cwhat, e)
+    if el.name ~= nil and not by_name[el.name] then fail(cwhat, "unknown column %q", el.name) end
+    out.elements[i] = el
+  end
+  out.using, out.where = c.using, c.where
+  return out
+end
+
 local function constraint_of(what, c, by_name)
   if type(c) ~= "table" then fail(what, "a constraint must be a table { type = ..., ... }") end
   local known = keys.constraint[c.type]
   if not known then
-    fail(what, "unknown constraint type %q (unique, check, foreign_key, primary_key)", tostring(c.type))
+    fail(what, "unknown constraint type %q (unique, check, foreign_key, primary_key, exclude)", tostring(c.type))
   end
   if c.name ~= nil and (type(c.name) ~= "string" or c.name == "") then
     fail(what, "a constraint name must be a non-empty string")
@@ -162,6 +178,7 @@ local function constraint_of(what, c, by_name)
     out.expr = c.expr
     return out
   end
+  if c.type == "exclude" then return exclude_of(cwhat, c, out, by_name) end
   out.columns = args.name_list(cwhat, "columns", c.columns)
   columns_exist(cwhat, out.columns, by_name)
   if c.type == "foreign_key" then foreign_key_of(cwhat, c, out) end

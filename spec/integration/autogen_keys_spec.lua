@@ -73,3 +73,54 @@ describe("autogen primary keys", function()
     round_trip(conn, model)
   end)
 end)
+
+describe("autogen exclusion constraints", function()
+  local conn
+  before_each(function() local _; _, conn = helpers.fresh_db() end)
+  after_each(function() conn:close() end)
+
+  local LIVE = [[CREATE TABLE booking (room int, during tstzrange, note text,
+    CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&) WHERE (room > 0),
+    CONSTRAINT one_note EXCLUDE USING btree (lower(note) WITH =, room WITH =))]]
+  local COLUMNS = { { "room", "integer" }, { "during", "tstzrange" }, { "note", "text" } }
+
+  local function declared(no_overlap)
+    return meta { T("booking", COLUMNS, { constraints = {
+      no_overlap or { type = "exclude", name = "no_overlap", using = "gist", elements = { { "during", with = "&&" } },
+                      where = "room > 0" },
+      { type = "exclude", name = "one_note", elements = { { expr = "lower(note)", with = "=" }, { "room", with = "=" } } },
+    } }) }
+  end
+
+  local function definitions()
+    local out = {}
+    for _, r in ipairs(conn:query("SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE contype = 'x'")) do
+      out[r.conname] = r.def
+    end
+    return out
+  end
+
+  it("finds nothing when the model declares the live ones", function()
+    conn:exec(LIVE)
+    assert.same({}, describe_diffs(conn, declared()))
+  end)
+
+  it("re-creates them from an empty model's downgrade", function()
+    conn:exec(LIVE)
+    local live = definitions()
+    local up, down = autogen.render(autogen.compare(conn, meta {}))
+    run_body(conn, up)
+    run_body(conn, down)
+    assert.same(live, definitions())
+  end)
+
+  it("sees a changed one once, and its revision upgrades and downgrades", function()
+    conn:exec(LIVE)
+    local model = declared { type = "exclude", name = "no_overlap", using = "gist", elements = { { "during", with = "&&" } } }
+    assert.same({ "remove exclusion constraint no_overlap on booking", "add exclusion constraint no_overlap on booking" },
+      describe_diffs(conn, model))
+    local up = round_trip(conn, model)
+    assert.matches('op.create_exclude_constraint("no_overlap", "booking", { { "during", with = "&&" } }, { using = "gist" })',
+      up, 1, true)
+  end)
+end)

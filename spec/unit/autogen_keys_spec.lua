@@ -2,6 +2,7 @@
 -- 11), no database: the model's key against the reflected one.
 local autogen = require("luamig.autogen")
 local compare = require("luamig.autogen.compare")
+local ddl = require("luamig.ddl")
 local model = require("luamig.autogen.model")
 local schema = require("luamig.schema")
 
@@ -32,5 +33,45 @@ describe("primary keys of existing tables", function()
     local up, down = autogen.render(list)
     assert.equal('op.drop_constraint("t_pkey", "t")\nop.create_primary_key("t_pkey", "t", { "b", "a" })', up)
     assert.equal('op.drop_constraint("t_pkey", "t")\nop.create_primary_key("t_pkey", "t", { "a", "b" })', down)
+  end)
+end)
+
+describe("exclusion constraints", function()
+  local function error_of(fn, ...)
+    local ok, err = pcall(fn, ...)
+    assert(not ok, "expected an error")
+    return err
+  end
+
+  it("writes EXCLUDE with its method, elements, predicate and deferral", function()
+    assert.same({ 'ALTER TABLE "b" ADD CONSTRAINT "x" EXCLUDE USING gist ("during" WITH &&, (lower(n)) WITH =) '
+                  .. "WHERE (room > 0) DEFERRABLE INITIALLY DEFERRED" },
+      ddl.add_constraint("op.test", "b", { type = "exclude", name = "x", using = "gist", where = "room > 0",
+        elements = { { "during", with = "&&" }, { expr = "lower(n)", with = "=" } }, deferrable = true,
+        initially = "deferred" }, {}))
+  end)
+
+  it("refuses an element without an operator", function()
+    assert.equal('op.test: an exclusion element needs with = an operator such as "&&" or "=", got nil',
+      error_of(ddl.add_constraint, "op.test", "b", { type = "exclude", name = "x", elements = { { "during" } } }, {}))
+  end)
+
+  it("refuses an unnamed one in a model", function()
+    assert.equal('table "b": exclude constraint (unnamed): an exclusion constraint needs a name',
+      error_of(T, "b", { { "during", "tstzrange" } }, { constraints = { { type = "exclude",
+        elements = { { "during", with = "&&" } } } } }))
+  end)
+
+  it("sees an element's operator differ, and renders op.create_exclude_constraint", function()
+    local live_table = { name = "b", columns = { { name = "during", type = "tstzrange" } }, indexes = {}, uniques = {},
+      checks = {}, fks = {}, real_schema = "public",
+      excludes = { { type = "exclude", name = "x", using = "gist", elements = { { "during", with = "&&" } } } } }
+    local m = model.tables(meta { T("b", { { "during", "tstzrange" } }, { constraints = { { type = "exclude",
+      name = "x", using = "GiST", elements = { { "during", with = "=" } } } } }) }, "public")
+    local list = compare.diffs(m, { live_table })
+    assert.same({ "remove exclusion constraint x on b", "add exclusion constraint x on b" }, autogen.describe(list))
+    local up = autogen.render(list)
+    assert.equal('op.drop_constraint("x", "b")\n'
+      .. 'op.create_exclude_constraint("x", "b", { { "during", with = "=" } }, { using = "GiST" })', up)
   end)
 end)

@@ -52,7 +52,8 @@ local CONSTRAINTS_SQL = [[
 SELECT n.nspname AS schema, t.relname AS table_name, con.conname AS name, con.contype AS kind,
        CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid, true) END AS definition,
        con.confdeltype AS ondelete, con.confupdtype AS onupdate,
-       rn.nspname AS ref_schema, rt.relname AS ref_table, a.attname, ra.attname AS ref_attname
+       rn.nspname AS ref_schema, rt.relname AS ref_table, a.attname, ra.attname AS ref_attname,
+       CASE WHEN con.contype = 'x' THEN pg_get_constraintdef(con.oid, true) END AS exclude_definition
 FROM pg_constraint con
 JOIN pg_class t ON t.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
@@ -61,7 +62,7 @@ LEFT JOIN pg_namespace rn ON rn.oid = rt.relnamespace
 LEFT JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(attnum, refnum, ord) ON true
 LEFT JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
 LEFT JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refnum
-WHERE con.contype IN ('p', 'u', 'c', 'f') AND con.coninhcount = 0
+WHERE con.contype IN ('p', 'u', 'c', 'f', 'x') AND con.coninhcount = 0
   AND t.relkind IN ('r', 'p') AND n.nspname = ANY ($1::text[])
 ORDER BY n.nspname, t.relname, con.conname, k.ord]]
 
@@ -142,10 +143,60 @@ local function column_list(rows, field)
   return out
 end
 
+---------------------------------------- exclusion constraints (#15 item 11)
+
+-- The items of a list written "a, f(b, c), d" at the top level.
+local function split_top(list)
+  local out, depth, start = {}, 0, 1
+  for i = 1, #list do
+    local ch = list:sub(i, i)
+    if ch == "(" then depth = depth + 1 elseif ch == ")" then depth = depth - 1
+    elseif ch == "," and depth == 0 then out[#out + 1], start = list:sub(start, i - 1), i + 2 end
+  end
+  out[#out + 1] = list:sub(start)
+  return out
+end
+
+local function unquoted(name)
+  if name:sub(1, 1) == '"' then return (name:sub(2, -2):gsub('""', '"')) end
+  return name
+end
+
+local IDENT = '[%a_][%w_$]*'
+local QUOTED = '"[^"]*"'
+
+-- "during WITH &&", "during range_ops WITH &&", "lower(note) WITH =",
+-- as pg_get_constraintdef writes them, as exclusion elements.
+local function exclude_element(text)
+  local left, with = text:match("^(.-) WITH (%S+)$")
+  for _, pattern in ipairs { IDENT, QUOTED } do
+    if left:match("^" .. pattern .. "$") then return { unquoted(left), with = with } end
+    local name, opclass = left:match("^(" .. pattern .. ") (" .. IDENT .. ")$")
+    if name then return { unquoted(name), opclass = opclass, with = with } end
+  end
+  if left:match("^%b()$") then left = left:sub(2, -2) end
+  return { expr = left, with = with }
+end
+
+-- EXCLUDE USING gist (during WITH &&) WHERE ((room > 0)) [DEFERRABLE ...]
+local function load_exclude(t, r)
+  local def = r.exclude_definition
+  local using, list, rest = def:match("^EXCLUDE USING (%S+) (%b())(.*)$")
+  local c = { type = "exclude", name = r.name, using = using, elements = {},
+              where = rest:match("^ WHERE (%b())") }
+  if c.where then c.where = c.where:sub(2, -2) end
+  for i, item in ipairs(split_top(list:sub(2, -2))) do c.elements[i] = exclude_element(item) end
+  c.deferrable = rest:find(" DEFERRABLE", 1, true) and true or nil
+  c.initially = rest:find(" INITIALLY DEFERRED", 1, true) and "DEFERRED" or nil
+  t.excludes = t.excludes or {}
+  t.excludes[#t.excludes + 1] = c
+end
+
 local function load_constraint(current)
   return function(t, rows)
     local r = rows[1]
     local c = { name = r.name }
+    if r.kind == "x" then return load_exclude(t, r) end
     if r.kind == "c" then
       c.type, c.expr = "check", r.definition:gsub(" NOT VALID$", ""):match("^CHECK %((.*)%)$")
       t.checks[#t.checks + 1] = c

@@ -88,6 +88,12 @@ local signatures = {
   unique = function(c) return table.concat(c.columns, "\0") end,
   -- the server rewrites check expressions beyond recognition: by name only
   check = function() return "" end,
+  -- #15 item 11: deferral is not part of a model
+  exclude = function(c)
+    local parts = { (c.using or "btree"):lower(), c.where and normalize.expr_key(c.where) or "" }
+    for _, e in ipairs(c.elements) do parts[#parts + 1] = element_key(e) .. ":with=" .. e.with end
+    return table.concat(parts, "\0")
+  end,
   fk = function(c)
     return table.concat({ table.concat(c.columns, "\0"), c.referent_schema or "", c.referent,
       table.concat(c.remote_columns, "\0"), c.ondelete or "", c.onupdate or "" }, "\1")
@@ -210,6 +216,7 @@ local function compare_table(m, d, emit)
   grown = compare_kind(m.indexes, d.indexes, signatures.index, emit, m, "index") or grown
   grown = compare_kind(not_inline(m.uniques, added), d.uniques, signatures.unique, emit, m, "constraint") or grown
   compare_kind(not_inline(m.checks, added), d.checks, signatures.check, emit, m, "constraint")
+  compare_kind(m.excludes or {}, d.excludes or {}, signatures.exclude, emit, m, "constraint")
   compare_kind(not_inline(m.fks, added), d.fks, signatures.fk, emit, m, "constraint")
   return grown
 end
@@ -239,6 +246,7 @@ end
 local function remove_table(d, emit)
   for _, c in ipairs(d.fks) do emit(d, "remove_constraint", { constraint = c }) end
   for _, i in ipairs(d.indexes) do emit(d, "remove_index", { index = i }) end
+  for _, c in ipairs(d.excludes or {}) do emit(d, "remove_constraint", { constraint = c }) end
   if d.partition then return remove_partition(d, emit) end
   local constraints = {}
   if d.pk and not d.pk.inline then constraints[1] = d.pk end
@@ -260,7 +268,7 @@ local function table_def(m, deferred)
     end
   end
   for _, c in ipairs(m.constraints) do
-    if not deferred[c] then constraints[#constraints + 1] = c end
+    if not deferred[c] and c.type ~= "exclude" then constraints[#constraints + 1] = c end
   end
   return { schema = m.schema, name = m.name, comment = m.comment, columns = columns, constraints = constraints,
            partition_by = m.partition_by }
@@ -284,6 +292,7 @@ local function plan_new_table(m, emit, created, new, grown)
   end
   if m.partition then add_partition(m, emit) else emit(m, "add_table", { def = table_def(m, deferred) }) end
   for _, i in ipairs(m.indexes) do emit(m, "add_index", { index = i }) end
+  for _, c in ipairs(m.excludes) do emit(m, "add_constraint", { constraint = c }) end
   created[key(m.schema, m.name)] = true
 end
 

@@ -63,6 +63,7 @@ local function index_subject(d) return ("index %s on %s"):format(show(d.index.na
 
 local constraint_label = {
   unique = "unique constraint", check = "check constraint", foreign_key = "foreign key", primary_key = "primary key",
+  exclude = "exclusion constraint",
 }
 local function constraint_subject(d)
   return ("%s %s on %s"):format(constraint_label[d.constraint.type], show(d.constraint.name), where(d))
@@ -109,6 +110,10 @@ local create_constraint = {
   end,
   primary_key = function(d, c)
     return call("create_primary_key", { str(c.name), str(d.table), value(c.columns) }, schema_opt(d))
+  end,
+  exclude = function(d, c)
+    local opts = schema_opt(d, write.fields(c, { "using", "where", "deferrable", "initially" }))
+    return call("create_exclude_constraint", { str(c.name), str(d.table), write.exclude_elements(c.elements) }, opts)
   end,
   foreign_key = function(d, c)
     local opts = write.fields(c, { "ondelete", "onupdate", "referent_schema" }, schema_opt(d, {}, "source_schema"))

@@ -46,6 +46,8 @@ local function table_constraint(t, c, m, current)
                                   auto = c.name == nil, columns = c.columns }
   elseif c.type == "check" then
     m.checks[#m.checks + 1] = { type = "check", name = c.name, expr = c.expr }
+  elseif c.type == "exclude" then
+    m.excludes[#m.excludes + 1] = c
   else
     local fk = model_fk(t, c, current)
     fk.source = c  -- a deferred one is left out of create_table's constraints
@@ -74,7 +76,7 @@ end
 local function model_table(t, current)
   local m = { schema = t.schema ~= current and t.schema or nil, name = t.name, comment = t.comment,
               columns = t.columns, constraints = t.constraints, indexes = t.indexes,
-              uniques = {}, checks = {}, fks = {}, pk_set = {}, real_schema = t.schema or current }
+              uniques = {}, checks = {}, fks = {}, excludes = {}, pk_set = {}, real_schema = t.schema or current }
   for _, col in ipairs(t.columns) do inline_constraints(t, col, m, current) end
   for _, c in ipairs(t.constraints) do table_constraint(t, c, m, current) end
   m.pk = m.pk or marked_primary_key(t)

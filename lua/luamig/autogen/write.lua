@@ -109,6 +109,16 @@ function M.keyed(t)
   return braces(parts)
 end
 
+-- An exclusion constraint's elements: { "col", with = "&&" } or { expr = "...", with = "=" }.
+function M.exclude_elements(elements)
+  local parts = {}
+  for i, e in ipairs(elements) do
+    local name = e[1] or e.name
+    parts[i] = braces(fields(e, { "expr", "with", "desc", "nulls", "opclass", "collation" }, name and { str(name) } or {}))
+  end
+  return braces(parts)
+end
+
 -- A value of alter_column; nil (none) becomes op.NULL: dropping a default
 -- or a comment.
 function M.change_value(v)

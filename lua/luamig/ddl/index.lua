@@ -99,6 +99,42 @@ function M.create_index(what, name, table_name, columns, opts)
   return { sql }
 end
 
+----------------------------------- exclusion constraints (#15 item 11)
+
+-- An element of an exclusion constraint: an index column given as a
+-- table ({ "name" } or { expr = "<SQL>" }, with desc, opclass, nulls,
+-- collation) and with = the operator ("&&", "="). Returns the index
+-- column's table with `with`.
+function M.exclude_element(what, e)
+  if type(e) ~= "table" then
+    fail(what, 'an exclusion element must be a table { "column" | expr = ..., with = "operator" }, got %s',
+      args.type_of(e))
+  end
+  local with = e.with
+  if type(with) ~= "string" or not with:match("^[%+%-%*/<>=~!@#%%%^&|`%?]+$") then
+    fail(what, "an exclusion element needs with = an operator such as \"&&\" or \"=\", got %s",
+      type(with) == "string" and ("%q"):format(with) or args.type_of(with))
+  end
+  local col = {}
+  for k, v in pairs(e) do if k ~= "with" then col[k] = v end end
+  local out = M.index_column(what, col)
+  out.with = with
+  return out
+end
+
+-- EXCLUDE [USING method] (element WITH operator, ...) [WHERE (predicate)].
+function M.exclude_clause(what, c)
+  if type(c.elements) ~= "table" or #c.elements == 0 then fail(what, "elements must be a non-empty list") end
+  local parts = {}
+  for i, e in ipairs(c.elements) do
+    local el = M.exclude_element(what, e)
+    parts[i] = ("%s WITH %s"):format(index_column_sql(el), el.with)
+  end
+  local sql = ("EXCLUDE%s (%s)"):format(c.using ~= nil and access_method(what, c.using) or "", table.concat(parts, ", "))
+  if c.where ~= nil then sql = sql .. (" WHERE (%s)"):format(clause.fragment(what, "where", c.where)) end
+  return sql
+end
+
 function M.drop_index(name, opts)
   return { ("DROP INDEX %s%s%s%s"):format(opts.concurrently and "CONCURRENTLY " or "",
     opts.if_exists and "IF EXISTS " or "", quote.qualified(name, opts.schema), opts.cascade and " CASCADE" or "") }

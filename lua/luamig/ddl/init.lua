@@ -34,6 +34,7 @@ export(column, { "column", "add_column", "drop_column", "alter_column" })
 export(constraint, { "parse_reference", "foreign_key_target", "table_constraint", "add_constraint",
                      "drop_constraint" })
 export(index, { "index_column", "create_index", "drop_index" })
+export(index, { "exclude_element" })
 export(copy, { "copy_from_stdin", "copy_rows" })
 
 -- luamig's bookkeeping and session

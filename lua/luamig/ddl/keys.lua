@@ -36,6 +36,8 @@ M.constraint = {
   -- or as referent, remote_columns and referent_schema (op.create_foreign_key's words)
   foreign_key = merge(constraint, { columns = "string|table", references = "string|table", referent = "string",
     remote_columns = "string|table", referent_schema = "string" }, M.referential, M.deferral),
+  -- EXCLUDE USING using (element WITH operator, ...) WHERE (where)
+  exclude = merge(constraint, { using = "string", elements = "table", where = "string" }, M.deferral),
 }
 
 -- what an index is, beyond its name, table and columns: include = { columns } (INCLUDE),
