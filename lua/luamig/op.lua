@@ -239,7 +239,7 @@ local function columns_of(fname, columns)
 end
 
 local create_table_options = { schema = "string", if_not_exists = "boolean", constraints = "table",
-                               comment = "string", partition_by = "string" }
+                               comment = "string", partition_by = "string", unlogged = "boolean", with = "table" }
 
 -- Column specs and table options: DESIGN.md §7. Several columns with
 -- primary_key = true make one composite primary key.
@@ -251,6 +251,15 @@ function M.create_table(name, columns, opts)
   end
   local cols = columns_of("create_table", columns)
   ddl_op("create_table", "op.create_table", name, cols, opts)
+end
+
+-- A table's persistence and storage options: unlogged = true|false
+-- (SET UNLOGGED / SET LOGGED), with = { fillfactor = 70 } to set, reset =
+-- { "fillfactor" } to reset; schema.
+function M.alter_table(name, opts)
+  check_name("alter_table", "table name", name)
+  opts = options("alter_table", opts, { schema = "string", unlogged = "boolean", with = "table", reset = "string|table" })
+  ddl_op("alter_table", "op.alter_table", name, opts)
 end
 
 -- A partition of a partitioned table: bound is "FOR VALUES ..." or
@@ -307,11 +316,11 @@ function M.drop_column(table_name, name, opts)
 end
 
 local alter_column_options = {
-  type = "string", using = "string", nullable = "boolean", new_name = "string", schema = "string",
+  type = "string", using = "string", nullable = "boolean", new_name = "string", schema = "string", statistics = "number",
   default = "string|number|boolean|op.NULL", comment = "string|op.NULL",
 }
 
--- changes: { type, using, nullable, default, new_name, comment, schema }.
+-- changes: { type, using, nullable, default, statistics, new_name, comment, schema }.
 -- default is SQL text; default = op.NULL drops the default (false is the
 -- SQL value false, as everywhere else); comment = op.NULL drops the
 -- comment; new_name renames the column last.

@@ -5,7 +5,8 @@
 -- turning into a surprising migration later.
 --
 --   schema.metadata { schema.table(name, columns, opts), schema.partition(name, parent, bound, opts), ... }
---   opts = { schema = "app", comment = "...", partition_by = "RANGE (col)",
+--   opts = { schema = "app", comment = "...", partition_by = "RANGE (col)", unlogged = true,
+--            with = { fillfactor = 70 }, statistics = { col = 500 },
 --            indexes = { { "ix_name", { "col", { expr = "lower(x)" }, { "y", desc = true, nulls = "last" },
 --                                       { "z", opclass = "text_pattern_ops", collation = "C" } },
 --                          unique = true, where = "...", using = "gin", include = { "w" },
@@ -198,12 +199,30 @@ end
 
 ------------------------------------------------------------------- tables
 
-local table_keys = lists.set_of { "schema", "indexes", "constraints", "comment", "partition_by" }
+local table_keys = lists.set_of { "schema", "indexes", "constraints", "comment", "partition_by", "unlogged", "with",
+                                  "statistics" }
 
 local function list_of(what, v, argname)
   if v == nil then return {} end
   if type(v) ~= "table" then fail(what, "%s must be a list", argname) end
   return v
+end
+
+-- #15 item 11: unlogged = true, with = { fillfactor = 70 } (storage
+-- options), statistics = { column = target }.
+local function table_storage(what, t, opts, by_name)
+  if opts.unlogged ~= nil and type(opts.unlogged) ~= "boolean" then fail(what, "unlogged must be a boolean") end
+  if opts.with ~= nil and type(opts.with) ~= "table" then fail(what, "with must be a table of storage options") end
+  if opts.statistics ~= nil and type(opts.statistics) ~= "table" then
+    fail(what, "statistics must be a table { column = target }")
+  end
+  for col, n in pairs(opts.statistics or {}) do
+    if not by_name[col] then fail(what, "statistics: unknown column %q", tostring(col)) end
+    if math.type(n) ~= "integer" or n < 0 then
+      fail(what, "statistics of column %q must be a non-negative integer, got %s", col, tostring(n))
+    end
+  end
+  t.unlogged, t.with, t.statistics = opts.unlogged or nil, opts.with, opts.statistics
 end
 
 local function indexes_and_constraints(what, t, opts, by_name)
@@ -230,9 +249,11 @@ function M.table(name, columns, opts)
                            columns = cols, indexes = {}, constraints = {}, partition_by = opts.partition_by }, Table)
   indexes_and_constraints(what, t, opts, by_name)
   primary_keys(what, cols, t.constraints)
+  table_storage(what, t, opts, by_name)
   -- the dialect builds the CREATE TABLE once, which checks what only SQL
   -- generation looks at (referential actions, check expressions)
-  ddl.create_table(what, name, cols, { schema = t.schema, constraints = t.constraints, partition_by = t.partition_by })
+  ddl.create_table(what, name, cols, { schema = t.schema, constraints = t.constraints, partition_by = t.partition_by,
+                                       unlogged = t.unlogged, with = t.with })
   return t
 end
 

@@ -20,7 +20,9 @@ SELECT n.nspname AS schema, c.relname AS table_name, obj_description(c.oid, 'pg_
        a.attidentity <> '' AS identity, a.attgenerated <> '' AS generated,
        EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
                WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
-                 AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a') AS owns_sequence
+                 AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a') AS owns_sequence,
+       c.relpersistence = 'u' AS unlogged, array_to_string(c.reloptions, chr(31)) AS storage,
+       a.attstattarget AS statistics
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -107,6 +109,34 @@ local function each_group(rows, name_field, tables, current, add)
   end
 end
 
+--------------------------------------------- table storage (#15 item 11)
+
+-- A stored storage option's value: a number when it reads as one.
+local function storage_value(v)
+  if v:match("^%-?%d+%.?%d*$") then return tonumber(v) end
+  return v
+end
+
+local function storage_options(text)
+  if text == nil then return nil end
+  local with = {}
+  for item in text:gmatch("[^\31]+") do
+    local k, v = item:match("^([^=]+)=(.*)$")
+    with[k] = storage_value(v)
+  end
+  return with
+end
+
+-- A table's UNLOGGED, storage options and its columns' statistics
+-- targets (-1 is the default: left out), from its rows of TABLES_SQL.
+local function table_storage(t, r)
+  t.unlogged, t.with = r.unlogged or nil, storage_options(r.storage)
+  if r.statistics and r.statistics >= 0 then
+    t.statistics = t.statistics or {}
+    t.statistics[r.attname] = r.statistics
+  end
+end
+
 local function load_tables(conn, schemas, current)
   local tables, order = {}, {}
   for _, r in ipairs(conn:query(TABLES_SQL, { schemas })) do
@@ -119,6 +149,7 @@ local function load_tables(conn, schemas, current)
       tables[k], order[#order + 1] = t, t
     end
     if r.attname then t.columns[#t.columns + 1] = db_column(r) end
+    table_storage(t, r)
   end
   return tables, order
 end
@@ -260,22 +291,6 @@ WHERE t.relkind IN ('r', 'p') AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con
                   WHERE con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY n.nspname, t.relname, i.relname, k.ord]]
-
--- A stored storage option's value: a number when it reads as one.
-local function storage_value(v)
-  if v:match("^%-?%d+%.?%d*$") then return tonumber(v) end
-  return v
-end
-
-local function storage_options(text)
-  if text == nil then return nil end
-  local with = {}
-  for item in text:gmatch("[^\31]+") do
-    local k, v = item:match("^([^=]+)=(.*)$")
-    with[k] = storage_value(v)
-  end
-  return with
-end
 
 -- NULLS FIRST is the default of DESC, NULLS LAST that of ASC: only the
 -- other one is written.

@@ -203,6 +203,34 @@ local function compare_primary_key(m, d, emit, added)
   if mpk and not (mpk.column and added[mpk.column]) then emit(m, "add_constraint", { constraint = mpk }) end
 end
 
+-------------------------------------------- table storage (#15 item 11)
+
+local function storage_changes(m, d)
+  local ch = {}
+  if (m.unlogged == true) ~= (d.unlogged == true) then
+    ch.unlogged = { from = d.unlogged == true, to = m.unlogged == true }
+  end
+  if normalize.storage_key(m.with) ~= normalize.storage_key(d.with) then ch.with = { from = d.with, to = m.with } end
+  if next(ch) then return ch end
+  return nil
+end
+
+-- Emits a column_statistics record for each of the columns whose target
+-- differs between from and to ({ column = target }, nil: the defaults);
+-- dropping: the table is being dropped, so these come before that.
+local function statistics_records(t, from, to, columns, emit, dropping)
+  for _, col in ipairs(columns) do
+    local a, b = from and from[col.name], to and to[col.name]
+    if a ~= b then emit(t, "column_statistics", { column = col.name, from = a, to = b, dropping = dropping }) end
+  end
+end
+
+local function compare_storage(m, d, emit)
+  local ch = storage_changes(m, d)
+  if ch then emit(m, "table_storage", { changes = ch }) end
+  statistics_records(m, d.statistics, m.statistics, m.columns, emit)
+end
+
 ------------------------------------------------------------------- tables
 
 -- The records of a table on both sides; whether it grows something a new
@@ -212,6 +240,7 @@ local function compare_table(m, d, emit)
   if mcomment ~= dcomment then emit(m, "table_comment", { from = dcomment, to = mcomment }) end
   local added = compare_columns(m, d, emit)
   compare_primary_key(m, d, emit, added)
+  compare_storage(m, d, emit)
   local grown = next(added) ~= nil
   grown = compare_kind(m.indexes, d.indexes, signatures.index, emit, m, "index") or grown
   grown = compare_kind(not_inline(m.uniques, added), d.uniques, signatures.unique, emit, m, "constraint") or grown
@@ -252,8 +281,9 @@ local function remove_table(d, emit)
   if d.pk and not d.pk.inline then constraints[1] = d.pk end
   table.move(d.uniques, 1, #d.uniques, #constraints + 1, constraints)
   table.move(d.checks, 1, #d.checks, #constraints + 1, constraints)
-  emit(d, "remove_table", { def = { schema = d.schema, name = d.name, comment = d.comment,
-                                    columns = d.columns, constraints = constraints, partition_by = d.partition_by } })
+  statistics_records(d, d.statistics, nil, d.columns, emit, true)
+  emit(d, "remove_table", { def = { schema = d.schema, name = d.name, comment = d.comment, columns = d.columns,
+    constraints = constraints, partition_by = d.partition_by, unlogged = d.unlogged, with = d.with } })
 end
 
 -- The new table's definition, without the foreign keys in `deferred`.
@@ -271,7 +301,7 @@ local function table_def(m, deferred)
     if not deferred[c] and c.type ~= "exclude" then constraints[#constraints + 1] = c end
   end
   return { schema = m.schema, name = m.name, comment = m.comment, columns = columns, constraints = constraints,
-           partition_by = m.partition_by }
+           partition_by = m.partition_by, unlogged = m.unlogged, with = m.with }
 end
 
 -- A foreign key can be inline when what it points at exists by then.
@@ -293,6 +323,7 @@ local function plan_new_table(m, emit, created, new, grown)
   if m.partition then add_partition(m, emit) else emit(m, "add_table", { def = table_def(m, deferred) }) end
   for _, i in ipairs(m.indexes) do emit(m, "add_index", { index = i }) end
   for _, c in ipairs(m.excludes) do emit(m, "add_constraint", { constraint = c }) end
+  statistics_records(m, nil, m.statistics, m.columns, emit)
   created[key(m.schema, m.name)] = true
 end
 

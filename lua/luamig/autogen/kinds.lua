@@ -234,6 +234,55 @@ M.kinds.remove_partition = {
   inverse = as_kind("add_partition"),
 }
 
+-------------------------------------------- table storage (#15 item 11)
+
+local function storage_lines(d)
+  local c, out = d.changes, {}
+  if c.unlogged then
+    out[#out + 1] = ("change persistence of %s: %s -> %s"):format(table_subject(d),
+      c.unlogged.from and "UNLOGGED" or "LOGGED", c.unlogged.to and "UNLOGGED" or "LOGGED")
+  end
+  if c.with then out[#out + 1] = "change storage options of " .. table_subject(d) end
+  return out
+end
+
+-- op.alter_table setting the options of c.with.to that differ and
+-- resetting those it does not have.
+local function storage_call(d)
+  local c, parts = d.changes, {}
+  if c.unlogged then parts[#parts + 1] = "unlogged = " .. tostring(c.unlogged.to) end
+  if c.with then
+    local from, to, set, reset = c.with.from or {}, c.with.to or {}, {}, {}
+    for k, v in pairs(to) do
+      if tostring(from[k]):lower() ~= tostring(v):lower() then set[k] = v end
+    end
+    for k in pairs(from) do if to[k] == nil then reset[#reset + 1] = k end end
+    table.sort(reset)
+    if next(set) then parts[#parts + 1] = "with = " .. write.keyed(set) end
+    if #reset > 0 then parts[#parts + 1] = "reset = " .. value(reset) end
+  end
+  return call("alter_table", { str(d.table), braces(schema_opt(d, parts)) })
+end
+
+-- changes = { unlogged = { from, to } (booleans), with = { from, to } (storage options or nil) }
+M.kinds.table_storage = {
+  phase = "change_columns",
+  describe = storage_lines,
+  render = storage_call,
+  inverse = swap_changes,
+}
+-- column, from, to: statistics targets, nil for the default; dropping: of a table being dropped
+M.kinds.column_statistics = {
+  phase = function(d) return d.dropping and "drop_indexes_and_constraints" or "change_columns" end,
+  describe = function(d)
+    return { ("change statistics of %s: %s -> %s"):format(where(d, d.column), d.from or "default", d.to or "default") }
+  end,
+  render = function(d)
+    return call("alter_column", { str(d.table), str(d.column), braces(schema_opt(d, { "statistics = " .. (d.to or -1) })) })
+  end,
+  inverse = swap_ends,
+}
+
 -- The entry of record d's kind.
 function M.of(d) return M.kinds[d.kind] end
 

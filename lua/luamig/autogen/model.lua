@@ -81,6 +81,7 @@ local function model_table(t, current)
   for _, c in ipairs(t.constraints) do table_constraint(t, c, m, current) end
   m.pk = m.pk or marked_primary_key(t)
   m.partition_by, m.partition = t.partition_by, partition_of(t, current)
+  m.unlogged, m.with, m.statistics = t.unlogged, t.with, t.statistics
   return m
 end
 

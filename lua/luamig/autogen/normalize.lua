@@ -174,11 +174,16 @@ end
 -- The comparison key of an index's INCLUDE columns, NULLS NOT DISTINCT
 -- and storage options (values as the catalog stores them: text).
 function M.index_details(i)
-  local with = {}
-  for k, v in pairs(i.with or {}) do with[#with + 1] = k:lower() .. "=" .. tostring(v):lower() end
-  table.sort(with)
   return table.concat({ table.concat(i.include or {}, ","), tostring(i.nulls_not_distinct == true),
-                        table.concat(with, ",") }, "\1")
+                        M.storage_key(i.with) }, "\1")
+end
+
+-- The comparison key of an index's or a table's storage options.
+function M.storage_key(with)
+  local parts = {}
+  for k, v in pairs(with or {}) do parts[#parts + 1] = k:lower() .. "=" .. tostring(v):lower() end
+  table.sort(parts)
+  return table.concat(parts, ",")
 end
 
 return M

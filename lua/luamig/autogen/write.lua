@@ -69,6 +69,8 @@ function M.create_table(def)
   if def.schema then opts[#opts + 1] = "  schema = " .. str(def.schema) .. "," end
   if def.comment then opts[#opts + 1] = "  comment = " .. str(def.comment) .. "," end
   if def.partition_by then opts[#opts + 1] = "  partition_by = " .. str(def.partition_by) .. "," end
+  if def.unlogged then opts[#opts + 1] = "  unlogged = true," end
+  if def.with then opts[#opts + 1] = "  with = " .. M.keyed(def.with) .. "," end
   if #def.constraints > 0 then
     opts[#opts + 1] = "  constraints = {"
     for _, c in ipairs(def.constraints) do

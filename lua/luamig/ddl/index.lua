@@ -51,36 +51,12 @@ local function access_method(what, using)
   return " USING " .. using:lower()
 end
 
--- A storage option's value: a number or boolean as written, a string
--- as a literal.
-local function storage_value(what, k, v)
-  if type(v) == "number" or type(v) == "boolean" then return tostring(v) end
-  if type(v) == "string" then return quote.literal(v) end
-  fail(what, "storage option %s must be a number, boolean or string, got %s", k, args.type_of(v))
-end
-
--- WITH (fillfactor = 70, ...) of with = { fillfactor = 70, ... }, in name order.
-local function storage_options(what, with)
-  local names = {}
-  for k in pairs(with) do
-    if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
-      fail(what, "with must map storage option names to values, got key %s", tostring(k))
-    end
-    names[#names + 1] = k
-  end
-  if #names == 0 then return "" end
-  table.sort(names)
-  local parts = {}
-  for i, k in ipairs(names) do parts[i] = ("%s = %s"):format(k, storage_value(what, k, with[k])) end
-  return (" WITH (%s)"):format(table.concat(parts, ", "))
-end
-
 -- INCLUDE (...), NULLS NOT DISTINCT and WITH (...), in the order CREATE INDEX takes them.
 local function index_tail(what, opts)
   local sql = ""
   if opts.include ~= nil then sql = (" INCLUDE (%s)"):format(clause.ident_list(what, "include", opts.include)) end
   if opts.nulls_not_distinct then sql = sql .. " NULLS NOT DISTINCT" end
-  if opts.with ~= nil then sql = sql .. storage_options(what, opts.with) end
+  if opts.with ~= nil then sql = sql .. clause.storage_options(what, opts.with) end
   return sql
 end
 

@@ -29,7 +29,7 @@ export(quote, { "NULL", "ident", "qualified", "literal", "inline_params", "bind_
 
 -- schema operations
 export(tables, { "create_table", "drop_table", "rename_table", "table_comment", "create_schema", "drop_schema" })
-export(tables, { "create_partition" })
+export(tables, { "create_partition", "alter_table" })
 export(column, { "column", "add_column", "drop_column", "alter_column" })
 export(constraint, { "parse_reference", "foreign_key_target", "table_constraint", "add_constraint",
                      "drop_constraint" })

@@ -1,11 +1,12 @@
 -- The SQL of tables and schemas: create (with columns, table-level
 -- constraints and comments), drop, rename, comment.
+local args = require("luamig.args")
 local clause = require("luamig.ddl.clause")
 local column = require("luamig.ddl.column")
 local constraint = require("luamig.ddl.constraint")
 local quote = require("luamig.ddl.quote")
 
-local qualified = quote.qualified
+local fail, qualified = args.fail, quote.qualified
 local M = {}
 
 -- Several columns marked primary_key make one composite key, as in
@@ -29,7 +30,8 @@ end
 
 -- columns: normalised column specs (luamig.ddl.column's); opts: schema,
 -- if_not_exists, constraints, comment, partition_by ("RANGE (col)": the
--- user's SQL, after PARTITION BY).
+-- user's SQL, after PARTITION BY), unlogged, with = { fillfactor = 70 }
+-- (storage options).
 function M.create_table(what, name, columns, opts)
   local tbl = qualified(name, opts.schema)
   local lines = {}
@@ -40,9 +42,10 @@ function M.create_table(what, name, columns, opts)
   for _, c in ipairs(opts.constraints or {}) do
     lines[#lines + 1] = "    " .. constraint.table_constraint(what, c)
   end
-  local stmts = { ("CREATE TABLE %s%s (\n%s\n)%s"):format(
+  local stmts = { ("CREATE %sTABLE %s%s (\n%s\n)%s%s"):format(opts.unlogged and "UNLOGGED " or "",
     opts.if_not_exists and "IF NOT EXISTS " or "", tbl, table.concat(lines, ",\n"),
-    opts.partition_by ~= nil and ("\nPARTITION BY " .. clause.fragment(what, "partition_by", opts.partition_by)) or "") }
+    opts.partition_by ~= nil and ("\nPARTITION BY " .. clause.fragment(what, "partition_by", opts.partition_by)) or "",
+    opts.with ~= nil and clause.storage_options(what, opts.with) or "") }
   if opts.comment ~= nil then stmts[#stmts + 1] = clause.comment_on("TABLE", tbl, opts.comment) end
   return column.comments(stmts, tbl, columns)
 end
@@ -55,6 +58,24 @@ end
 function M.create_partition(what, name, parent, bound, opts)
   return { ("CREATE TABLE %s%s PARTITION OF %s %s"):format(opts.if_not_exists and "IF NOT EXISTS " or "",
     qualified(name, opts.schema), qualified(parent, opts.parent_schema), clause.fragment(what, "bound", bound)) }
+end
+
+-------------------------------------------- table storage (#15 item 11)
+
+-- opts: unlogged (true: SET UNLOGGED, false: SET LOGGED), with = {
+-- option = value } to set, reset = { option names } to reset, schema.
+function M.alter_table(what, name, opts)
+  local tbl, stmts = qualified(name, opts.schema), {}
+  if opts.unlogged ~= nil then
+    stmts[1] = ("ALTER TABLE %s SET %s"):format(tbl, opts.unlogged and "UNLOGGED" or "LOGGED")
+  end
+  local with = opts.with ~= nil and clause.storage_options(what, opts.with) or ""
+  if with ~= "" then stmts[#stmts + 1] = ("ALTER TABLE %s SET%s"):format(tbl, with:sub(#" WITH" + 1)) end
+  if opts.reset ~= nil then
+    stmts[#stmts + 1] = ("ALTER TABLE %s RESET (%s)"):format(tbl, clause.ident_list(what, "reset", opts.reset))
+  end
+  if #stmts == 0 then fail(what, "nothing to change: give unlogged, with or reset") end
+  return stmts
 end
 
 function M.drop_table(name, opts)
