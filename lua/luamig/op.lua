@@ -239,7 +239,8 @@ local function columns_of(fname, columns)
 end
 
 local create_table_options = { schema = "string", if_not_exists = "boolean", constraints = "table",
-                               comment = "string", partition_by = "string", unlogged = "boolean", with = "table" }
+                               comment = "string", partition_by = "string", unlogged = "boolean", with = "table",
+                               inherits = "table" }
 
 -- Column specs and table options: DESIGN.md §7. Several columns with
 -- primary_key = true make one composite primary key.

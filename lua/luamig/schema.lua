@@ -200,7 +200,7 @@ end
 ------------------------------------------------------------------- tables
 
 local table_keys = lists.set_of { "schema", "indexes", "constraints", "comment", "partition_by", "unlogged", "with",
-                                  "statistics" }
+                                  "statistics", "inherits" }
 
 local function list_of(what, v, argname)
   if v == nil then return {} end
@@ -225,6 +225,24 @@ local function table_storage(what, t, opts, by_name)
   t.unlogged, t.with, t.statistics = opts.unlogged or nil, opts.with, opts.statistics
 end
 
+-- #15 item 11: inherits = { parent schema.table, ... }; the table's
+-- indexes and constraints may name the parents' columns too. Returns the
+-- columns by name, own and inherited (kept as t.all_columns for its own
+-- children).
+local function inherited_columns(what, t, inherits, by_name)
+  t.all_columns = by_name
+  if inherits == nil then return by_name end
+  if type(inherits) ~= "table" or #inherits == 0 then fail(what, "inherits must be a non-empty list of schema.table(...)") end
+  local all = {}
+  for i, p in ipairs(inherits) do
+    if getmetatable(p) ~= Table or p.partition_of then fail(what, "inherits[%d] is not a schema.table(...)", i) end
+    for k, v in pairs(p.all_columns) do all[k] = v end
+  end
+  for k, v in pairs(by_name) do all[k] = v end
+  t.inherits, t.all_columns = inherits, all
+  return all
+end
+
 local function indexes_and_constraints(what, t, opts, by_name)
   for i, c in ipairs(list_of(what, opts.constraints, "constraints")) do
     t.constraints[i] = constraint_of(what, c, by_name)
@@ -247,6 +265,7 @@ function M.table(name, columns, opts)
   local cols, by_name = columns_of(what, columns)
   local t = setmetatable({ name = name, schema = opts.schema, comment = opts.comment,
                            columns = cols, indexes = {}, constraints = {}, partition_by = opts.partition_by }, Table)
+  by_name = inherited_columns(what, t, opts.inherits, by_name)
   indexes_and_constraints(what, t, opts, by_name)
   primary_keys(what, cols, t.constraints)
   table_storage(what, t, opts, by_name)
@@ -326,6 +345,12 @@ function M.metadata(tables)
     local p = t.partition_of
     if p and seen_tables[(p.schema or "") .. "\0" .. p.name] ~= p then
       error(("schema.metadata: partition %q: its parent %q is not in the metadata"):format(qualified(t), qualified(p)), 0)
+    end
+    for _, parent in ipairs(t.inherits or {}) do
+      if seen_tables[(parent.schema or "") .. "\0" .. parent.name] ~= parent then
+        error(("schema.metadata: table %q inherits %q, which is not in the metadata"):format(qualified(t),
+          qualified(parent)), 0)
+      end
     end
   end
   for k in pairs(tables) do

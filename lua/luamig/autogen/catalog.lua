@@ -22,7 +22,7 @@ SELECT n.nspname AS schema, c.relname AS table_name, obj_description(c.oid, 'pg_
                WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
                  AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a') AS owns_sequence,
        c.relpersistence = 'u' AS unlogged, array_to_string(c.reloptions, chr(31)) AS storage,
-       a.attstattarget AS statistics
+       a.attstattarget AS statistics, a.attislocal AS local_column
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -128,9 +128,14 @@ local function storage_options(text)
 end
 
 -- A table's UNLOGGED, storage options and its columns' statistics
--- targets (-1 is the default: left out), from its rows of TABLES_SQL.
+-- targets (-1 is the default: left out), from its rows of TABLES_SQL;
+-- the columns it only inherits, which its parents' descriptions hold.
 local function table_storage(t, r)
   t.unlogged, t.with = r.unlogged or nil, storage_options(r.storage)
+  if r.attname and not r.local_column then
+    t.inherited = t.inherited or {}
+    t.inherited[r.attname] = true
+  end
   if r.statistics and r.statistics >= 0 then
     t.statistics = t.statistics or {}
     t.statistics[r.attname] = r.statistics
@@ -330,32 +335,48 @@ end
 
 ------------------------------------------------- partitions (#15 item 9)
 
--- Partitioned tables and partitions: a parent gets partition_by (what
--- follows PARTITION BY); a partition, which TABLES_SQL leaves out, is a
--- table description of its own with no columns (they are the parent's)
--- and partition = { parent, parent_schema (nil: the current one), bound }.
-local PARTITIONS_SQL = [[
+-- Partitioned tables, partitions and inheritance (#15 item 11): a parent
+-- gets partition_by (what follows PARTITION BY); a partition, which
+-- TABLES_SQL leaves out, is a table description of its own with no
+-- columns (they are the parent's) and partition = { parent, parent_schema
+-- (nil: the current one), bound }; a table that INHERITS gets inherits =
+-- { { parent, parent_schema }... } in order, and loses the columns it
+-- only inherits.
+local PARENTS_SQL = [[
 SELECT n.nspname AS schema, c.relname AS table_name, c.relispartition AS is_partition,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
        pg_get_expr(c.relpartbound, c.oid) AS bound, pn.nspname AS parent_schema, pc.relname AS parent_name
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_inherits ih ON ih.inhrelid = c.oid AND c.relispartition
+LEFT JOIN pg_inherits ih ON ih.inhrelid = c.oid
 LEFT JOIN pg_class pc ON pc.oid = ih.inhparent
 LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-WHERE c.relkind IN ('r', 'p') AND (c.relkind = 'p' OR c.relispartition) AND n.nspname = ANY ($1::text[])
-ORDER BY n.nspname, c.relname]]
+WHERE c.relkind IN ('r', 'p') AND (c.relkind = 'p' OR c.relispartition OR ih.inhrelid IS NOT NULL)
+  AND n.nspname = ANY ($1::text[])
+ORDER BY n.nspname, c.relname, ih.inhseqno]]
+
+local function inherit(t, parent)
+  t.inherits = t.inherits or {}
+  t.inherits[#t.inherits + 1] = parent
+  local own = {}
+  for _, col in ipairs(t.columns) do if not (t.inherited and t.inherited[col.name]) then own[#own + 1] = col end end
+  t.columns = own
+end
 
 local function load_partitions(conn, schemas, current, tables, order)
-  for _, r in ipairs(conn:query(PARTITIONS_SQL, { schemas })) do
+  for _, r in ipairs(conn:query(PARENTS_SQL, { schemas })) do
     local schema = r.schema ~= current and r.schema or nil
     local k = key(schema, r.table_name)
     local t = tables[k]
+    local parent = r.parent_name and { parent = r.parent_name,
+                                       parent_schema = r.parent_schema ~= current and r.parent_schema or nil }
     if r.is_partition then
       t = { schema = schema, name = r.table_name, columns = {}, uniques = {}, checks = {}, fks = {}, indexes = {},
-            real_schema = r.schema, partition = { parent = r.parent_name, bound = r.bound,
-              parent_schema = r.parent_schema ~= current and r.parent_schema or nil } }
+            real_schema = r.schema, partition = parent }
+      parent.bound = r.bound
       tables[k], order[#order + 1] = t, t
+    elseif parent then
+      inherit(t, parent)
     end
     t.partition_by = r.partition_by
   end

@@ -252,6 +252,37 @@ end
 
 ------------------------------------------------- partitions (#15 item 9)
 
+-- The tables t is a partition of or inherits from: { parent, parent_schema }.
+local function parents(t)
+  if t.partition then return { t.partition } end
+  return t.inherits or {}
+end
+
+-- Whether any table of list is a partition or child of d.
+local function has_child(d, list)
+  local k = key(d.schema, d.name)
+  for _, other in ipairs(list) do
+    for _, p in ipairs(parents(other)) do
+      if key(p.parent_schema, p.parent) == k then return true end
+    end
+  end
+  return false
+end
+
+-- The live tables to drop, children (partitions, inheriting tables)
+-- before their parents, which would take them along or refuse to go.
+local function removal_order(list)
+  local left, out = lists.copy(list), {}
+  while #left > 0 do
+    local pick = 1
+    for i, d in ipairs(left) do
+      if not has_child(d, left) then pick = i break end
+    end
+    out[#out + 1] = table.remove(left, pick)
+  end
+  return out
+end
+
 -- A partition's own constraints are separate records: create_partition
 -- takes none.
 local function remove_partition(d, emit)
@@ -283,7 +314,8 @@ local function remove_table(d, emit)
   table.move(d.checks, 1, #d.checks, #constraints + 1, constraints)
   statistics_records(d, d.statistics, nil, d.columns, emit, true)
   emit(d, "remove_table", { def = { schema = d.schema, name = d.name, comment = d.comment, columns = d.columns,
-    constraints = constraints, partition_by = d.partition_by, unlogged = d.unlogged, with = d.with } })
+    constraints = constraints, partition_by = d.partition_by, unlogged = d.unlogged, with = d.with,
+    inherits = d.inherits } })
 end
 
 -- The new table's definition, without the foreign keys in `deferred`.
@@ -301,7 +333,7 @@ local function table_def(m, deferred)
     if not deferred[c] and c.type ~= "exclude" then constraints[#constraints + 1] = c end
   end
   return { schema = m.schema, name = m.name, comment = m.comment, columns = columns, constraints = constraints,
-           partition_by = m.partition_by, unlogged = m.unlogged, with = m.with }
+           partition_by = m.partition_by, unlogged = m.unlogged, with = m.with, inherits = m.inherits }
 end
 
 -- A foreign key can be inline when what it points at exists by then.
@@ -328,8 +360,9 @@ local function plan_new_table(m, emit, created, new, grown)
 end
 
 local function blocked(m, created, new)
-  local p = m.partition
-  if p and new[key(p.parent_schema, p.parent)] and not created[key(p.parent_schema, p.parent)] then return true end
+  for _, p in ipairs(parents(m)) do
+    if new[key(p.parent_schema, p.parent)] and not created[key(p.parent_schema, p.parent)] then return true end
+  end
   for _, fk in ipairs(m.fks) do
     local k = key(fk.referent_schema, fk.referent)
     if new[k] and not created[k] and k ~= key(m.schema, m.name) then return true end
@@ -381,13 +414,11 @@ function M.diffs(model, reflected)
   end
   local live = lists.copy(reflected)
   table.sort(live, function(a, b) return key(a.schema, a.name) < key(b.schema, b.name) end)
-  -- partitions go before their parents, which would take them along
+  local gone = {}
   for _, d in ipairs(live) do
-    if d.partition and not mkeys[key(d.schema, d.name)] then remove_table(d, emit) end
+    if not mkeys[key(d.schema, d.name)] then gone[#gone + 1] = d end
   end
-  for _, d in ipairs(live) do
-    if not d.partition and not mkeys[key(d.schema, d.name)] then remove_table(d, emit) end
-  end
+  for _, d in ipairs(removal_order(gone)) do remove_table(d, emit) end
   add_tables(new, emit, grown)
   return result()
 end

@@ -73,6 +73,14 @@ local function partition_of(t, current)
   return { parent = p.name, parent_schema = p.schema ~= current and p.schema or nil, bound = t.bound }
 end
 
+-- The tables t inherits from, as luamig.autogen.catalog reads them.
+local function parents_of(t, current)
+  if t.inherits == nil then return nil end
+  local out = {}
+  for i, p in ipairs(t.inherits) do out[i] = { parent = p.name, parent_schema = p.schema ~= current and p.schema or nil } end
+  return out
+end
+
 local function model_table(t, current)
   local m = { schema = t.schema ~= current and t.schema or nil, name = t.name, comment = t.comment,
               columns = t.columns, constraints = t.constraints, indexes = t.indexes,
@@ -82,6 +90,7 @@ local function model_table(t, current)
   m.pk = m.pk or marked_primary_key(t)
   m.partition_by, m.partition = t.partition_by, partition_of(t, current)
   m.unlogged, m.with, m.statistics = t.unlogged, t.with, t.statistics
+  m.inherits = parents_of(t, current)
   return m
 end
 

@@ -61,6 +61,15 @@ end
 local constraint_order = { "type", "name", "columns", "expr", "referent", "referent_schema", "remote_columns",
                            "ondelete", "onupdate" }
 
+-- { "parent", { "parent", schema = "s" } } of inherits = { { parent, parent_schema } }.
+local function inherits(list)
+  local parts = {}
+  for i, p in ipairs(list) do
+    parts[i] = p.parent_schema and braces { str(p.parent), "schema = " .. str(p.parent_schema) } or str(p.parent)
+  end
+  return braces(parts)
+end
+
 -- op.create_table for a table definition, one column per line.
 function M.create_table(def)
   local lines = { ("op.create_table(%s, {"):format(str(def.name)) }
@@ -69,6 +78,7 @@ function M.create_table(def)
   if def.schema then opts[#opts + 1] = "  schema = " .. str(def.schema) .. "," end
   if def.comment then opts[#opts + 1] = "  comment = " .. str(def.comment) .. "," end
   if def.partition_by then opts[#opts + 1] = "  partition_by = " .. str(def.partition_by) .. "," end
+  if def.inherits then opts[#opts + 1] = "  inherits = " .. inherits(def.inherits) .. "," end
   if def.unlogged then opts[#opts + 1] = "  unlogged = true," end
   if def.with then opts[#opts + 1] = "  with = " .. M.keyed(def.with) .. "," end
   if #def.constraints > 0 then

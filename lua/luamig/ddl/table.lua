@@ -28,10 +28,26 @@ local function composite_primary_key(columns)
   return { type = "primary_key", columns = names }, unmarked
 end
 
+-- INHERITS (a, s.b) of inherits = { "a", { "b", schema = "s" } }; "" for none.
+local function inherits_clause(what, inherits)
+  if inherits == nil then return "" end
+  if type(inherits) ~= "table" or #inherits == 0 then fail(what, "inherits must be a non-empty list of tables") end
+  local parts = {}
+  for i, p in ipairs(inherits) do
+    local name, schema = p, nil
+    if type(p) == "table" then name, schema = p[1], p.schema end
+    if type(name) ~= "string" or name == "" or (schema ~= nil and type(schema) ~= "string") then
+      fail(what, 'inherits[%d] must be a table name or { "name", schema = "..." }', i)
+    end
+    parts[i] = qualified(name, schema)
+  end
+  return ("\nINHERITS (%s)"):format(table.concat(parts, ", "))
+end
+
 -- columns: normalised column specs (luamig.ddl.column's); opts: schema,
 -- if_not_exists, constraints, comment, partition_by ("RANGE (col)": the
 -- user's SQL, after PARTITION BY), unlogged, with = { fillfactor = 70 }
--- (storage options).
+-- (storage options), inherits = { "parent", { "parent", schema = "s" } }.
 function M.create_table(what, name, columns, opts)
   local tbl = qualified(name, opts.schema)
   local lines = {}
@@ -42,8 +58,8 @@ function M.create_table(what, name, columns, opts)
   for _, c in ipairs(opts.constraints or {}) do
     lines[#lines + 1] = "    " .. constraint.table_constraint(what, c)
   end
-  local stmts = { ("CREATE %sTABLE %s%s (\n%s\n)%s%s"):format(opts.unlogged and "UNLOGGED " or "",
-    opts.if_not_exists and "IF NOT EXISTS " or "", tbl, table.concat(lines, ",\n"),
+  local stmts = { ("CREATE %sTABLE %s%s (\n%s\n)%s%s%s"):format(opts.unlogged and "UNLOGGED " or "",
+    opts.if_not_exists and "IF NOT EXISTS " or "", tbl, table.concat(lines, ",\n"), inherits_clause(what, opts.inherits),
     opts.partition_by ~= nil and ("\nPARTITION BY " .. clause.fragment(what, "partition_by", opts.partition_by)) or "",
     opts.with ~= nil and clause.storage_options(what, opts.with) or "") }
   if opts.comment ~= nil then stmts[#stmts + 1] = clause.comment_on("TABLE", tbl, opts.comment) end
