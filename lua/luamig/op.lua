@@ -239,7 +239,8 @@ local function columns_of(fname, columns)
 end
 
 local create_table_options = { schema = "string", if_not_exists = "boolean", constraints = "table",
-                               comment = "string" }
+                               comment = "string", partition_by = "string", unlogged = "boolean", with = "table",
+                               inherits = "table" }
 
 -- Column specs and table options: DESIGN.md §7. Several columns with
 -- primary_key = true make one composite primary key.
@@ -251,6 +252,25 @@ function M.create_table(name, columns, opts)
   end
   local cols = columns_of("create_table", columns)
   ddl_op("create_table", "op.create_table", name, cols, opts)
+end
+
+-- A table's persistence and storage options: unlogged = true|false
+-- (SET UNLOGGED / SET LOGGED), with = { fillfactor = 70 } to set, reset =
+-- { "fillfactor" } to reset; schema.
+function M.alter_table(name, opts)
+  check_name("alter_table", "table name", name)
+  opts = options("alter_table", opts, { schema = "string", unlogged = "boolean", with = "table", reset = "string|table" })
+  ddl_op("alter_table", "op.alter_table", name, opts)
+end
+
+-- A partition of a partitioned table: bound is "FOR VALUES ..." or
+-- "DEFAULT" (your SQL); it takes the parent's columns. opts.schema is
+-- the partition's, opts.parent_schema the parent's.
+function M.create_partition(name, parent, bound, opts)
+  check_name("create_partition", "partition name", name)
+  check_name("create_partition", "parent table name", parent)
+  opts = options("create_partition", opts, { schema = "string", parent_schema = "string", if_not_exists = "boolean" })
+  ddl_op("create_partition", "op.create_partition", name, parent, bound, opts)
 end
 
 function M.drop_table(name, opts)
@@ -297,12 +317,12 @@ function M.drop_column(table_name, name, opts)
 end
 
 local alter_column_options = {
-  type = "string", using = "string", nullable = "boolean", new_name = "string", schema = "string",
+  type = "string", using = "string", nullable = "boolean", new_name = "string", schema = "string", statistics = "number",
   default = "string|number|boolean|op.NULL", comment = "string|op.NULL",
   identity = "string|table|op.NULL", set_identity = "string|table",
 }
 
--- changes: { type, using, nullable, default, new_name, comment, schema }.
+-- changes: { type, using, nullable, default, statistics, new_name, comment, schema }.
 -- default is SQL text; default = op.NULL drops the default (false is the
 -- SQL value false, as everywhere else); comment = op.NULL drops the
 -- comment; new_name renames the column last. identity = "always" | "by
@@ -388,6 +408,17 @@ end
 function M.create_primary_key(name, table_name, columns, opts)
   opts = options("create_primary_key", opts, { schema = "string" })
   add_constraint("create_primary_key", table_name, { type = "primary_key", name = name, columns = columns }, opts)
+end
+
+-- elements: { { "column" | expr = "<SQL>", with = "&&" }, ... } (an
+-- element may carry an index column's opclass, desc, nulls, collation);
+-- opts.using is the access method (btree when absent), opts.where a
+-- predicate (your SQL).
+function M.create_exclude_constraint(name, table_name, elements, opts)
+  opts = options("create_exclude_constraint", opts, lists.merge(keys.deferral, { schema = "string", using = "string",
+                                                                                 where = "string" }))
+  add_constraint("create_exclude_constraint", table_name, { type = "exclude", name = name, elements = elements,
+    using = opts.using, where = opts.where, deferrable = opts.deferrable, initially = opts.initially }, opts)
 end
 
 -- opts.type ("foreignkey", "unique", ...) is accepted for Alembic

@@ -4,10 +4,13 @@
 -- in models.lua fails with one line naming the table and column instead of
 -- turning into a surprising migration later.
 --
---   schema.metadata { schema.table(name, columns, opts), ... }
---   opts = { schema = "app", comment = "...",
---            indexes = { { "ix_name", { "col", { expr = "lower(x)" }, { "y", desc = true } },
---                          unique = true, where = "...", using = "gin" } },
+--   schema.metadata { schema.table(name, columns, opts), schema.partition(name, parent, bound, opts), ... }
+--   opts = { schema = "app", comment = "...", partition_by = "RANGE (col)", unlogged = true,
+--            with = { fillfactor = 70 }, statistics = { col = 500 },
+--            indexes = { { "ix_name", { "col", { expr = "lower(x)" }, { "y", desc = true, nulls = "last" },
+--                                       { "z", opclass = "text_pattern_ops", collation = "C" } },
+--                          unique = true, where = "...", using = "gin", include = { "w" },
+--                          nulls_not_distinct = true, with = { fillfactor = 70 } } },
 --            constraints = {
 --              { type = "unique", name = "uq", columns = { "a", "b" } },
 --              { type = "check", name = "ck", expr = "a > 0" },
@@ -103,9 +106,13 @@ local function index_of(what, idx, by_name)
       fail(iwhat, "%s must be a %s, got %s", k, types, args.type_of(idx[k]))
     end
   end
-  -- the dialect checks expressions, predicate and access method
-  ddl.create_index(iwhat, name, "t", out, { where = idx.where, using = idx.using })
-  return { name = name, columns = out, unique = idx.unique == true, where = idx.where, using = idx.using }
+  local include = idx.include ~= nil and args.name_list(iwhat, "include", idx.include) or nil
+  if include then columns_exist(iwhat, include, by_name) end
+  -- the dialect checks expressions, predicate, access method and storage options
+  ddl.create_index(iwhat, name, "t", out, { where = idx.where, using = idx.using, include = include,
+                                            nulls_not_distinct = idx.nulls_not_distinct, with = idx.with })
+  return { name = name, columns = out, unique = idx.unique == true, where = idx.where, using = idx.using,
+           include = include, nulls_not_distinct = idx.nulls_not_distinct or nil, with = idx.with }
 end
 
 -------------------------------------------------------------- constraints
@@ -123,11 +130,27 @@ local function foreign_key_of(cwhat, c, out)
   end
 end
 
+-- An exclusion constraint (#15 item 11): named, as a check constraint
+-- (the server's name for an unnamed one depends on its elements), its
+-- elements' columns the table's.
+local function exclude_of(cwhat, c, out, by_name)
+  if c.name == nil then fail(cwhat, "an exclusion constraint needs a name") end
+  if type(c.elements) ~= "table" or #c.elements == 0 then fail(cwhat, "elements must be a non-empty list") end
+  out.elements = {}
+  for i, e in ipairs(c.elements) do
+    local el = ddl.exclude_element(cwhat, e)
+    if el.name ~= nil and not by_name[el.name] then fail(cwhat, "unknown column %q", el.name) end
+    out.elements[i] = el
+  end
+  out.using, out.where = c.using, c.where
+  return out
+end
+
 local function constraint_of(what, c, by_name)
   if type(c) ~= "table" then fail(what, "a constraint must be a table { type = ..., ... }") end
   local known = keys.constraint[c.type]
   if not known then
-    fail(what, "unknown constraint type %q (unique, check, foreign_key, primary_key)", tostring(c.type))
+    fail(what, "unknown constraint type %q (unique, check, foreign_key, primary_key, exclude)", tostring(c.type))
   end
   if c.name ~= nil and (type(c.name) ~= "string" or c.name == "") then
     fail(what, "a constraint name must be a non-empty string")
@@ -143,6 +166,7 @@ local function constraint_of(what, c, by_name)
     out.expr = c.expr
     return out
   end
+  if c.type == "exclude" then return exclude_of(cwhat, c, out, by_name) end
   out.columns = args.name_list(cwhat, "columns", c.columns)
   columns_exist(cwhat, out.columns, by_name)
   if c.type == "unique" then out.deferrable, out.initially = c.deferrable, c.initially end
@@ -163,12 +187,57 @@ end
 
 ------------------------------------------------------------------- tables
 
-local table_keys = lists.set_of { "schema", "indexes", "constraints", "comment" }
+local table_keys = lists.set_of { "schema", "indexes", "constraints", "comment", "partition_by", "unlogged", "with",
+                                  "statistics", "inherits" }
 
 local function list_of(what, v, argname)
   if v == nil then return {} end
   if type(v) ~= "table" then fail(what, "%s must be a list", argname) end
   return v
+end
+
+-- #15 item 11: unlogged = true, with = { fillfactor = 70 } (storage
+-- options), statistics = { column = target }.
+local function table_storage(what, t, opts, by_name)
+  if opts.unlogged ~= nil and type(opts.unlogged) ~= "boolean" then fail(what, "unlogged must be a boolean") end
+  if opts.with ~= nil and type(opts.with) ~= "table" then fail(what, "with must be a table of storage options") end
+  if opts.statistics ~= nil and type(opts.statistics) ~= "table" then
+    fail(what, "statistics must be a table { column = target }")
+  end
+  for col, n in pairs(opts.statistics or {}) do
+    if not by_name[col] then fail(what, "statistics: unknown column %q", tostring(col)) end
+    if math.type(n) ~= "integer" or n < 0 then
+      fail(what, "statistics of column %q must be a non-negative integer, got %s", col, tostring(n))
+    end
+  end
+  t.unlogged, t.with, t.statistics = opts.unlogged or nil, opts.with, opts.statistics
+end
+
+-- #15 item 11: inherits = { parent schema.table, ... }; the table's
+-- indexes and constraints may name the parents' columns too. Returns the
+-- columns by name, own and inherited (kept as t.all_columns for its own
+-- children).
+local function inherited_columns(what, t, inherits, by_name)
+  t.all_columns = by_name
+  if inherits == nil then return by_name end
+  if type(inherits) ~= "table" or #inherits == 0 then fail(what, "inherits must be a non-empty list of schema.table(...)") end
+  local all = {}
+  for i, p in ipairs(inherits) do
+    if getmetatable(p) ~= Table or p.partition_of then fail(what, "inherits[%d] is not a schema.table(...)", i) end
+    for k, v in pairs(p.all_columns) do all[k] = v end
+  end
+  for k, v in pairs(by_name) do all[k] = v end
+  t.inherits, t.all_columns = inherits, all
+  return all
+end
+
+local function indexes_and_constraints(what, t, opts, by_name)
+  for i, c in ipairs(list_of(what, opts.constraints, "constraints")) do
+    t.constraints[i] = constraint_of(what, c, by_name)
+  end
+  for i, idx in ipairs(list_of(what, opts.indexes, "indexes")) do
+    t.indexes[i] = index_of(what, idx, by_name)
+  end
 end
 
 function M.table(name, columns, opts)
@@ -183,17 +252,44 @@ function M.table(name, columns, opts)
   if opts.comment ~= nil and type(opts.comment) ~= "string" then fail(what, "comment must be a string") end
   local cols, by_name = columns_of(what, columns)
   local t = setmetatable({ name = name, schema = opts.schema, comment = opts.comment,
-                           columns = cols, indexes = {}, constraints = {} }, Table)
-  for i, c in ipairs(list_of(what, opts.constraints, "constraints")) do
-    t.constraints[i] = constraint_of(what, c, by_name)
-  end
-  for i, idx in ipairs(list_of(what, opts.indexes, "indexes")) do
-    t.indexes[i] = index_of(what, idx, by_name)
-  end
+                           columns = cols, indexes = {}, constraints = {}, partition_by = opts.partition_by }, Table)
+  by_name = inherited_columns(what, t, opts.inherits, by_name)
+  indexes_and_constraints(what, t, opts, by_name)
   primary_keys(what, cols, t.constraints)
+  table_storage(what, t, opts, by_name)
   -- the dialect builds the CREATE TABLE once, which checks what only SQL
   -- generation looks at (referential actions, check expressions)
-  ddl.create_table(what, name, cols, { schema = t.schema, constraints = t.constraints })
+  ddl.create_table(what, name, cols, { schema = t.schema, constraints = t.constraints, partition_by = t.partition_by,
+                                       unlogged = t.unlogged, with = t.with })
+  return t
+end
+
+------------------------------------------------- partitions (#15 item 9)
+
+local partition_keys = lists.set_of { "schema", "indexes", "constraints" }
+
+-- A partition of parent (a schema.table with partition_by): bound is
+-- "FOR VALUES ..." or "DEFAULT", as CREATE TABLE ... PARTITION OF takes
+-- it; its columns are the parent's, its indexes and constraints its own
+-- (those it gets from the parent are the parent's).
+function M.partition(name, parent, bound, opts)
+  if type(name) ~= "string" or name == "" then error("schema.partition: a partition needs a non-empty name", 0) end
+  opts = opts or {}
+  local what = ("partition %q"):format(name)
+  if getmetatable(parent) ~= Table or parent.partition_by == nil then
+    fail(what, "the parent must be a schema.table(...) with partition_by")
+  end
+  if type(opts) ~= "table" then fail(what, "options must be a table") end
+  known_keys(what, opts, partition_keys, 0)
+  if opts.schema ~= nil and (type(opts.schema) ~= "string" or opts.schema == "") then
+    fail(what, "schema must be a non-empty string")
+  end
+  ddl.create_partition(what, name, parent.name, bound, { schema = opts.schema, parent_schema = parent.schema })
+  local by_name = {}
+  for _, col in ipairs(parent.columns) do by_name[col.name] = col end
+  local t = setmetatable({ name = name, schema = opts.schema, columns = {}, indexes = {}, constraints = {},
+                           partition_of = parent, bound = bound }, Table)
+  indexes_and_constraints(what, t, opts, by_name)
   return t
 end
 
@@ -390,7 +486,7 @@ local function add_table(i, t, out, seen_tables, seen_names)
   end
   local key = (t.schema or "") .. "\0" .. t.name
   if seen_tables[key] then error(("schema.metadata: table %q is defined twice"):format(qualified(t)), 0) end
-  seen_tables[key] = true
+  seen_tables[key] = t  -- partitions and children find their parents here
   unique_names(t, seen_names)
   out[#out + 1] = t
 end
@@ -405,6 +501,18 @@ function M.metadata(tables)
     if list then table.insert(dependents[list], t)
     elseif getmetatable(t) == Object then add_object(objects, t, seen_names)
     else add_table(i, t, out, seen_tables, seen_names) end
+  end
+  for _, t in ipairs(out) do
+    local p = t.partition_of
+    if p and seen_tables[(p.schema or "") .. "\0" .. p.name] ~= p then
+      error(("schema.metadata: partition %q: its parent %q is not in the metadata"):format(qualified(t), qualified(p)), 0)
+    end
+    for _, parent in ipairs(t.inherits or {}) do
+      if seen_tables[(parent.schema or "") .. "\0" .. parent.name] ~= parent then
+        error(("schema.metadata: table %q inherits %q, which is not in the metadata"):format(qualified(t),
+          qualified(parent)), 0)
+      end
+    end
   end
   for k in pairs(tables) do
     if math.type(k) ~= "integer" or k < 1 or k > #tables then

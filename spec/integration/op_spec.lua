@@ -472,7 +472,7 @@ describe("op", function()
       { "a non-string sql", function(op) op.execute(42) end, "op.execute: sql must be a non%-empty string" },
       { "a bad referential action", function(op) op.create_table("t", { { "a", "int", references = { "u", "id", ondelete = "EXPLODE" } } }) end, 'op.create_table: column "a": unknown referential action "EXPLODE"' },
       { "a bad initially", function(op) op.create_foreign_key("fk", "t", "u", { "a" }, { "id" }, { initially = "later" }) end, 'op.create_foreign_key: unknown initially "later"' },
-      { "an unknown constraint type", function(op) op.create_table("t", { { "a", "int" } }, { constraints = { { type = "exclude" } } }) end, 'op.create_table: unknown constraint type "exclude"' },
+      { "an unknown constraint type", function(op) op.create_table("t", { { "a", "int" } }, { constraints = { { type = "trigger" } } }) end, 'op.create_table: unknown constraint type "trigger"' },
       { "a single constraint instead of a list", function(op) op.create_table("t", { { "a", "int" } }, { constraints = { type = "unique", columns = { "a" } } }) end, "op.create_table: constraints must be a list of constraint tables" },
       { "an empty column list", function(op) op.create_primary_key("pk", "t", {}) end, "op.create_primary_key: primary key columns must be a non%-empty list" },
       { "a check that smuggles a statement", function(op) op.create_check_constraint("c", "t", "true); DROP TABLE t; --") end, "op.create_check_constraint: check \".*\" may not contain ';'" },

@@ -106,7 +106,7 @@ describe("ddl statements", function()
     it("refuses using without type, and nothing to change", function()
       assert.equal("op.test: using needs type: it says how to convert the column to the new type",
         error_of(ddl.alter_column, W, "t", "a", { using = "a::int" }))
-      assert.equal("op.test: nothing to change: give type, nullable, default, identity, set_identity, comment or new_name",
+      assert.equal("op.test: nothing to change: give type, nullable, default, identity, set_identity, statistics, comment or new_name",
         error_of(ddl.alter_column, W, "t", "a", {}))
     end)
   end)

@@ -94,8 +94,8 @@ describe("schema", function()
     end)
 
     it("refuses an unknown constraint type", function()
-      assert.equal('table "t": unknown constraint type "exclude" (unique, check, foreign_key, primary_key)',
-        error_of(T, "t", { { "a", "integer" } }, { constraints = { { type = "exclude" } } }))
+      assert.equal('table "t": unknown constraint type "trigger" (unique, check, foreign_key, primary_key, exclude)',
+        error_of(T, "t", { { "a", "integer" } }, { constraints = { { type = "trigger" } } }))
     end)
 
     it("refuses an unnamed check constraint", function()

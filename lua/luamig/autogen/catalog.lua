@@ -27,7 +27,9 @@ SELECT n.nspname AS schema, c.relname AS table_name, obj_description(c.oid, 'pg_
          (SELECT ARRAY[s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle::int]::text
           FROM pg_depend dep JOIN pg_sequence s ON s.seqrelid = dep.objid
           WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
-            AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i') END AS identity_sequence
+            AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i') END AS identity_sequence,
+       c.relpersistence = 'u' AS unlogged, array_to_string(c.reloptions, chr(31)) AS storage,
+       a.attstattarget AS statistics, a.attislocal AS local_column
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -48,8 +50,8 @@ JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_am am ON am.oid = i.relam
 CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
 LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum > 0
-WHERE t.relkind IN ('r', 'p') AND NOT t.relispartition AND n.nspname = ANY ($1::text[])
-  AND k.ord <= x.indnkeyatts
+WHERE t.relkind IN ('r', 'p') AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = x.indexrelid)
+  AND n.nspname = ANY ($1::text[]) AND k.ord <= x.indnkeyatts
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con
                   WHERE con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY n.nspname, t.relname, i.relname, k.ord]]
@@ -60,7 +62,8 @@ SELECT n.nspname AS schema, t.relname AS table_name, con.conname AS name, con.co
        CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid, true) END AS definition,
        con.confdeltype AS ondelete, con.confupdtype AS onupdate,
        rn.nspname AS ref_schema, rt.relname AS ref_table, a.attname, ra.attname AS ref_attname,
-       con.condeferrable AS deferrable, con.condeferred AS deferred, con.confmatchtype AS match_type
+       con.condeferrable AS deferrable, con.condeferred AS deferred, con.confmatchtype AS match_type,
+       CASE WHEN con.contype = 'x' THEN pg_get_constraintdef(con.oid, true) END AS exclude_definition
 FROM pg_constraint con
 JOIN pg_class t ON t.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
@@ -69,8 +72,8 @@ LEFT JOIN pg_namespace rn ON rn.oid = rt.relnamespace
 LEFT JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(attnum, refnum, ord) ON true
 LEFT JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
 LEFT JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refnum
-WHERE con.contype IN ('p', 'u', 'c', 'f') AND con.coninhcount = 0
-  AND t.relkind IN ('r', 'p') AND NOT t.relispartition AND n.nspname = ANY ($1::text[])
+WHERE con.contype IN ('p', 'u', 'c', 'f', 'x') AND con.coninhcount = 0
+  AND t.relkind IN ('r', 'p') AND n.nspname = ANY ($1::text[])
 ORDER BY n.nspname, t.relname, con.conname, k.ord]]
 
 -- pg_constraint's confdeltype and confupdtype; a (no action) is the default
@@ -132,6 +135,39 @@ local function each_group(rows, name_field, tables, current, add)
   end
 end
 
+--------------------------------------------- table storage (#15 item 11)
+
+-- A stored storage option's value: a number when it reads as one.
+local function storage_value(v)
+  if v:match("^%-?%d+%.?%d*$") then return tonumber(v) end
+  return v
+end
+
+local function storage_options(text)
+  if text == nil then return nil end
+  local with = {}
+  for item in text:gmatch("[^\31]+") do
+    local k, v = item:match("^([^=]+)=(.*)$")
+    with[k] = storage_value(v)
+  end
+  return with
+end
+
+-- A table's UNLOGGED, storage options and its columns' statistics
+-- targets (-1 is the default: left out), from its rows of TABLES_SQL;
+-- the columns it only inherits, which its parents' descriptions hold.
+local function table_storage(t, r)
+  t.unlogged, t.with = r.unlogged or nil, storage_options(r.storage)
+  if r.attname and not r.local_column then
+    t.inherited = t.inherited or {}
+    t.inherited[r.attname] = true
+  end
+  if r.statistics and r.statistics >= 0 then
+    t.statistics = t.statistics or {}
+    t.statistics[r.attname] = r.statistics
+  end
+end
+
 local function load_tables(conn, schemas, current, serial_types)
   local tables, order = {}, {}
   for _, r in ipairs(conn:query(TABLES_SQL, { schemas })) do
@@ -144,6 +180,7 @@ local function load_tables(conn, schemas, current, serial_types)
       tables[k], order[#order + 1] = t, t
     end
     if r.attname then t.columns[#t.columns + 1] = db_column(r, serial_types) end
+    table_storage(t, r)
   end
   return tables, order
 end
@@ -173,10 +210,60 @@ function M.check_expr(definition)
   return (definition:gsub(" NOT VALID$", ""):gsub(" NO INHERIT$", ""):match("^CHECK %((.*)%)$"))
 end
 
+---------------------------------------- exclusion constraints (#15 item 11)
+
+-- The items of a list written "a, f(b, c), d" at the top level.
+local function split_top(list)
+  local out, depth, start = {}, 0, 1
+  for i = 1, #list do
+    local ch = list:sub(i, i)
+    if ch == "(" then depth = depth + 1 elseif ch == ")" then depth = depth - 1
+    elseif ch == "," and depth == 0 then out[#out + 1], start = list:sub(start, i - 1), i + 2 end
+  end
+  out[#out + 1] = list:sub(start)
+  return out
+end
+
+local function unquoted(name)
+  if name:sub(1, 1) == '"' then return (name:sub(2, -2):gsub('""', '"')) end
+  return name
+end
+
+local IDENT = '[%a_][%w_$]*'
+local QUOTED = '"[^"]*"'
+
+-- "during WITH &&", "during range_ops WITH &&", "lower(note) WITH =",
+-- as pg_get_constraintdef writes them, as exclusion elements.
+local function exclude_element(text)
+  local left, with = text:match("^(.-) WITH (%S+)$")
+  for _, pattern in ipairs { IDENT, QUOTED } do
+    if left:match("^" .. pattern .. "$") then return { unquoted(left), with = with } end
+    local name, opclass = left:match("^(" .. pattern .. ") (" .. IDENT .. ")$")
+    if name then return { unquoted(name), opclass = opclass, with = with } end
+  end
+  if left:match("^%b()$") then left = left:sub(2, -2) end
+  return { expr = left, with = with }
+end
+
+-- EXCLUDE USING gist (during WITH &&) WHERE ((room > 0)) [DEFERRABLE ...]
+local function load_exclude(t, r)
+  local def = r.exclude_definition
+  local using, list, rest = def:match("^EXCLUDE USING (%S+) (%b())(.*)$")
+  local c = { type = "exclude", name = r.name, using = using, elements = {},
+              where = rest:match("^ WHERE (%b())") }
+  if c.where then c.where = c.where:sub(2, -2) end
+  for i, item in ipairs(split_top(list:sub(2, -2))) do c.elements[i] = exclude_element(item) end
+  c.deferrable = rest:find(" DEFERRABLE", 1, true) and true or nil
+  c.initially = rest:find(" INITIALLY DEFERRED", 1, true) and "DEFERRED" or nil
+  t.excludes = t.excludes or {}
+  t.excludes[#t.excludes + 1] = c
+end
+
 local function load_constraint(current)
   return function(t, rows)
     local r = rows[1]
     local c = { name = r.name }
+    if r.kind == "x" then return load_exclude(t, r) end
     if r.kind == "c" then
       c.type, c.expr = "check", M.check_expr(r.definition)
       t.checks[#t.checks + 1] = c
@@ -220,6 +307,124 @@ local function kept_tables(tables, order, keep_table)
   return tables, kept
 end
 
+------------------------------------------------------ index details (#15 item 3)
+
+-- One row per index column, key and INCLUDE ones, of the indexes
+-- INDEXES_SQL reads: what pg_get_indexdef writes beyond the column itself.
+-- An operator class is left out when it is the default one of the
+-- column's type for the access method (exact, or the only default that
+-- applies: array_ops for any array), a collation when it is the column's.
+local INDEX_DETAILS_SQL = [[
+SELECT n.nspname AS schema, t.relname AS table_name, i.relname AS index_name, k.ord,
+       k.ord > x.indnkeyatts AS included, a.attname, x.indnullsnotdistinct AS nulls_not_distinct,
+       array_to_string(i.reloptions, chr(31)) AS storage,
+       (x.indoption[(k.ord - 1)::int] & 2) = 2 AS nulls_first,
+       CASE WHEN NOT (oc.opcdefault AND (oc.opcintype = kt.base OR NOT EXISTS (
+              SELECT 1 FROM pg_opclass e WHERE e.opcmethod = oc.opcmethod AND e.opcdefault AND e.opcintype = kt.base)))
+            THEN oc.opcname END AS opclass,
+       CASE WHEN co.oid <> COALESCE(a.attcollation, ty.typcollation) THEN co.collname END AS collation
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class t ON t.oid = x.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum > 0
+JOIN pg_attribute ia ON ia.attrelid = x.indexrelid AND ia.attnum = k.ord
+JOIN pg_type ty ON ty.oid = COALESCE(a.atttypid, ia.atttypid)
+CROSS JOIN LATERAL (SELECT CASE WHEN ty.typbasetype <> 0 THEN ty.typbasetype ELSE ty.oid END AS base) kt
+LEFT JOIN pg_opclass oc ON oc.oid = x.indclass[(k.ord - 1)::int] AND k.ord <= x.indnkeyatts
+LEFT JOIN pg_collation co ON co.oid = x.indcollation[(k.ord - 1)::int] AND k.ord <= x.indnkeyatts
+WHERE t.relkind IN ('r', 'p') AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = x.indexrelid)
+  AND n.nspname = ANY ($1::text[])
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con
+                  WHERE con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x'))
+ORDER BY n.nspname, t.relname, i.relname, k.ord]]
+
+-- NULLS FIRST is the default of DESC, NULLS LAST that of ASC: only the
+-- other one is written.
+local function nulls_of(desc, nulls_first)
+  if nulls_first and not desc then return "first" end
+  if desc and not nulls_first then return "last" end
+  return nil
+end
+
+-- Key column i of idx as a table, so that it can carry details.
+local function key_column(idx, i)
+  local e = idx.columns[i]
+  if type(e) == "string" then e = { e } idx.columns[i] = e end
+  return e
+end
+
+local function load_index_details(t, rows)
+  local idx
+  for _, i in ipairs(t.indexes) do if i.name == rows[1].index_name then idx = i end end
+  if idx == nil then return end
+  idx.nulls_not_distinct = rows[1].nulls_not_distinct or nil
+  idx.with = storage_options(rows[1].storage)
+  for _, r in ipairs(rows) do
+    if r.included then
+      idx.include = idx.include or {}
+      idx.include[#idx.include + 1] = r.attname
+    else
+      local e = idx.columns[r.ord]
+      local nulls = nulls_of(type(e) == "table" and e.desc, r.nulls_first)
+      if r.opclass or r.collation or nulls then
+        e = key_column(idx, r.ord)
+        e.opclass, e.collation, e.nulls = r.opclass, r.collation, nulls
+      end
+    end
+  end
+end
+
+------------------------------------------------- partitions (#15 item 9)
+
+-- Partitioned tables, partitions and inheritance (#15 item 11): a parent
+-- gets partition_by (what follows PARTITION BY); a partition, which
+-- TABLES_SQL leaves out, is a table description of its own with no
+-- columns (they are the parent's) and partition = { parent, parent_schema
+-- (nil: the current one), bound }; a table that INHERITS gets inherits =
+-- { { parent, parent_schema }... } in order, and loses the columns it
+-- only inherits.
+local PARENTS_SQL = [[
+SELECT n.nspname AS schema, c.relname AS table_name, c.relispartition AS is_partition,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
+       pg_get_expr(c.relpartbound, c.oid) AS bound, pn.nspname AS parent_schema, pc.relname AS parent_name
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_inherits ih ON ih.inhrelid = c.oid
+LEFT JOIN pg_class pc ON pc.oid = ih.inhparent
+LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+WHERE c.relkind IN ('r', 'p') AND (c.relkind = 'p' OR c.relispartition OR ih.inhrelid IS NOT NULL)
+  AND n.nspname = ANY ($1::text[])
+ORDER BY n.nspname, c.relname, ih.inhseqno]]
+
+local function inherit(t, parent)
+  t.inherits = t.inherits or {}
+  t.inherits[#t.inherits + 1] = parent
+  local own = {}
+  for _, col in ipairs(t.columns) do if not (t.inherited and t.inherited[col.name]) then own[#own + 1] = col end end
+  t.columns = own
+end
+
+local function load_partitions(conn, schemas, current, tables, order)
+  for _, r in ipairs(conn:query(PARENTS_SQL, { schemas })) do
+    local schema = r.schema ~= current and r.schema or nil
+    local k = key(schema, r.table_name)
+    local t = tables[k]
+    local parent = r.parent_name and { parent = r.parent_name,
+                                       parent_schema = r.parent_schema ~= current and r.parent_schema or nil }
+    if r.is_partition then
+      t = { schema = schema, name = r.table_name, columns = {}, uniques = {}, checks = {}, fks = {}, indexes = {},
+            real_schema = r.schema, partition = parent }
+      parent.bound = r.bound
+      tables[k], order[#order + 1] = t, t
+    elseif parent then
+      inherit(t, parent)
+    end
+    t.partition_by = r.partition_by
+  end
+end
+
 -- The live tables of the given schemas, keyed by table_key(schema, name)
 -- with the current schema written as nil; plus the list in catalog order;
 -- plus the other objects of those schemas (M.objects).
@@ -230,7 +435,9 @@ function M.inspect(conn, schemas, current, keep_table)
   local objects = M.objects(conn, arr, current)
   local tables, order = load_tables(conn, arr, current, objects.serial_types)
   if keep_table then tables, order = kept_tables(tables, order, keep_table) end
+  load_partitions(conn, arr, current, tables, order)
   each_group(conn:query(INDEXES_SQL, { arr }), "index_name", tables, current, load_index)
+  each_group(conn:query(INDEX_DETAILS_SQL, { arr }), "index_name", tables, current, load_index_details)
   each_group(conn:query(CONSTRAINTS_SQL, { arr }), "name", tables, current, load_constraint(current))
   for _, t in ipairs(order) do place_primary_key(t) end
   objects.sequences = M.free_sequences(objects.sequences, tables)

@@ -74,7 +74,7 @@ local function element_key(e)
   if type(e) == "string" then return "c:" .. e end
   local k = e[1] or e.name
   k = k and ("c:" .. k) or ("e:" .. normalize.expr_key(e.expr))
-  return k .. (e.desc and ":desc" or "")
+  return k .. (e.desc and ":desc" or "") .. normalize.index_column_details(e)
 end
 
 local signatures = {
@@ -82,6 +82,7 @@ local signatures = {
     local parts = { tostring(i.unique == true), (i.using or "btree"):lower(),
                     i.where and normalize.expr_key(i.where) or "" }
     for _, e in ipairs(i.columns) do parts[#parts + 1] = element_key(e) end
+    parts[#parts + 1] = normalize.index_details(i)
     return table.concat(parts, "\0")
   end,
   unique = function(c)
@@ -90,6 +91,12 @@ local signatures = {
   -- the server rewrites check expressions: the model's is read back from
   -- it when the text keys differ (luamig.autogen.equality)
   check = function(c) return normalize.expr_key(c.expr) end,
+  -- #15 item 11: deferral is not part of a model
+  exclude = function(c)
+    local parts = { (c.using or "btree"):lower(), c.where and normalize.expr_key(c.where) or "" }
+    for _, e in ipairs(c.elements) do parts[#parts + 1] = element_key(e) .. ":with=" .. e.with end
+    return table.concat(parts, "\0")
+  end,
   fk = function(c)
     return table.concat({ table.concat(c.columns, "\0"), c.referent_schema or "", c.referent,
       table.concat(c.remote_columns, "\0"), c.ondelete or "", c.onupdate or "", c.match or "",
@@ -201,6 +208,51 @@ local function compare_columns(m, d, emit, judge)
   return added
 end
 
+---------------------------------------------- primary keys (#15 item 11)
+
+-- A primary key the user left unnamed is the same key whatever the
+-- server called it; a named one must keep its name too.
+local function same_primary_key(mpk, dpk)
+  return table.concat(mpk.columns, "\0") == table.concat(dpk.columns, "\0") and (mpk.auto or mpk.name == dpk.name)
+end
+
+-- Emits the drop of the live primary key and the creation of the model's
+-- when they differ; a key on a column being added comes with add_column.
+local function compare_primary_key(m, d, emit, added)
+  local mpk, dpk = m.pk, d.pk
+  if mpk and dpk and same_primary_key(mpk, dpk) then return end
+  if dpk then emit(m, "remove_constraint", { constraint = dpk }) end
+  if mpk and not (mpk.column and added[mpk.column]) then emit(m, "add_constraint", { constraint = mpk }) end
+end
+
+-------------------------------------------- table storage (#15 item 11)
+
+local function storage_changes(m, d)
+  local ch = {}
+  if (m.unlogged == true) ~= (d.unlogged == true) then
+    ch.unlogged = { from = d.unlogged == true, to = m.unlogged == true }
+  end
+  if normalize.storage_key(m.with) ~= normalize.storage_key(d.with) then ch.with = { from = d.with, to = m.with } end
+  if next(ch) then return ch end
+  return nil
+end
+
+-- Emits a column_statistics record for each of the columns whose target
+-- differs between from and to ({ column = target }, nil: the defaults);
+-- dropping: the table is being dropped, so these come before that.
+local function statistics_records(t, from, to, columns, emit, dropping)
+  for _, col in ipairs(columns) do
+    local a, b = from and from[col.name], to and to[col.name]
+    if a ~= b then emit(t, "column_statistics", { column = col.name, from = a, to = b, dropping = dropping }) end
+  end
+end
+
+local function compare_storage(m, d, emit)
+  local ch = storage_changes(m, d)
+  if ch then emit(m, "table_storage", { changes = ch }) end
+  statistics_records(m, d.statistics, m.statistics, m.columns, emit)
+end
+
 ------------------------------------------------------------------- tables
 
 -- The records of a table on both sides; whether it grows something a new
@@ -209,25 +261,83 @@ local function compare_table(m, d, emit, judge)
   local mcomment, dcomment = normalize.comment(m.comment), normalize.comment(d.comment)
   if mcomment ~= dcomment then emit(m, "table_comment", { from = dcomment, to = mcomment }) end
   local added = compare_columns(m, d, emit, judge)
+  compare_primary_key(m, d, emit, added)
+  compare_storage(m, d, emit)
   local grown = next(added) ~= nil
   grown = compare_kind(m.indexes, d.indexes, judge.index_signature, emit, m, "index") or grown
   grown = compare_kind(not_inline(m.uniques, added), d.uniques, signatures.unique, emit, m, "constraint") or grown
   compare_kind(not_inline(m.checks, added), d.checks, judge.check_signature, emit, m, "constraint")
+  compare_kind(m.excludes or {}, d.excludes or {}, signatures.exclude, emit, m, "constraint")
   compare_kind(not_inline(m.fks, added), d.fks, signatures.fk, emit, m, "constraint")
   return grown
 end
+
+------------------------------------------------- partitions (#15 item 9)
+
+-- The tables t is a partition of or inherits from: { parent, parent_schema }.
+local function parents(t)
+  if t.partition then return { t.partition } end
+  return t.inherits or {}
+end
+
+-- Whether any table of list is a partition or child of d.
+local function has_child(d, list)
+  local k = key(d.schema, d.name)
+  for _, other in ipairs(list) do
+    for _, p in ipairs(parents(other)) do
+      if key(p.parent_schema, p.parent) == k then return true end
+    end
+  end
+  return false
+end
+
+-- The live tables to drop, children (partitions, inheriting tables)
+-- before their parents, which would take them along or refuse to go.
+local function removal_order(list)
+  local left, out = lists.copy(list), {}
+  while #left > 0 do
+    local pick = 1
+    for i, d in ipairs(left) do
+      if not has_child(d, left) then pick = i break end
+    end
+    out[#out + 1] = table.remove(left, pick)
+  end
+  return out
+end
+
+-- A partition's own constraints are separate records: create_partition
+-- takes none.
+local function remove_partition(d, emit)
+  for _, list in ipairs { d.uniques, d.checks } do
+    for _, c in ipairs(list) do emit(d, "remove_constraint", { constraint = c }) end
+  end
+  emit(d, "remove_partition", { def = { schema = d.schema, name = d.name, partition = d.partition } })
+end
+
+local function add_partition(m, emit)
+  emit(m, "add_partition", { def = { schema = m.schema, name = m.name, partition = m.partition } })
+  for _, list in ipairs { m.uniques, m.checks } do
+    for _, c in ipairs(list) do emit(m, "add_constraint", { constraint = c }) end
+  end
+end
+
+-------------------------------------------------------------- new, gone
 
 -- A dropped table's foreign keys go first, as separate drops, so that the
 -- tables can go in any order (and come back in any order on downgrade).
 local function remove_table(d, emit)
   for _, c in ipairs(d.fks) do emit(d, "remove_constraint", { constraint = c }) end
   for _, i in ipairs(d.indexes) do emit(d, "remove_index", { index = i }) end
+  for _, c in ipairs(d.excludes or {}) do emit(d, "remove_constraint", { constraint = c }) end
+  if d.partition then return remove_partition(d, emit) end
   local constraints = {}
   if d.pk and not d.pk.inline then constraints[1] = d.pk end
   table.move(d.uniques, 1, #d.uniques, #constraints + 1, constraints)
   table.move(d.checks, 1, #d.checks, #constraints + 1, constraints)
-  emit(d, "remove_table", { def = { schema = d.schema, name = d.name, comment = d.comment,
-                                    columns = d.columns, constraints = constraints } })
+  statistics_records(d, d.statistics, nil, d.columns, emit, true)
+  emit(d, "remove_table", { def = { schema = d.schema, name = d.name, comment = d.comment, columns = d.columns,
+    constraints = constraints, partition_by = d.partition_by, unlogged = d.unlogged, with = d.with,
+    inherits = d.inherits } })
 end
 
 -- The new table's definition, without the foreign keys in `deferred`.
@@ -242,9 +352,10 @@ local function table_def(m, deferred)
     end
   end
   for _, c in ipairs(m.constraints) do
-    if not deferred[c] then constraints[#constraints + 1] = c end
+    if not deferred[c] and c.type ~= "exclude" then constraints[#constraints + 1] = c end
   end
-  return { schema = m.schema, name = m.name, comment = m.comment, columns = columns, constraints = constraints }
+  return { schema = m.schema, name = m.name, comment = m.comment, columns = columns, constraints = constraints,
+           partition_by = m.partition_by, unlogged = m.unlogged, with = m.with, inherits = m.inherits }
 end
 
 -- A foreign key can be inline when what it points at exists by then.
@@ -258,17 +369,22 @@ end
 local function plan_new_table(m, emit, created, new, grown)
   local deferred = {}
   for _, fk in ipairs(m.fks) do
-    if not ready(fk, m, created, new, grown) then
+    if m.partition or not ready(fk, m, created, new, grown) then
       deferred[fk.column or fk.source] = true
       emit(m, "add_constraint", { constraint = fk })
     end
   end
-  emit(m, "add_table", { def = table_def(m, deferred) })
+  if m.partition then add_partition(m, emit) else emit(m, "add_table", { def = table_def(m, deferred) }) end
   for _, i in ipairs(m.indexes) do emit(m, "add_index", { index = i }) end
+  for _, c in ipairs(m.excludes) do emit(m, "add_constraint", { constraint = c }) end
+  statistics_records(m, nil, m.statistics, m.columns, emit)
   created[key(m.schema, m.name)] = true
 end
 
 local function blocked(m, created, new)
+  for _, p in ipairs(parents(m)) do
+    if new[key(p.parent_schema, p.parent)] and not created[key(p.parent_schema, p.parent)] then return true end
+  end
   for _, fk in ipairs(m.fks) do
     local k = key(fk.referent_schema, fk.referent)
     if new[k] and not created[k] and k ~= key(m.schema, m.name) then return true end
@@ -322,9 +438,11 @@ function M.diffs(model, reflected, opts)
   end
   local live = lists.copy(reflected)
   table.sort(live, function(a, b) return key(a.schema, a.name) < key(b.schema, b.name) end)
+  local gone = {}
   for _, d in ipairs(live) do
-    if not mkeys[key(d.schema, d.name)] then remove_table(d, emit) end
+    if not mkeys[key(d.schema, d.name)] then gone[#gone + 1] = d end
   end
+  for _, d in ipairs(removal_order(gone)) do remove_table(d, emit) end
   add_tables(new, emit, grown)
   return result()
 end

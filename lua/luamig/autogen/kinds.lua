@@ -76,6 +76,7 @@ local function index_subject(d) return ("index %s on %s"):format(show(d.index.na
 
 local constraint_label = {
   unique = "unique constraint", check = "check constraint", foreign_key = "foreign key", primary_key = "primary key",
+  exclude = "exclusion constraint",
 }
 local function constraint_subject(d)
   return ("%s %s on %s"):format(constraint_label[d.constraint.type], show(d.constraint.name), where(d))
@@ -156,6 +157,10 @@ local create_constraint = {
   primary_key = function(d, c)
     return call("create_primary_key", { str(c.name), str(d.table), value(c.columns) }, schema_opt(d))
   end,
+  exclude = function(d, c)
+    local opts = schema_opt(d, write.fields(c, { "using", "where", "deferrable", "initially" }))
+    return call("create_exclude_constraint", { str(c.name), str(d.table), write.exclude_elements(c.elements) }, opts)
+  end,
   foreign_key = function(d, c)
     local opts = write.fields(c, { "ondelete", "onupdate", "referent_schema", "match", "deferrable", "initially" },
       schema_opt(d, {}, "source_schema"))
@@ -166,7 +171,9 @@ local create_constraint = {
 
 local function create_index_call(d)
   local i = d.index
-  local opts = write.fields({ unique = i.unique or nil, where = i.where, using = i.using }, { "unique", "where", "using" })
+  local opts = write.fields({ unique = i.unique or nil, where = i.where, using = i.using, include = i.include,
+    nulls_not_distinct = i.nulls_not_distinct }, { "unique", "where", "using", "include", "nulls_not_distinct" })
+  if i.with then opts[#opts + 1] = "with = " .. write.keyed(i.with) end
   return call("create_index", { str(i.name), str(d.table), write.index_elements(i.columns) }, schema_opt(d, opts))
 end
 
@@ -206,7 +213,8 @@ M.kinds = {
     render = alter_call,
     inverse = swap_changes,
   },
-  -- index = { name, columns = { "col" | { "col", desc = true } | { expr = "..." } }, unique, where, using }
+  -- index = { name, columns = { "col" | { "col", desc = true, nulls =, opclass =, collation = } | { expr = "..." } },
+  -- unique, where, using, include = { "col"... }, nulls_not_distinct, with = { option = value } }
   add_index = {
     phase = "create_indexes_and_constraints",
     describe = function(d) return { "add " .. index_subject(d) } end,
@@ -571,6 +579,83 @@ M.kinds.row_security = {
     if d.to == nil then return call("disable_row_security", { str(d.table) }, schema_opt(d)) end
     return call("enable_row_security", { str(d.table) },
       schema_opt(d, write.fields({ force = d.to.force }, { "force" })))
+  end,
+  inverse = swap_ends,
+}
+
+------------------------------------------------- partitions (#15 item 9)
+
+local function partition_subject(d)
+  local p = d.def.partition
+  return ("partition %s of %s"):format(where(d), where { schema = p.parent_schema, table = p.parent })
+end
+
+local function create_partition_call(d)
+  local p = d.def.partition
+  local opts = schema_opt(d)
+  if p.parent_schema then opts[#opts + 1] = "parent_schema = " .. str(p.parent_schema) end
+  return call("create_partition", { str(d.table), str(p.parent), str(p.bound) }, opts)
+end
+
+-- def = { name, schema, partition = { parent, parent_schema, bound } }
+M.kinds.add_partition = {
+  phase = "create_tables",
+  describe = function(d) return { "add " .. partition_subject(d) } end,
+  render = create_partition_call,
+  inverse = as_kind("remove_partition"),
+}
+M.kinds.remove_partition = {
+  phase = "drop_tables",
+  describe = function(d) return { "remove " .. partition_subject(d) } end,
+  render = function(d) return call("drop_table", { str(d.table) }, schema_opt(d)) end,
+  inverse = as_kind("add_partition"),
+}
+
+-------------------------------------------- table storage (#15 item 11)
+
+local function storage_lines(d)
+  local c, out = d.changes, {}
+  if c.unlogged then
+    out[#out + 1] = ("change persistence of %s: %s -> %s"):format(table_subject(d),
+      c.unlogged.from and "UNLOGGED" or "LOGGED", c.unlogged.to and "UNLOGGED" or "LOGGED")
+  end
+  if c.with then out[#out + 1] = "change storage options of " .. table_subject(d) end
+  return out
+end
+
+-- op.alter_table setting the options of c.with.to that differ and
+-- resetting those it does not have.
+local function storage_call(d)
+  local c, parts = d.changes, {}
+  if c.unlogged then parts[#parts + 1] = "unlogged = " .. tostring(c.unlogged.to) end
+  if c.with then
+    local from, to, set, reset = c.with.from or {}, c.with.to or {}, {}, {}
+    for k, v in pairs(to) do
+      if tostring(from[k]):lower() ~= tostring(v):lower() then set[k] = v end
+    end
+    for k in pairs(from) do if to[k] == nil then reset[#reset + 1] = k end end
+    table.sort(reset)
+    if next(set) then parts[#parts + 1] = "with = " .. write.keyed(set) end
+    if #reset > 0 then parts[#parts + 1] = "reset = " .. value(reset) end
+  end
+  return call("alter_table", { str(d.table), braces(schema_opt(d, parts)) })
+end
+
+-- changes = { unlogged = { from, to } (booleans), with = { from, to } (storage options or nil) }
+M.kinds.table_storage = {
+  phase = "change_columns",
+  describe = storage_lines,
+  render = storage_call,
+  inverse = swap_changes,
+}
+-- column, from, to: statistics targets, nil for the default; dropping: of a table being dropped
+M.kinds.column_statistics = {
+  phase = function(d) return d.dropping and "drop_indexes_and_constraints" or "change_columns" end,
+  describe = function(d)
+    return { ("change statistics of %s: %s -> %s"):format(where(d, d.column), d.from or "default", d.to or "default") }
+  end,
+  render = function(d)
+    return call("alter_column", { str(d.table), str(d.column), braces(schema_opt(d, { "statistics = " .. (d.to or -1) })) })
   end,
   inverse = swap_ends,
 }

@@ -232,4 +232,33 @@ function M.sequence_defaults(as_type, increment)
   return { minvalue = type_min[as_type], maxvalue = -1, start = -1 }
 end
 
+------------------------------------------------- index details (#15 item 3)
+
+-- The comparison key of an index column's operator class, collation and
+-- null order, with the defaults written as nothing: NULLS FIRST is DESC's.
+function M.index_column_details(e)
+  local nulls_first = e.nulls == "first" or (e.nulls == nil and e.desc == true)
+  local parts = {}
+  if e.opclass then parts[#parts + 1] = "opclass=" .. e.opclass end
+  if e.collation then parts[#parts + 1] = "collate=" .. e.collation end
+  if nulls_first ~= (e.desc == true) then parts[#parts + 1] = nulls_first and "nulls=first" or "nulls=last" end
+  if #parts == 0 then return "" end
+  return ":" .. table.concat(parts, ":")
+end
+
+-- The comparison key of an index's INCLUDE columns, NULLS NOT DISTINCT
+-- and storage options (values as the catalog stores them: text).
+function M.index_details(i)
+  return table.concat({ table.concat(i.include or {}, ","), tostring(i.nulls_not_distinct == true),
+                        M.storage_key(i.with) }, "\1")
+end
+
+-- The comparison key of an index's or a table's storage options.
+function M.storage_key(with)
+  local parts = {}
+  for k, v in pairs(with or {}) do parts[#parts + 1] = k:lower() .. "=" .. tostring(v):lower() end
+  table.sort(parts)
+  return table.concat(parts, ",")
+end
+
 return M

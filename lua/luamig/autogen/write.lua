@@ -73,6 +73,15 @@ end
 local constraint_order = { "type", "name", "columns", "expr", "referent", "referent_schema", "remote_columns",
                            "ondelete", "onupdate", "match", "deferrable", "initially" }
 
+-- { "parent", { "parent", schema = "s" } } of inherits = { { parent, parent_schema } }.
+local function inherits(list)
+  local parts = {}
+  for i, p in ipairs(list) do
+    parts[i] = p.parent_schema and braces { str(p.parent), "schema = " .. str(p.parent_schema) } or str(p.parent)
+  end
+  return braces(parts)
+end
+
 -- op.create_table for a table definition, one column per line.
 function M.create_table(def)
   local lines = { ("op.create_table(%s, {"):format(str(def.name)) }
@@ -80,6 +89,10 @@ function M.create_table(def)
   local opts = {}
   if def.schema then opts[#opts + 1] = "  schema = " .. str(def.schema) .. "," end
   if def.comment then opts[#opts + 1] = "  comment = " .. str(def.comment) .. "," end
+  if def.partition_by then opts[#opts + 1] = "  partition_by = " .. str(def.partition_by) .. "," end
+  if def.inherits then opts[#opts + 1] = "  inherits = " .. inherits(def.inherits) .. "," end
+  if def.unlogged then opts[#opts + 1] = "  unlogged = true," end
+  if def.with then opts[#opts + 1] = "  with = " .. M.keyed(def.with) .. "," end
   if #def.constraints > 0 then
     opts[#opts + 1] = "  constraints = {"
     for _, c in ipairs(def.constraints) do
@@ -105,8 +118,27 @@ function M.index_elements(cols)
       parts[i] = str(e)
     else
       local name = e[1] or e.name
-      parts[i] = braces(fields(e, { "expr", "desc", "opclass" }, name and { str(name) } or {}))
+      parts[i] = braces(fields(e, { "expr", "desc", "nulls", "opclass", "collation" }, name and { str(name) } or {}))
     end
+  end
+  return braces(parts)
+end
+
+-- A table keyed by names, { fillfactor = 70 }, keys in order.
+function M.keyed(t)
+  local names, parts = {}, {}
+  for k in pairs(t) do names[#names + 1] = k end
+  table.sort(names)
+  for i, k in ipairs(names) do parts[i] = k .. " = " .. value(t[k]) end
+  return braces(parts)
+end
+
+-- An exclusion constraint's elements: { "col", with = "&&" } or { expr = "...", with = "=" }.
+function M.exclude_elements(elements)
+  local parts = {}
+  for i, e in ipairs(elements) do
+    local name = e[1] or e.name
+    parts[i] = braces(fields(e, { "expr", "with", "desc", "nulls", "opclass", "collation" }, name and { str(name) } or {}))
   end
   return braces(parts)
 end

@@ -62,4 +62,29 @@ function M.comment_on(kind, target, comment)
   return ("COMMENT ON %s %s IS %s"):format(kind, target, quote.literal(comment))
 end
 
+-- A storage option's value: a number or boolean as written, a string
+-- as a literal.
+local function storage_value(what, k, v)
+  if type(v) == "number" or type(v) == "boolean" then return tostring(v) end
+  if type(v) == "string" then return quote.literal(v) end
+  fail(what, "storage option %s must be a number, boolean or string, got %s", k, args.type_of(v))
+end
+
+-- WITH (fillfactor = 70, ...) of with = { fillfactor = 70, ... }, in
+-- name order (an index's or a table's storage options); "" for none.
+function M.storage_options(what, with)
+  local names = {}
+  for k in pairs(with) do
+    if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
+      fail(what, "with must map storage option names to values, got key %s", tostring(k))
+    end
+    names[#names + 1] = k
+  end
+  if #names == 0 then return "" end
+  table.sort(names)
+  local parts = {}
+  for i, k in ipairs(names) do parts[i] = ("%s = %s"):format(k, storage_value(what, k, with[k])) end
+  return (" WITH (%s)"):format(table.concat(parts, ", "))
+end
+
 return M

@@ -171,10 +171,18 @@ local function alter_actions(what, col, ch)
     action("SET DEFAULT " .. fragment(what, "default", tostring(ch.default)))
   end
   identity_actions(what, col, ch, actions, action)
+  if ch.statistics ~= nil then
+    if math.type(ch.statistics) ~= "integer" or ch.statistics < -1 then
+      fail(what, "statistics must be an integer, -1 for the default, got %s", tostring(ch.statistics))
+    end
+    action(("SET STATISTICS %d"):format(ch.statistics))
+  end
   return actions
 end
 
--- changes: { type, using, nullable, default, new_name, comment, schema }.
+-- changes: { type, using, nullable, default, statistics, new_name,
+-- comment, schema }; statistics = n sets the column's statistics target
+-- (-1: back to the default).
 -- The type, nullability and default changes share one ALTER TABLE (one
 -- lock, one rewrite at most); the comment is set and the column renamed
 -- after. default = op.NULL drops the default (default = false sets the
@@ -190,7 +198,7 @@ function M.alter_column(what, table_name, name, ch)
     stmts[#stmts + 1] = ("ALTER TABLE %s RENAME COLUMN %s TO %s"):format(tbl, col, ident(ch.new_name))
   end
   if #stmts == 0 then
-    fail(what, "nothing to change: give type, nullable, default, identity, set_identity, comment or new_name")
+    fail(what, "nothing to change: give type, nullable, default, identity, set_identity, statistics, comment or new_name")
   end
   return stmts
 end

@@ -3,6 +3,7 @@
 -- drop_constraint. Their keys are luamig.ddl.keys'.
 local args = require("luamig.args")
 local clause = require("luamig.ddl.clause")
+local index = require("luamig.ddl.index")
 local keys = require("luamig.ddl.keys")
 local quote = require("luamig.ddl.quote")
 
@@ -86,6 +87,8 @@ end
 --   { type = "primary_key", name =, columns = {...} }
 --   { type = "unique", name =, columns = {...}, deferrable =, initially = }
 --   { type = "check", name =, expr = "<SQL>" }
+--   { type = "exclude", name =, using = "gist", elements = { { "col", with = "&&" }, ... }, where = "<SQL>",
+--     deferrable =, initially = }
 --   { type = "foreign_key", name =, columns = {...}, referent = "t", remote_columns = {...},
 --     referent_schema =, ondelete =, onupdate =, deferrable =, initially = }
 --     (or references = "t.col" | { table, columns, schema } instead of referent...)
@@ -94,7 +97,7 @@ function M.table_constraint(what, c)
   if type(c) ~= "table" then fail(what, "a constraint must be a table { type = ..., ... }") end
   local known = keys.constraint[c.type]
   if known == nil then
-    fail(what, "unknown constraint type %q (primary_key, unique, check, foreign_key)", tostring(c.type))
+    fail(what, "unknown constraint type %q (primary_key, unique, check, foreign_key, exclude)", tostring(c.type))
   end
   args.known_keys(what, c.type .. " constraint option", c, known)
   local sql = c.name ~= nil and ("CONSTRAINT %s "):format(ident(c.name)) or ""
@@ -105,6 +108,8 @@ function M.table_constraint(what, c)
       .. deferral(what, c.deferrable, c.initially)
   elseif c.type == "check" then
     return sql .. ("CHECK (%s)"):format(clause.fragment(what, "check", c.expr))
+  elseif c.type == "exclude" then
+    return sql .. index.exclude_clause(what, c) .. deferral(what, c.deferrable, c.initially)
   end
   return sql .. ("FOREIGN KEY (%s) %s"):format(ident_list(what, "foreign key columns", c.columns),
     M.references_clause(what, M.foreign_key_target(what, c)))

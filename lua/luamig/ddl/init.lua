@@ -32,10 +32,12 @@ export(quote, { "NULL", "ident", "qualified", "literal", "inline_params", "bind_
 
 -- schema operations
 export(tables, { "create_table", "drop_table", "rename_table", "table_comment", "create_schema", "drop_schema" })
+export(tables, { "create_partition", "alter_table" })
 export(column, { "column", "add_column", "drop_column", "alter_column" })
 export(constraint, { "parse_reference", "foreign_key_target", "table_constraint", "add_constraint",
                      "drop_constraint" })
 export(index, { "index_column", "create_index", "drop_index" })
+export(index, { "exclude_element" })
 export(copy, { "copy_from_stdin", "copy_rows" })
 -- the objects tables need (issue 15): extensions, sequences, enums, domains
 export(objects, { "create_extension", "drop_extension", "create_sequence", "alter_sequence", "drop_sequence",

@@ -46,12 +46,18 @@ M.constraint = {
   -- or as referent, remote_columns and referent_schema (op.create_foreign_key's words)
   foreign_key = merge(constraint, { columns = "string|table", references = "string|table", referent = "string",
     remote_columns = "string|table", referent_schema = "string" }, M.referential, M.deferral, M.match),
+  -- EXCLUDE USING using (element WITH operator, ...) WHERE (where)
+  exclude = merge(constraint, { using = "string", elements = "table", where = "string" }, M.deferral),
 }
 
--- what an index is, beyond its name, table and columns
-M.index = { unique = "boolean", where = "string", using = "string" }
+-- what an index is, beyond its name, table and columns: include = { columns } (INCLUDE),
+-- nulls_not_distinct (NULLS NOT DISTINCT), with = { fillfactor = 70, ... } (storage options)
+M.index = { unique = "boolean", where = "string", using = "string", include = "string|table",
+            nulls_not_distinct = "boolean", with = "table" }
 
--- an index column given as a table: { "name" | expr = "<SQL>", desc =, opclass = }
-M.index_column = { name = "string", expr = "string", desc = "boolean", opclass = "string" }
+-- an index column given as a table: { "name" | expr = "<SQL>", desc =, opclass =,
+-- nulls = "first"|"last", collation = "C" }
+M.index_column = { name = "string", expr = "string", desc = "boolean", opclass = "string", nulls = "string",
+                   collation = "string" }
 
 return M
