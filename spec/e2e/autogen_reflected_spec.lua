@@ -22,22 +22,47 @@ local function model_column(c)
            comment = c.comment, identity = c.identity, generated = c.generated }
 end
 
--- A reflected table description as a schema.table; nil for a table
--- without columns (the model DSL has no such table).
-local function model_table(t)
-  if #t.columns == 0 then return nil end
-  local columns, constraints = {}, {}
-  for i, c in ipairs(t.columns) do columns[i] = model_column(c) end
-  if t.pk and not t.pk.inline then constraints[1] = t.pk end
-  for _, list in ipairs { t.uniques, t.checks, t.fks } do
-    table.move(list, 1, #list, #constraints + 1, constraints)
-  end
+local function model_indexes(t)
   local indexes = {}
   for i, ix in ipairs(t.indexes) do
-    indexes[i] = { ix.name, ix.columns, unique = ix.unique or nil, where = ix.where, using = ix.using }
+    indexes[i] = { ix.name, ix.columns, unique = ix.unique or nil, where = ix.where, using = ix.using,
+                   include = ix.include, nulls_not_distinct = ix.nulls_not_distinct, with = ix.with }
   end
-  return schema.table(t.name, columns, { schema = t.schema, comment = t.comment, indexes = indexes,
-                                         constraints = constraints })
+  return indexes
+end
+
+local function model_constraints(t)
+  local constraints = {}
+  if t.pk and not t.pk.inline then constraints[1] = t.pk end
+  for _, list in ipairs { t.uniques, t.checks, t.fks, t.excludes or {} } do
+    table.move(list, 1, #list, #constraints + 1, constraints)
+  end
+  return constraints
+end
+
+-- A reflected table description as a schema.table (or schema.partition
+-- of its parent, made before it); nil for a table without columns (the
+-- model DSL has no such table). made: the model tables by schema and name.
+local function model_table(t, made)
+  local function made_key(s, name) return (s or "") .. "\0" .. name end
+  local m
+  if t.partition then
+    m = schema.partition(t.name, made[made_key(t.partition.parent_schema, t.partition.parent)], t.partition.bound,
+      { schema = t.schema, indexes = model_indexes(t), constraints = model_constraints(t) })
+  elseif #t.columns > 0 then
+    local columns = {}
+    for i, c in ipairs(t.columns) do columns[i] = model_column(c) end
+    local inherits
+    for i, p in ipairs(t.inherits or {}) do
+      inherits = inherits or {}
+      inherits[i] = made[made_key(p.parent_schema, p.parent)]
+    end
+    m = schema.table(t.name, columns, { schema = t.schema, comment = t.comment, indexes = model_indexes(t),
+      constraints = model_constraints(t), partition_by = t.partition_by, unlogged = t.unlogged, with = t.with,
+      statistics = t.statistics, inherits = inherits })
+  end
+  if m then made[made_key(t.schema, t.name)] = m end
+  return m
 end
 
 -- The objects tables need (sequences, enums, domains, extensions of the
@@ -96,7 +121,8 @@ describe("the reflected model of a real schema", function()
       local _, order, live = catalog.inspect(conn, case.schemas)
       local tables = model_objects(live, case.schemas)
       model_dependents(catalog.dependents(conn, case.schemas), tables)
-      for _, t in ipairs(order) do tables[#tables + 1] = model_table(t) end
+      local made = {}
+      for _, t in ipairs(order) do tables[#tables + 1] = model_table(t, made) end
       local ok, result = pcall(autogen.compare, conn, schema.metadata(tables), { schemas = case.schemas })
       conn:close()
       assert(ok, result)
