@@ -8,25 +8,8 @@ local autogen = require("luamig.autogen")
 
 local T, P, meta = schema.table, schema.partition, schema.metadata
 
-local function run_body(conn, body)
-  local fn = assert(load("return function(op)\n" .. body .. "\nend", "=rendered", "t", {}))()
-  helpers.apply(conn, fn)
-end
-
-local function describe_diffs(conn, model)
-  return autogen.describe(autogen.compare(conn, model))
-end
-
-local function round_trip(conn, model)
-  local before = autogen.compare(conn, model)
-  assert.is_true(#before > 0, "expected differences before the upgrade")
-  local up, down = autogen.render(before)
-  run_body(conn, up)
-  assert.same({}, describe_diffs(conn, model))
-  run_body(conn, down)
-  assert.same(autogen.describe(before), describe_diffs(conn, model))
-  return up, down
-end
+local steps = require("support.autogen")
+local describe_diffs, round_trip = steps.describe_diffs, steps.round_trip
 
 local LIVE = [[CREATE TABLE customer (customer_id int PRIMARY KEY);
   CREATE TABLE payment (payment_id int NOT NULL, customer_id int NOT NULL, payment_date timestamptz NOT NULL,
