@@ -3,6 +3,7 @@
 -- nothing to detect, its downgrade brings the same differences back).
 local helpers = require("support.helpers")
 local autogen = require("luamig.autogen")
+local assert = require("luassert")  -- the specs' assert: a required module sees the plain one
 
 local M = {}
 
