@@ -435,6 +435,14 @@ local function object_head(fname, name, opts, known)
   return what, opts
 end
 
+-- A schema of the model's own, for one that holds nothing autogenerate
+-- manages (grants only, say): without it, a schema read and empty of the
+-- model is one to drop.
+function M.schema(name)
+  object_head("schema", name, nil, {})
+  return setmetatable({ kind = "schema", name = name }, Object)
+end
+
 function M.extension(name, opts)
   local _, o = object_head("extension", name, opts, { schema = true })
   return setmetatable({ kind = "extension", name = name, schema = o.schema }, Object)
@@ -494,7 +502,7 @@ end
 function M.metadata(tables)
   if type(tables) ~= "table" then error("schema.metadata: expects a list of schema.table(...)", 0) end
   local out, seen_tables, seen_names = {}, {}, {}
-  local objects = { extensions = {}, sequences = {}, enums = {}, domains = {} }
+  local objects = { schemas = {}, extensions = {}, sequences = {}, enums = {}, domains = {} }
   local dependents = { functions = {}, triggers = {}, views = {}, policies = {}, row_security = {} }
   for i, t in ipairs(tables) do
     local list = dependent_list(t)

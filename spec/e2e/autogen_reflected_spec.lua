@@ -12,9 +12,8 @@ local SCHEMAS = {
   { name = "chinook-identity-schema", schemas = { "public" } },
   { name = "pagila-schema", schemas = { "public" } },
   { name = "synapse-full72", schemas = { "public" } },
-  -- app_hidden holds nothing but grants: a model cannot declare an empty
-  -- schema yet, so autogenerate would drop it
-  { name = "graphile-starter-schema", schemas = { "app_public", "app_private" } },
+  -- app_hidden holds nothing but grants: the model declares it itself
+  { name = "graphile-starter-schema", schemas = { "app_public", "app_private", "app_hidden" } },
 }
 
 local function model_column(c)
@@ -69,7 +68,10 @@ end
 -- schemas read) as the model declares them.
 local function model_objects(live, read)
   local out, reading = {}, {}
-  for _, name in ipairs(read) do reading[name] = true end
+  for _, name in ipairs(read) do
+    reading[name] = true
+    if name ~= "public" then out[#out + 1] = schema.schema(name) end
+  end
   for _, e in ipairs(live.extensions) do
     if reading[e.schema] then out[#out + 1] = schema.extension(e.name, { schema = e.schema }) end
   end

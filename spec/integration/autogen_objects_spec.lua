@@ -61,6 +61,14 @@ describe("autogen objects", function()
     assert.same({ "remove table extra.t", "remove schema extra" }, described(conn, meta {}, { schemas = true }))
   end)
 
+  it("keeps a schema the model declares with schema.schema though it holds nothing, and creates it when missing", function()
+    conn:exec("CREATE SCHEMA hidden")
+    assert.same({ "remove schema hidden" }, described(conn, meta {}, { schemas = true }))
+    assert.same({}, described(conn, meta { schema.schema("hidden") }, { schemas = true }))
+    conn:exec("DROP SCHEMA hidden")
+    edit(conn, meta {}, meta { schema.schema("hidden") }, { "add schema hidden" })
+  end)
+
   it("adds an extension before the tables using its types", function()
     local after = meta { schema.extension("citext", { schema = "public" }), T("users", { { "email", "citext" } }) }
     local up = edit(conn, meta {}, after, { "add extension citext", "add table users" })

@@ -50,7 +50,7 @@ describe("schema", function()
     end)
 
     it("accepts an empty metadata", function()
-      assert.same({ tables = {}, extensions = {}, sequences = {}, enums = {}, domains = {}, functions = {},
+      assert.same({ tables = {}, schemas = {}, extensions = {}, sequences = {}, enums = {}, domains = {}, functions = {},
                     triggers = {}, views = {}, policies = {}, row_security = {} }, meta {})
     end)
   end)

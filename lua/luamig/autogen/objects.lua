@@ -37,6 +37,9 @@ function M.model(metadata, tables, current)
   for i, e in ipairs(metadata.enums or {}) do out.enums[i] = in_schema(e, current) end
   for i, d in ipairs(metadata.domains or {}) do out.domains[i] = in_schema(d, current) end
   local seen = {}
+  for _, declared in ipairs(metadata.schemas or {}) do   -- schema.schema(name)
+    if not seen[declared.name] then out.schemas[#out.schemas + 1], seen[declared.name] = declared.name, true end
+  end
   for _, list in ipairs { tables, out.sequences, out.enums, out.domains } do
     for _, o in ipairs(list) do
       if not seen[o.real_schema] then out.schemas[#out.schemas + 1], seen[o.real_schema] = o.real_schema, true end
@@ -52,6 +55,7 @@ function M.placed(tables, model)
   table.move(model.sequences, 1, #model.sequences, #out + 1, out)
   table.move(model.enums, 1, #model.enums, #out + 1, out)
   table.move(model.domains, 1, #model.domains, #out + 1, out)
+  for _, name in ipairs(model.schemas) do out[#out + 1] = { real_schema = name } end  -- schema.schema's too
   return out
 end
 
