@@ -8,11 +8,7 @@ local schema = require("luamig.schema")
 
 local T, meta = schema.table, schema.metadata
 
-local function error_of(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error")
-  return err
-end
+local error_of = require("support.expect").error_of
 
 local function live(name, inherits)
   return { name = name, columns = { { name = name .. "_col", type = "integer" } }, indexes = {}, uniques = {},

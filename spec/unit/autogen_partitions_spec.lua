@@ -8,11 +8,7 @@ local schema = require("luamig.schema")
 
 local T, P, meta = schema.table, schema.partition, schema.metadata
 
-local function error_of(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error")
-  return err
-end
+local error_of = require("support.expect").error_of
 
 local function parent()
   return T("m", { { "id", "integer", nullable = false }, { "at", "date", nullable = false } },

@@ -10,11 +10,7 @@ local schema = require("luamig.schema")
 local T, meta = schema.table, schema.metadata
 local W = "op.test"
 
-local function error_of(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error")
-  return err
-end
+local error_of = require("support.expect").error_of
 
 local function live(extra)
   local t = { name = "c", columns = { { name = "k", type = "text" } }, indexes = {}, uniques = {}, checks = {},

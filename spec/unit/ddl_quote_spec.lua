@@ -2,11 +2,7 @@
 -- offline mode (luamig.ddl): exact SQL text, no database.
 local ddl = require("luamig.ddl")
 
-local function error_of(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error")
-  return err
-end
+local error_of = require("support.expect").error_of
 
 describe("ddl quoting", function()
   describe("ident", function()

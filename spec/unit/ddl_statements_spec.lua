@@ -4,11 +4,7 @@ local ddl = require("luamig.ddl")
 
 local W = "op.test"
 
-local function error_of(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error")
-  return err
-end
+local error_of = require("support.expect").error_of
 
 -- normalised column specs, as op.create_table hands them to the dialect
 local function columns(specs)

@@ -55,11 +55,7 @@ local function rows_after(current, steps)
   return out
 end
 
-local function error_of(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error")
-  return err
-end
+local error_of = require("support.expect").error_of
 
 -- the graph of ALEMBIC-OUTPUT.md
 local A, B, C, D = "aaa0000000a1", "bbb0000000b2", "ccc0000000c3", "ddd0000000d4"

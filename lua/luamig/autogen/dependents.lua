@@ -98,7 +98,8 @@ end
 --------------------------------------------------------------- sameness
 
 local function function_key(f) return key(f.schema, f.name) .. "\0" .. expr_key(f.args or "") end
-local function trigger_key(t) return key(t.schema, t.table) .. "\0" .. t.name end
+-- a trigger or policy: named on its table
+local function table_object_key(t) return key(t.schema, t.table) .. "\0" .. t.name end
 local function view_key(v) return key(v.schema, v.name) end
 
 local function lower(s) return s and s:lower() end
@@ -200,15 +201,22 @@ local function compare_functions(m, d, out)
   for _, f in ipairs(added) do add_function(f, out) end
 end
 
-local function compare_triggers(m, d, out, current)
-  local added, both, removed = pair(m.triggers, d.triggers, trigger_key)
+-- Objects that are dropped and created again when they differ (triggers,
+-- policies): a remove_<field> record into drops, add_<field> into adds.
+local function compare_recreated(mlist, dlist, signature, field, drops, adds)
+  local added, both, removed = pair(mlist, dlist, table_object_key)
   for _, p in ipairs(both) do
-    if trigger_signature(p[1], current) ~= trigger_signature(p[2], current) then
+    if signature(p[1]) ~= signature(p[2]) then
       removed[#removed + 1], added[#added + 1] = p[2], p[1]
     end
   end
-  for _, t in ipairs(removed) do out.trigger_drops[#out.trigger_drops + 1] = record("remove_trigger", "trigger", t) end
-  for _, t in ipairs(added) do out.triggers[#out.triggers + 1] = record("add_trigger", "trigger", t) end
+  for _, o in ipairs(removed) do drops[#drops + 1] = record("remove_" .. field, field, o) end
+  for _, o in ipairs(added) do adds[#adds + 1] = record("add_" .. field, field, o) end
+end
+
+local function compare_triggers(m, d, out, current)
+  compare_recreated(m.triggers, d.triggers, function(t) return trigger_signature(t, current) end, "trigger",
+    out.trigger_drops, out.triggers)
 end
 
 ------------------------------------------------ policies, row security
@@ -224,14 +232,7 @@ local function policy_signature(p)
 end
 
 local function compare_policies(m, d, out)
-  local added, both, removed = pair(m.policies, d.policies, trigger_key)
-  for _, p in ipairs(both) do
-    if policy_signature(p[1]) ~= policy_signature(p[2]) then
-      removed[#removed + 1], added[#added + 1] = p[2], p[1]
-    end
-  end
-  for _, p in ipairs(removed) do out.policy_drops[#out.policy_drops + 1] = record("remove_policy", "policy", p) end
-  for _, p in ipairs(added) do out.policies[#out.policies + 1] = record("add_policy", "policy", p) end
+  compare_recreated(m.policies, d.policies, policy_signature, "policy", out.policy_drops, out.policies)
 end
 
 -- Row security turned off goes before the table changes (a table that
