@@ -140,6 +140,20 @@ function M.rows(sql, params, batch)
   return next_batch, nil, nil, closer
 end
 
+---------------------------------------------------------------- progress
+
+-- op.progress(done, total?, label?): a revision's own loop says how far it
+-- got; the runtime decides how it is shown (ctx.progress), or whether at
+-- all. Allowed inside an op.rows loop, which is where such loops run.
+function M.progress(done, total, label)
+  check("progress", math.type(done) == "integer" and done >= 0, "done must be a non-negative integer")
+  check("progress", total == nil or (math.type(total) == "integer" and total >= 0),
+    "total must be nil or a non-negative integer")
+  check("progress", label == nil or type(label) == "string", "label must be nil or a string")
+  if context == nil then error("op.progress: no migration is running", 0) end
+  if context.progress then context:progress(done, total, label) end
+end
+
 ------------------------------------------------------------ bulk insert
 
 -- Pulls rows from a list or an iterator function, one at a time.
