@@ -525,6 +525,14 @@ function M.create_domain(name, base_type, opts)
   ddl_op("create_domain", "op.create_domain", name, base_type, opts)
 end
 
+-- opts: schema, default (SQL; op.NULL drops it), nullable, drop_constraint
+-- = name, add_constraint = { name =, check = }: ALTER DOMAIN, one statement each.
+function M.alter_domain(name, opts)
+  check_name("alter_domain", "domain name", name)
+  ddl_op("alter_domain", "op.alter_domain", name, options("alter_domain", opts, { schema = "string",
+    default = "string|op.NULL", nullable = "boolean", drop_constraint = "string", add_constraint = "table" }))
+end
+
 function M.drop_domain(name, opts)
   check_name("drop_domain", "domain name", name)
   ddl_op("drop_domain", name, options("drop_domain", opts, { schema = "string", if_exists = "boolean",

@@ -215,4 +215,17 @@ describe("ddl statements", function()
           initially = "deferred" }, {}))
     end)
   end)
+
+  describe("edits of existing objects (#15)", function()
+    it("alters a domain: default, NOT NULL, a check dropped and one added, one statement each", function()
+      assert.same({ 'ALTER DOMAIN "app"."year" SET DEFAULT 2000', 'ALTER DOMAIN "app"."year" SET NOT NULL',
+                    'ALTER DOMAIN "app"."year" DROP CONSTRAINT "old"',
+                    'ALTER DOMAIN "app"."year" ADD CONSTRAINT "new" CHECK (VALUE > 0)' },
+        ddl.alter_domain(W, "year", { schema = "app", default = "2000", nullable = false, drop_constraint = "old",
+                                      add_constraint = { name = "new", check = "VALUE > 0" } }))
+      assert.same({ 'ALTER DOMAIN "year" DROP DEFAULT', 'ALTER DOMAIN "year" DROP NOT NULL' },
+        ddl.alter_domain(W, "year", { default = ddl.NULL, nullable = true }))
+      assert.has_error(function() ddl.alter_domain(W, "year", {}) end)
+    end)
+  end)
 end)

@@ -162,6 +162,49 @@ local function compare_enums(mlist, dlist, emit)
   })
 end
 
+-- The index of the live check of a domain a model one pairs with: the
+-- one of its name or, when unnamed, one of the same expression (the
+-- server named it).
+local function paired_check(m, live, taken)
+  for i, d in ipairs(live) do
+    if not taken[i] and (m.name == d.name or m.name == nil and normalize.expr_key(m.check) == normalize.expr_key(d.check)) then
+      taken[i] = true
+      return i
+    end
+  end
+end
+
+-- A domain in both: its default and NOT NULL changed in place, its checks
+-- added and dropped (a changed one is both: ALTER DOMAIN cannot change a
+-- check). Its base type is not compared: ALTER DOMAIN cannot change it.
+local function compare_domain(m, d, emit)
+  local changes = {}
+  if normalize.default_key(m.default) ~= normalize.default_key(d.default) then
+    changes.default = { from = d.default, to = m.default }
+  end
+  if (m.nullable == false) ~= (d.nullable == false) then
+    changes.nullable = { from = d.nullable ~= false, to = m.nullable ~= false }
+  end
+  if next(changes) then emit { kind = "alter_domain", schema = m.schema, domain = m.name, changes = changes } end
+  local taken, changed, added = {}, {}, {}
+  for _, c in ipairs(m.constraints) do
+    local i = paired_check(c, d.constraints, taken)
+    if i == nil or normalize.expr_key(d.constraints[i].check) ~= normalize.expr_key(c.check) then
+      if i then changed[i] = true end
+      added[#added + 1] = c
+    end
+  end
+  for i, c in ipairs(d.constraints) do
+    if not taken[i] or changed[i] then
+      emit { kind = "remove_domain_check", schema = m.schema, domain = m.name, constraint = c }
+    end
+  end
+  for _, c in ipairs(added) do  -- named as the server would: its downgrade drops it by name
+    emit { kind = "add_domain_check", schema = m.schema, domain = m.name,
+           constraint = { name = c.name or (m.name .. "_check"), check = c.check } }
+  end
+end
+
 -- The diff records between the live objects and the model's (both as
 -- M.filter leaves them), in the safe order.
 function M.diffs(model, live)
@@ -177,11 +220,12 @@ function M.diffs(model, live)
   })
   compare_sequences(model.sequences, live.sequences, emit)
   -- a domain may be of an enum type: dropped before enums, created after
-  -- them (changes of a domain are not compared)
+  -- them
   local new_domains = {}
   pair(model.domains, live.domains, named, {
     add = function(m) new_domains[#new_domains + 1] = { kind = "add_domain", schema = m.schema, domain = m } end,
     remove = function(d) emit { kind = "remove_domain", schema = d.schema, domain = d } end,
+    both = function(m, d) compare_domain(m, d, emit) end,
   })
   compare_enums(model.enums, live.enums, emit)
   for _, d in ipairs(new_domains) do emit(d) end

@@ -122,22 +122,42 @@ end
 
 ---------------------------------------------------------------- domains
 
+-- A domain's [CONSTRAINT name] CHECK (...) from c = { name =, check = }.
+local function domain_check(what, label, c)
+  if type(c) ~= "table" then fail(what, "%s must be a table { name =, check = }", label) end
+  args.known_keys(what, "domain constraint option", c, { name = true, check = true }, 0)
+  local head = ""
+  if c.name ~= nil then
+    head = ("CONSTRAINT %s "):format(ident(args.non_empty_string(what, "constraint name", c.name)))
+  end
+  return ("%sCHECK (%s)"):format(head, clause.fragment(what, "check", c.check))
+end
+
 -- opts: schema, nullable (false: NOT NULL), default (SQL), constraints =
 -- { { name =, check = "<SQL on VALUE>" } }.
 function M.create_domain(what, name, base_type, opts)
   local parts = { ("CREATE DOMAIN %s AS %s"):format(qualified(name, opts.schema), clause.type_name(what, base_type)) }
   if opts.default ~= nil then parts[#parts + 1] = "DEFAULT " .. clause.fragment(what, "default", opts.default) end
   if opts.nullable == false then parts[#parts + 1] = "NOT NULL" end
-  for i, c in ipairs(opts.constraints or {}) do
-    if type(c) ~= "table" then fail(what, "constraints[%d] must be a table { name =, check = }", i) end
-    args.known_keys(what, "domain constraint option", c, { name = true, check = true }, 0)
-    local head = ""
-    if c.name ~= nil then
-      head = ("CONSTRAINT %s "):format(ident(args.non_empty_string(what, "constraint name", c.name)))
-    end
-    parts[#parts + 1] = ("%sCHECK (%s)"):format(head, clause.fragment(what, "check", c.check))
-  end
+  for i, c in ipairs(opts.constraints or {}) do parts[#parts + 1] = domain_check(what, ("constraints[%d]"):format(i), c) end
   return { table.concat(parts, " ") }
+end
+
+-- One ALTER DOMAIN per change; opts: schema, default (SQL; op.NULL: DROP
+-- DEFAULT), nullable (false: SET NOT NULL, true: DROP NOT NULL),
+-- drop_constraint = name, add_constraint = { name =, check = }, in that
+-- order (a check changed is a drop and an add).
+function M.alter_domain(what, name, opts)
+  local head, out = "ALTER DOMAIN " .. qualified(name, opts.schema) .. " ", {}
+  if opts.default == quote.NULL then out[#out + 1] = head .. "DROP DEFAULT"
+  elseif opts.default ~= nil then out[#out + 1] = head .. "SET DEFAULT " .. clause.fragment(what, "default", opts.default) end
+  if opts.nullable ~= nil then out[#out + 1] = head .. (opts.nullable and "DROP NOT NULL" or "SET NOT NULL") end
+  if opts.drop_constraint ~= nil then
+    out[#out + 1] = head .. "DROP CONSTRAINT " .. ident(args.non_empty_string(what, "drop_constraint", opts.drop_constraint))
+  end
+  if opts.add_constraint ~= nil then out[#out + 1] = head .. "ADD " .. domain_check(what, "add_constraint", opts.add_constraint) end
+  if #out == 0 then fail(what, "nothing to change") end
+  return out
 end
 
 -- opts: schema, if_exists, cascade.

@@ -196,4 +196,55 @@ M.kinds.remove_domain = {
   inverse = as_kind("add_domain"),
 }
 
+-------------------------------------------- changes of a domain (#15)
+
+-- domain = its name, changes = { default = { from, to } (SQL or nil),
+-- nullable = { from, to } (booleans) }
+M.kinds.alter_domain = {
+  phase = "create_types",
+  describe = function(d)
+    local out = {}
+    for _, k in ipairs { "default", "nullable" } do
+      local c = d.changes[k]
+      if c then
+        out[#out + 1] = ("change %s of domain %s: %s -> %s"):format(k, object_name(d, d.domain),
+          c.from == nil and "none" or tostring(c.from), c.to == nil and "none" or tostring(c.to))
+      end
+    end
+    return out
+  end,
+  render = function(d)
+    local parts = {}
+    if d.changes.default then
+      local to = d.changes.default.to
+      parts[#parts + 1] = "default = " .. (to == nil and "op.NULL" or str(to))
+    end
+    if d.changes.nullable then parts[#parts + 1] = "nullable = " .. tostring(d.changes.nullable.to) end
+    return call("alter_domain", { str(d.domain) }, schema_opt(d, parts))
+  end,
+  inverse = swap_changes,
+}
+-- domain = its name, constraint = { name, check }
+M.kinds.add_domain_check = {
+  phase = "create_types",
+  describe = function(d)
+    return { ("add check %s to domain %s"):format(show(d.constraint.name), object_name(d, d.domain)) }
+  end,
+  render = function(d)
+    local c = braces(write.fields(d.constraint, { "name", "check" }))
+    return call("alter_domain", { str(d.domain) }, schema_opt(d, { "add_constraint = " .. c }))
+  end,
+  inverse = as_kind("remove_domain_check"),
+}
+M.kinds.remove_domain_check = {
+  phase = "create_types",
+  describe = function(d)
+    return { ("remove check %s from domain %s"):format(show(d.constraint.name), object_name(d, d.domain)) }
+  end,
+  render = function(d)
+    return call("alter_domain", { str(d.domain) }, schema_opt(d, { "drop_constraint = " .. str(d.constraint.name) }))
+  end,
+  inverse = as_kind("add_domain_check"),
+}
+
 return M

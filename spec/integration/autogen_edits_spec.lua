@@ -1,0 +1,69 @@
+-- Edits of existing objects (issue 15): a domain's default, NOT NULL and
+-- checks, an extension's schema, a primary key that foreign keys
+-- reference... Each edit of a model against a real server is detected
+-- exactly once, its upgrade leaves nothing to detect and its downgrade
+-- brings the first model back.
+local helpers = require("support.helpers")
+local schema = require("luamig.schema")
+local autogen = require("luamig.autogen")
+local steps = require("support.autogen")
+
+local T, meta = schema.table, schema.metadata
+
+local function described(conn, model)
+  return autogen.describe(autogen.compare(conn, model))
+end
+
+-- `before` made in the database, then the edit to `after`: detected as
+-- `expected`, the upgrade leaves nothing, the downgrade goes back.
+local function edit(conn, before, after, expected)
+  steps.run_body(conn, (autogen.render(autogen.compare(conn, before))))
+  assert.same({}, described(conn, before))
+  local diffs = autogen.compare(conn, after)
+  assert.same(expected, autogen.describe(diffs))
+  local up, down = autogen.render(diffs)
+  steps.run_body(conn, up)
+  assert.same({}, described(conn, after))
+  steps.run_body(conn, down)
+  assert.same({}, described(conn, before))
+  return up, down
+end
+
+describe("autogen edits of existing objects", function()
+  local conn
+  before_each(function() local _ _, conn = helpers.fresh_db() end)
+  after_each(function() conn:close() end)
+
+  describe("domains", function()
+    local function year(opts) return schema.domain("year", "integer", opts) end
+    local films = T("films", { { "released", "year" } })
+
+    it("sees a domain's default and NOT NULL set, then dropped", function()
+      local up = edit(conn, meta { year(), films }, meta { year { default = "2000", nullable = false }, films },
+        { "change default of domain year: none -> 2000", "change nullable of domain year: true -> false" })
+      assert.equal('op.alter_domain("year", { default = "2000", nullable = false })', up)
+      edit(conn, meta { year { default = "2000", nullable = false }, films }, meta { year(), films },
+        { "change default of domain year: 2000 -> none", "change nullable of domain year: false -> true" })
+    end)
+
+    it("sees a check added, removed and changed (dropped and added again)", function()
+      local c1 = { name = "year_check", check = "VALUE >= 1901" }
+      local c2 = { name = "year_max", check = "VALUE <= 2155" }
+      local up = edit(conn, meta { year(), films }, meta { year { constraints = { c1 } }, films },
+        { "add check year_check to domain year" })
+      assert.equal('op.alter_domain("year", { add_constraint = { name = "year_check", check = "VALUE >= 1901" } })', up)
+      edit(conn, meta { year { constraints = { c1 } }, films }, meta { year { constraints = { c2 } }, films },
+        { "remove check year_check from domain year", "add check year_max to domain year" })
+      conn:exec("DROP TABLE films; DROP DOMAIN year")
+      edit(conn, meta { year { constraints = { c1 } }, films },
+        meta { year { constraints = { { name = "year_check", check = "VALUE > 1900" } } }, films },
+        { "remove check year_check from domain year", "add check year_check to domain year" })
+    end)
+
+    it("finds nothing in a check written otherwise, nor in an unnamed one the server named", function()
+      edit(conn, meta { year { constraints = { { check = "value >= 1901" } } } },
+        meta { year { constraints = { { check = "(VALUE >= 1901)" } }, default = "2000" } },
+        { "change default of domain year: none -> 2000" })
+    end)
+  end)
+end)
