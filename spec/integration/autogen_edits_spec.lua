@@ -66,4 +66,26 @@ describe("autogen edits of existing objects", function()
         { "change default of domain year: none -> 2000" })
     end)
   end)
+
+  describe("a primary key that foreign keys reference", function()
+    local function model(pk_name)
+      return meta {
+        T("parent", { { "id", "integer" }, { "up", "integer", references = "parent.id" } },
+          { constraints = { { type = "primary_key", name = pk_name, columns = { "id" } } } }),
+        T("child", { { "pid", "integer" } }, { constraints = { { type = "foreign_key", columns = { "pid" },
+          referent = "parent", remote_columns = { "id" }, ondelete = "CASCADE" } } }),
+      }
+    end
+
+    it("drops the keys that reference it first and creates them again after, both ways", function()
+      local up, down = edit(conn, model("parent_pkey"), model("pk_parent"), {
+        "remove foreign key child_pid_fkey on child", "remove foreign key parent_up_fkey on parent",
+        "remove primary key parent_pkey on parent", "add primary key pk_parent on parent",
+        "add foreign key child_pid_fkey on child", "add foreign key parent_up_fkey on parent" })
+      assert.matches('op.drop_constraint("child_pid_fkey", "child")\nop.drop_constraint("parent_up_fkey", "parent")\n'
+        .. 'op.drop_constraint("parent_pkey", "parent")', up, 1, true)
+      assert.matches('op.create_foreign_key("child_pid_fkey", "child", "parent", { "pid" }, { "id" }, '
+        .. '{ ondelete = "CASCADE" })', down, 1, true)
+    end)
+  end)
 end)

@@ -225,6 +225,29 @@ local function compare_primary_key(m, d, emit, added)
   if mpk and not (mpk.column and added[mpk.column]) then emit(m, "add_constraint", { constraint = mpk }) end
 end
 
+local function column_set(columns)
+  local sorted = lists.copy(columns)
+  table.sort(sorted)
+  return table.concat(sorted, "\0")
+end
+
+-- The live foreign keys, of tables the model keeps, that reference a
+-- primary key being dropped and are not dropped already: each is dropped
+-- before the key and created again after it (PostgreSQL refuses to drop
+-- a key a foreign key depends on), which the downgrade undoes in reverse.
+-- dropped_pks: { [table key] = the live key }; removed: { [constraint] = true }.
+local function recreate_referencing_fks(reflected, kept, dropped_pks, removed, emit)
+  for _, d in ipairs(reflected) do
+    for _, c in ipairs(kept[key(d.schema, d.name)] and d.fks or {}) do
+      local pk = dropped_pks[key(c.referent_schema, c.referent)]
+      if pk and not removed[c] and column_set(c.remote_columns) == column_set(pk.columns) then
+        emit(d, "remove_constraint", { constraint = c })
+        emit(d, "add_constraint", { constraint = c })
+      end
+    end
+  end
+end
+
 -------------------------------------------- table storage (#15 item 11)
 
 local function storage_changes(m, d)
@@ -426,7 +449,15 @@ function M.diffs(model, reflected, opts)
   local mkeys, dkeys = {}, {}
   for _, m in ipairs(model) do mkeys[key(m.schema, m.name)] = m end
   for _, d in ipairs(reflected) do dkeys[key(d.schema, d.name)] = d end
-  local emit, result = emitter()
+  local emit_record, result = emitter()
+  local dropped_pks, removed = {}, {}  -- what recreate_referencing_fks needs to know
+  local function emit(t, kind, fields)
+    if kind == "remove_constraint" then
+      removed[fields.constraint] = true
+      if fields.constraint.type == "primary_key" then dropped_pks[key(t.schema, t.name)] = fields.constraint end
+    end
+    emit_record(t, kind, fields)
+  end
   local grown, new = {}, {}
   for _, m in ipairs(model) do
     local d = dkeys[key(m.schema, m.name)]
@@ -436,6 +467,7 @@ function M.diffs(model, reflected, opts)
       new[#new + 1] = m
     end
   end
+  recreate_referencing_fks(reflected, mkeys, dropped_pks, removed, emit_record)
   local live = lists.copy(reflected)
   table.sort(live, function(a, b) return key(a.schema, a.name) < key(b.schema, b.name) end)
   local gone = {}
