@@ -468,6 +468,12 @@ function M.drop_extension(name, opts)
   ddl_op("drop_extension", name, options("drop_extension", opts, { if_exists = "boolean", cascade = "boolean" }))
 end
 
+-- opts: schema (ALTER EXTENSION ... SET SCHEMA).
+function M.alter_extension(name, opts)
+  check_name("alter_extension", "extension name", name)
+  ddl_op("alter_extension", "op.alter_extension", name, options("alter_extension", opts, { schema = "string" }))
+end
+
 local sequence_options = {
   schema = "string", as_type = "string", start = "number", increment = "number", minvalue = "number|op.NULL",
   maxvalue = "number|op.NULL", cache = "number", cycle = "boolean", owned_by = "string|op.NULL",

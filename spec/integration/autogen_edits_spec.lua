@@ -88,4 +88,14 @@ describe("autogen edits of existing objects", function()
         .. '{ ondelete = "CASCADE" })', down, 1, true)
     end)
   end)
+
+  describe("an extension's schema", function()
+    it("moves an extension to the model's schema (created first) and back", function()
+      local citext = function(opts) return schema.extension("citext", opts) end
+      local up, down = edit(conn, meta { citext() }, meta { schema.schema("ext"), citext { schema = "ext" } },
+        { "add schema ext", "change schema of extension citext: public -> ext" })
+      assert.equal('op.create_schema("ext")\nop.alter_extension("citext", { schema = "ext" })', up)
+      assert.equal('op.alter_extension("citext", { schema = "public" })\nop.drop_schema("ext")', down)
+    end)
+  end)
 end)

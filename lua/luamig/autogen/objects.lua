@@ -32,7 +32,9 @@ end
 -- tables: the model's table descriptions (for the schemas they live in).
 function M.model(metadata, tables, current)
   local out = { extensions = {}, sequences = {}, enums = {}, domains = {}, schemas = {} }
-  for i, e in ipairs(metadata.extensions or {}) do out.extensions[i] = { name = e.name, schema = e.schema } end
+  for i, e in ipairs(metadata.extensions or {}) do
+    out.extensions[i] = { name = e.name, schema = e.schema, real_schema = e.schema or current }
+  end
   for i, s in ipairs(metadata.sequences or {}) do out.sequences[i] = resolved_sequence(s, current) end
   for i, e in ipairs(metadata.enums or {}) do out.enums[i] = in_schema(e, current) end
   for i, d in ipairs(metadata.domains or {}) do out.domains[i] = in_schema(d, current) end
@@ -217,6 +219,11 @@ function M.diffs(model, live)
   pair(model.extensions, live.extensions, function(e) return e.name end, {
     add = function(e) emit { kind = "add_extension", extension = e } end,
     remove = function(e) emit { kind = "remove_extension", extension = e } end,
+    both = function(m, d)  -- a model's extension without a schema is in the current one
+      if m.real_schema ~= d.schema then
+        emit { kind = "extension_schema", extension = m.name, from = d.schema, to = m.real_schema }
+      end
+    end,
   })
   compare_sequences(model.sequences, live.sequences, emit)
   -- a domain may be of an enum type: dropped before enums, created after

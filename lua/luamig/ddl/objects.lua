@@ -22,6 +22,12 @@ function M.drop_extension(name, opts)
     opts.cascade and " CASCADE" or "") }
 end
 
+-- opts: schema (SET SCHEMA: the extension's objects move along).
+function M.alter_extension(what, name, opts)
+  if opts.schema == nil then fail(what, "nothing to change") end
+  return { ("ALTER EXTENSION %s SET SCHEMA %s"):format(ident(name), ident(opts.schema)) }
+end
+
 -------------------------------------------------------------- sequences
 
 local sequence_types = { smallint = true, integer = true, bigint = true }

@@ -196,6 +196,16 @@ M.kinds.remove_domain = {
   inverse = as_kind("add_domain"),
 }
 
+-- extension = its name, from, to: schemas (ALTER EXTENSION SET SCHEMA)
+M.kinds.extension_schema = {
+  phase = "create_extensions",
+  describe = function(d)
+    return { ("change schema of extension %s: %s -> %s"):format(show(d.extension), show(d.from), show(d.to)) }
+  end,
+  render = function(d) return call("alter_extension", { str(d.extension) }, { "schema = " .. str(d.to) }) end,
+  inverse = swap_ends,
+}
+
 -------------------------------------------- changes of a domain (#15)
 
 -- domain = its name, changes = { default = { from, to } (SQL or nil),
