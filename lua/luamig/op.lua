@@ -495,6 +495,13 @@ function M.alter_sequence(name, opts)
   ddl_op("alter_sequence", "op.alter_sequence", name, options("alter_sequence", opts, sequence_options))
 end
 
+-- ALTER SEQUENCE ... RENAME TO (an identity column's sequence too).
+function M.rename_sequence(old, new, opts)
+  check_name("rename_sequence", "sequence name", old)
+  check_name("rename_sequence", "new name", new)
+  ddl_op("rename_sequence", old, new, options("rename_sequence", opts, { schema = "string" }))
+end
+
 function M.drop_sequence(name, opts)
   check_name("drop_sequence", "sequence name", name)
   ddl_op("drop_sequence", name, options("drop_sequence", opts, { schema = "string", if_exists = "boolean",

@@ -98,4 +98,27 @@ describe("autogen edits of existing objects", function()
       assert.equal('op.alter_extension("citext", { schema = "public" })\nop.drop_schema("ext")', down)
     end)
   end)
+
+  describe("an identity column's sequence name", function()
+    local function things(identity, opts)
+      return meta { T("things", { { "id", "integer", identity = identity } }, opts) }
+    end
+
+    it("reads a sequence of another name than the default, and creates the table with it", function()
+      conn:exec("CREATE SCHEMA app; CREATE TABLE app.t (id integer GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME app.t_ids))")
+      assert.same({}, described(conn, meta { T("t", { { "id", "integer", identity = { "always", sequence_name = "t_ids" } } },
+        { schema = "app" }) }))
+      conn:exec("DROP SCHEMA app CASCADE")
+      local up = edit(conn, meta {}, things({ "by default", sequence_name = "ids", start = 5 }, { schema = "s" }),
+        { "add schema s", "add table s.things" })
+      assert.matches('identity = { "by default", sequence_name = "ids", start = 5 }', up, 1, true)
+    end)
+
+    it("sees the sequence renamed once, and renames it back", function()
+      local up, down = edit(conn, things("always"), things { "always", sequence_name = "thing_ids" },
+        { "change identity sequence of things.id: things_id_seq -> thing_ids" })
+      assert.equal('op.rename_sequence("things_id_seq", "thing_ids")', up)
+      assert.equal('op.rename_sequence("thing_ids", "things_id_seq")', down)
+    end)
+  end)
 end)

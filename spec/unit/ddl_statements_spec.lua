@@ -228,6 +228,14 @@ describe("ddl statements", function()
       assert.has_error(function() ddl.alter_domain(W, "year", {}) end)
     end)
 
+    it("names an identity's sequence in the table's schema, and renames a sequence", function()
+      assert.same({ 'ALTER TABLE "s"."t" ADD COLUMN "id" integer GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME "s"."ids" START WITH 5)' },
+        ddl.add_column(W, "t", { name = "id", type = "integer", identity = { "always", sequence_name = "ids", start = 5 } },
+          { schema = "s" }))
+      assert.same({ 'ALTER SEQUENCE "s"."a" RENAME TO "b"' }, ddl.rename_sequence("a", "b", { schema = "s" }))
+      assert.has_error(function() ddl.alter_column(W, "t", "id", { set_identity = { sequence_name = "x" } }) end)
+    end)
+
     it("moves an extension to another schema", function()
       assert.same({ 'ALTER EXTENSION "citext" SET SCHEMA "ext"' }, ddl.alter_extension(W, "citext", { schema = "ext" }))
     end)

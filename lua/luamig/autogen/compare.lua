@@ -184,6 +184,16 @@ local function column_changes(mc, dc, m_pk, d_pk, judge)
   return nil
 end
 
+-- An identity column's sequence renamed (no ALTER COLUMN names it):
+-- sequence_name is there when it is not the default table_column_seq.
+local function compare_identity_sequence(m, mc, dc, emit)
+  if not (mc.identity and dc.identity) then return end
+  local default = normalize.default_name(m.name, { mc.name }, "seq")
+  local function name_of(col) return type(col.identity) == "table" and col.identity.sequence_name or default end
+  local from, to = name_of(dc), name_of(mc)
+  if from ~= to then emit(m, "identity_sequence_name", { column = mc.name, from = from, to = to }) end
+end
+
 -- Emits the column records of a table on both sides; returns the set of
 -- added column names.
 local function compare_columns(m, d, emit, judge)
@@ -200,6 +210,7 @@ local function compare_columns(m, d, emit, judge)
     else
       local ch = column_changes(mc, dc, m.pk_set, d.pk_set, judge)
       if ch then emit(m, "alter_column", { column = mc.name, changes = ch, column_type = ch.identity and mc.type }) end
+      compare_identity_sequence(m, mc, dc, emit)
     end
   end
   for _, dc in ipairs(d.columns) do

@@ -63,9 +63,11 @@ end
 
 M.identity_order = { "start", "increment", "minvalue", "maxvalue", "cache", "cycle" }
 
--- An identity: "always" alone, { "by default", start = 100 } with options.
+-- An identity: "always" alone, { "by default", start = 100 } with options
+-- (and its sequence's name when not the default).
 function M.identity(identity)
-  local parts = fields(identity, M.identity_order, identity[1] and { str(identity[1]) } or {})
+  local parts = fields(identity, M.identity_order, fields(identity, { "sequence_name" },
+    identity[1] and { str(identity[1]) } or {}))
   if #parts == 1 and identity[1] then return parts[1] end
   return braces(parts)
 end

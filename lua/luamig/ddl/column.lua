@@ -66,7 +66,9 @@ function M.identity(what, spec, need_generation)
   end
   for k in pairs(keys.identity) do
     local v = spec[k]
-    if v ~= nil and k ~= "cycle" and math.type(v) ~= "integer" then
+    if k == "sequence_name" then
+      if v ~= nil then args.non_empty_string(what, "identity option sequence_name", v) end
+    elseif v ~= nil and k ~= "cycle" and math.type(v) ~= "integer" then
       fail(what, "identity option %s must be an integer, got %s", k, args.type_of(v))
     elseif v ~= nil and k == "cycle" and type(v) ~= "boolean" then
       fail(what, "identity option cycle must be a boolean, got %s", args.type_of(v))
@@ -86,10 +88,13 @@ local function sequence_clauses(identity, prefix)
   return out
 end
 
--- GENERATED ALWAYS|BY DEFAULT AS IDENTITY [ (options) ]
-function M.identity_clause(identity)
+-- GENERATED ALWAYS|BY DEFAULT AS IDENTITY [ (options) ]; schema: the
+-- table's, where a SEQUENCE NAME goes (unqualified, it would go to the
+-- first schema of search_path).
+function M.identity_clause(identity, schema)
   local sql = ("GENERATED %s AS IDENTITY"):format(identity[1]:upper())
   local opts = sequence_clauses(identity, "")
+  if identity.sequence_name then table.insert(opts, 1, "SEQUENCE NAME " .. quote.qualified(identity.sequence_name, schema)) end
   if #opts > 0 then sql = sql .. " (" .. table.concat(opts, " ") .. ")" end
   return sql
 end
@@ -102,10 +107,11 @@ local function identity_actions(what, col, ch, actions, action)
   if ch.identity == NULL then
     table.insert(actions, 1, ("ALTER COLUMN %s DROP IDENTITY"):format(col))
   elseif ch.identity ~= nil then
-    action("ADD " .. M.identity_clause(M.identity(what, ch.identity, true)))
+    action("ADD " .. M.identity_clause(M.identity(what, ch.identity, true), ch.schema))
   end
   if ch.set_identity ~= nil then
     local id = M.identity(what, ch.set_identity, false)
+    if id.sequence_name then fail(what, "set_identity cannot rename the sequence: use op.rename_sequence") end
     local parts = sequence_clauses(id, "SET ")
     if id[1] then table.insert(parts, 1, "SET GENERATED " .. id[1]:upper()) end
     if #parts == 0 then fail(what, "set_identity changes nothing") end
@@ -113,12 +119,13 @@ local function identity_actions(what, col, ch, actions, action)
   end
 end
 
--- A normalised column as a line of CREATE TABLE or ADD COLUMN.
-function M.definition(what, col)
+-- A normalised column as a line of CREATE TABLE or ADD COLUMN of a table
+-- in schema (nil: the current one).
+function M.definition(what, col, schema)
   local parts = { ident(col.name), col.type }
   if col.nullable == false then parts[#parts + 1] = "NOT NULL" end
   if col.default ~= nil then parts[#parts + 1] = "DEFAULT " .. col.default end
-  if col.identity then parts[#parts + 1] = M.identity_clause(col.identity) end
+  if col.identity then parts[#parts + 1] = M.identity_clause(col.identity, schema) end
   if col.generated then parts[#parts + 1] = ("GENERATED ALWAYS AS (%s) STORED"):format(col.generated) end
   if col.primary_key then parts[#parts + 1] = "PRIMARY KEY" end
   if col.unique then parts[#parts + 1] = "UNIQUE" end
@@ -142,7 +149,7 @@ end
 function M.add_column(what, table_name, col, opts)
   local tbl = quote.qualified(table_name, opts.schema)
   local stmts = { ("ALTER TABLE %s ADD COLUMN %s%s"):format(tbl,
-    opts.if_not_exists and "IF NOT EXISTS " or "", M.definition(what, col)) }
+    opts.if_not_exists and "IF NOT EXISTS " or "", M.definition(what, col, opts.schema)) }
   return M.comments(stmts, tbl, { col })
 end
 

@@ -42,7 +42,7 @@ export(copy, { "copy_from_stdin", "copy_rows" })
 -- the objects tables need (issue 15): extensions, sequences, enums, domains
 export(objects, { "create_extension", "drop_extension", "create_sequence", "alter_sequence", "drop_sequence",
                   "create_enum", "drop_enum", "add_enum_value", "create_domain", "drop_domain",
-                  "alter_domain", "alter_extension" })
+                  "alter_domain", "alter_extension", "rename_sequence" })
 
 -- autogenerate's scratch objects (issue 15 item 7: the server's equality)
 export(scratch, { "scratch_table", "scratch_default", "scratch_check" })

@@ -31,9 +31,10 @@ M.column = {
 }
 
 -- identity = "always" | "by default" | { "always" | "by default", <these> }:
--- the options of the identity's sequence
+-- the options of the identity's sequence; sequence_name its name when
+-- not the default table_column_seq (SEQUENCE NAME, in the table's schema)
 M.identity = { start = "number", increment = "number", minvalue = "number", maxvalue = "number",
-               cache = "number", cycle = "boolean" }
+               cache = "number", cycle = "boolean", sequence_name = "string" }
 
 local constraint = { type = "string", name = "string" }
 

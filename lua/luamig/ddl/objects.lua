@@ -87,6 +87,11 @@ function M.alter_sequence(what, name, opts)
   return { with_clauses("ALTER SEQUENCE " .. qualified(name, opts.schema), clauses) }
 end
 
+-- opts: schema (the sequence's, which it keeps).
+function M.rename_sequence(old, new, opts)
+  return { ("ALTER SEQUENCE %s RENAME TO %s"):format(qualified(old, opts.schema), ident(new)) }
+end
+
 -- opts: schema, if_exists, cascade.
 function M.drop_sequence(name, opts)
   return { ("DROP SEQUENCE %s%s%s"):format(opts.if_exists and "IF EXISTS " or "", qualified(name, opts.schema),

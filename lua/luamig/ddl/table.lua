@@ -53,7 +53,7 @@ function M.create_table(what, name, columns, opts)
   local lines = {}
   local pk
   pk, columns = composite_primary_key(columns)
-  for i, col in ipairs(columns) do lines[i] = "    " .. column.definition(what, col) end
+  for i, col in ipairs(columns) do lines[i] = "    " .. column.definition(what, col, opts.schema) end
   if pk then lines[#lines + 1] = "    " .. constraint.table_constraint(what, pk) end
   for _, c in ipairs(opts.constraints or {}) do
     lines[#lines + 1] = "    " .. constraint.table_constraint(what, c)

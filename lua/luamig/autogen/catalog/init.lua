@@ -32,6 +32,10 @@ SELECT n.nspname AS schema, c.relname AS table_name, obj_description(c.oid, 'pg_
           FROM pg_depend dep JOIN pg_sequence s ON s.seqrelid = dep.objid
           WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
             AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i') END AS identity_sequence,
+       CASE WHEN a.attidentity <> '' THEN
+         (SELECT s.relname FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid
+          WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
+            AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i') END AS identity_sequence_name,
        c.relpersistence = 'u' AS unlogged, array_to_string(c.reloptions, chr(31)) AS storage,
        a.attstattarget AS statistics, a.attislocal AS local_column
 FROM pg_class c
@@ -112,7 +116,12 @@ local function db_column(r, serial_types)
   end
   -- identity and generated columns: their default is not a default
   if r.identity or r.generated then col.default, col.opaque = nil, true end
-  if r.identity then col.identity = identity_of(r) end
+  if r.identity then
+    col.identity = identity_of(r)
+    if r.identity_sequence_name ~= normalize.default_name(r.table_name, { r.attname }, "seq") then
+      col.identity.sequence_name = r.identity_sequence_name
+    end
+  end
   if r.generated then col.generated = r.default_expr end
   return col
 end

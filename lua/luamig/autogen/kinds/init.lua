@@ -329,6 +329,16 @@ M.kinds.column_statistics = {
 }
 
 -- the kinds of the objects tables need, and of those depending on tables
+-- column = its name, from, to: the names of its identity's sequence (#15)
+M.kinds.identity_sequence_name = {
+  phase = "change_columns",
+  describe = function(d)
+    return { ("change identity sequence of %s: %s -> %s"):format(where(d, d.column), show(d.from), show(d.to)) }
+  end,
+  render = function(d) return call("rename_sequence", { str(d.from), str(d.to) }, schema_opt(d)) end,
+  inverse = swap_ends,
+}
+
 for _, more in ipairs { require("luamig.autogen.kinds.objects"), (require("luamig.autogen.kinds.dependents")) } do
   for name, entry in pairs(more.kinds) do M.kinds[name] = entry end
 end
