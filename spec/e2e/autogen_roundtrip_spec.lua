@@ -30,7 +30,7 @@ local CASES = {
     kinds = plus({ "TABLE", "CONSTRAINT", "FK CONSTRAINT", "TABLE ATTACH", "INDEX ATTACH", "TYPE", "DOMAIN",
                    "FUNCTION", "TRIGGER", "DEFAULT" }, SEQUENCES) },
   { name = "graphile-starter-schema", schemas = { "public", "app_public", "app_private", "app_hidden" },
-    kinds = plus(TABLES, SEQUENCES, { "SCHEMA", "EXTENSION", "FUNCTION", "POLICY", "ROW SECURITY",
+    kinds = plus(TABLES, SEQUENCES, { "SCHEMA", "EXTENSION", "FUNCTION", "TRIGGER", "POLICY", "ROW SECURITY",
                                         "COMMENT", "DEFAULT" }) },
 }
 
