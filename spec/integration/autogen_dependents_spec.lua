@@ -92,6 +92,8 @@ CREATE VIEW actor_films AS SELECT a.actor_id, a.first_name, f.title
   FROM actor a JOIN film_actor fa ON a.actor_id = fa.actor_id JOIN film f ON f.film_id = fa.film_id;
 CREATE VIEW busy_actors AS SELECT actor_id, count(*) AS films FROM actor_films GROUP BY actor_id;
 CREATE MATERIALIZED VIEW titles AS SELECT upper(title) AS title FROM film ORDER BY 1 WITH NO DATA;
+COMMENT ON VIEW busy_actors IS 'Actors and their films.';
+COMMENT ON MATERIALIZED VIEW titles IS 'Titles, loud.';
 ]]
 
 -- graphile-starter's shapes: a schema-qualified SECURITY DEFINER function
@@ -138,6 +140,13 @@ CREATE POLICY select_all ON app_public.users FOR SELECT USING (true);
 CREATE POLICY update_self ON app_public.users FOR UPDATE USING ((id = app_public.current_user_id()));
 CREATE POLICY insert_own ON app_public.users AS RESTRICTIVE FOR INSERT TO graphile_starter_visitor, PUBLIC
   WITH CHECK ((id = app_public.current_user_id()));
+COMMENT ON POLICY select_all ON app_public.users IS 'Anyone may see users.';
+CREATE FUNCTION app_public.tg_users__audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE TRIGGER _500_audit AFTER DELETE ON app_public.users REFERENCING OLD TABLE AS deleted
+  FOR EACH STATEMENT EXECUTE FUNCTION app_public.tg_users__audit();
+COMMENT ON TRIGGER _500_audit ON app_public.users IS 'Audits deletions.';
+CREATE CONSTRAINT TRIGGER _900_check AFTER INSERT ON app_public.users DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION app_public.tg_users__audit();
 ]]
 
 local GRAPHILE_SCHEMAS = { "public", "app_private", "app_public" }
@@ -159,7 +168,7 @@ describe("autogen of functions, triggers and views", function()
       return up, down
     end
 
-    it("re-creates pagila's functions, triggers, views and materialized view as the server had them", function()
+    it("re-creates pagila's functions, triggers, views and materialized view (with their comments) as the server had them", function()
       local up = round_trip_of(PAGILA)
       -- a view goes before the view it reads, triggers before their function
       assert.is_true(up:find('op.drop_view("busy_actors")', 1, true) < up:find('op.drop_view("actor_films")', 1, true))
@@ -168,7 +177,8 @@ describe("autogen of functions, triggers and views", function()
       assert.is_true(up:find('op.drop_function', 1, true) < up:find('op.drop_table', 1, true))
     end)
 
-    it("re-creates graphile's schema-qualified functions, their settings, row security and policies", function()
+    it("re-creates graphile's schema-qualified functions, their settings, row security, policies, "
+      .. "transition-table and constraint triggers, comments", function()
       round_trip_of(GRAPHILE, { schemas = GRAPHILE_SCHEMAS })
     end)
   end)
