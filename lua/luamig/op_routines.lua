@@ -1,6 +1,9 @@
 -- The op functions of the objects that depend on tables (issue 15 item
 -- 2): functions and procedures, triggers, views, row security and
 -- policies. luamig.op installs them into its table with its own checks.
+local args = require("luamig.args")
+local ddl_keys = require("luamig.ddl.keys")
+
 local F = {}
 
 -- luamig.op's checks, given at install
@@ -30,11 +33,12 @@ function F.drop_function(name, opts)
   ddl_op("drop_function", "op.drop_function", name, opts.args, opts)
 end
 
-local trigger_options = { timing = "string", events = "string|table", columns = "string|table", each = "string",
-                          when = "string", execute = "string", schema = "string" }
+local trigger_options = ddl_keys.trigger
 
 -- spec: { timing = "BEFORE", events = { "INSERT", "UPDATE" }, columns (of
--- UPDATE OF), each = "ROW", when = "<SQL>", execute = "app.fn()", schema }.
+-- UPDATE OF), each = "ROW", when = "<SQL>", execute = "app.fn()", schema,
+-- old_table, new_table (REFERENCING), constraint = true, deferrable,
+-- initially (CREATE CONSTRAINT TRIGGER), comment }.
 function F.create_trigger(name, table_name, spec)
   check_name("create_trigger", "trigger name", name)
   check_name("create_trigger", "table name", table_name)
@@ -51,7 +55,8 @@ end
 
 function F.create_view(name, sql, opts)
   check_name("create_view", "view name", name)
-  opts = options("create_view", opts, { schema = "string", materialized = "boolean", replace = "boolean" })
+  opts = options("create_view", opts, { schema = "string", materialized = "boolean", replace = "boolean",
+                                                  comment = "string" })
   ddl_op("create_view", "op.create_view", name, sql, opts)
 end
 
@@ -73,7 +78,7 @@ function F.disable_row_security(table_name, opts)
 end
 
 local policy_options = { command = "string", roles = "table", using = "string", with_check = "string",
-                         permissive = "boolean", schema = "string" }
+                         permissive = "boolean", schema = "string", comment = "string" }
 
 -- spec: { command = "SELECT", roles = { "app_user" }, using = "<SQL>",
 -- with_check = "<SQL>", permissive = false (AS RESTRICTIVE), schema }.
@@ -88,6 +93,36 @@ function F.drop_policy(name, table_name, opts)
   check_name("drop_policy", "policy name", name)
   check_name("drop_policy", "table name", table_name)
   ddl_op("drop_policy", name, table_name, options("drop_policy", opts, { schema = "string", if_exists = "boolean" }))
+end
+
+------------------------- comments on views, triggers, policies (issue 15)
+-- comment nil removes the comment.
+
+local function check_comment(fname, comment)
+  if comment ~= nil and type(comment) ~= "string" then
+    args.fail("op." .. fname, "comment must be a string or nil, got %s", args.type_of(comment))
+  end
+end
+
+-- opts: { schema, materialized }
+function F.comment_on_view(name, comment, opts)
+  check_name("comment_on_view", "view name", name)
+  check_comment("comment_on_view", comment)
+  ddl_op("comment_on_view", name, comment, options("comment_on_view", opts, { schema = "string", materialized = "boolean" }))
+end
+
+function F.comment_on_trigger(name, table_name, comment, opts)
+  check_name("comment_on_trigger", "trigger name", name)
+  check_name("comment_on_trigger", "table name", table_name)
+  check_comment("comment_on_trigger", comment)
+  ddl_op("comment_on_trigger", name, table_name, comment, options("comment_on_trigger", opts, { schema = "string" }))
+end
+
+function F.comment_on_policy(name, table_name, comment, opts)
+  check_name("comment_on_policy", "policy name", name)
+  check_name("comment_on_policy", "table name", table_name)
+  check_comment("comment_on_policy", comment)
+  ddl_op("comment_on_policy", name, table_name, comment, options("comment_on_policy", opts, { schema = "string" }))
 end
 
 return {

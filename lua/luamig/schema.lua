@@ -298,10 +298,13 @@ end
 --                       volatility, parallel, leakproof, strict, security_definer, cost, rows,
 --                       set = { "search_path=public" }, procedure = true, schema = "app" })
 --   schema.trigger(name, table, { timing = "BEFORE", events = { "INSERT", "UPDATE" }, columns,
---                                 each = "ROW", when = "<SQL>", execute = "app.fn()", schema = "app" })
---   schema.view(name, "SELECT ...", { schema = "app", materialized = true })
+--                                 each = "ROW", when = "<SQL>", execute = "app.fn()", schema = "app",
+--                                 old_table = "gone", new_table = "came",        -- REFERENCING
+--                                 constraint = true, deferrable = true, initially = "DEFERRED",
+--                                 comment = "..." })
+--   schema.view(name, "SELECT ...", { schema = "app", materialized = true, comment = "..." })
 --   schema.policy(name, table, { command = "SELECT", roles = { "app_user" }, using = "<SQL>",
---                                with_check = "<SQL>", permissive = false, schema = "app" })
+--                                with_check = "<SQL>", permissive = false, schema = "app", comment = "..." })
 --   schema.row_security(table, { force = true, schema = "app" })   -- row-level security enabled
 -- Each is checked by building its statement once, as for tables.
 
@@ -333,8 +336,7 @@ function M.func(name, spec)
   return setmetatable(f, Dependent.Function)
 end
 
-local TRIGGER_KEYS = { timing = "string", events = "string|table", columns = "string|table", each = "string",
-                       when = "string", execute = "string", schema = "string" }
+local TRIGGER_KEYS = ddl.keys.trigger
 
 function M.trigger(name, table_name, spec)
   object_name("trigger", name)
@@ -350,14 +352,14 @@ end
 function M.view(name, sql, opts)
   object_name("view", name)
   local what = ("view %q"):format(name)
-  local v = lists.merge(spec_of(what, opts or {}, { schema = "string", materialized = "boolean" }),
+  local v = lists.merge(spec_of(what, opts or {}, { schema = "string", materialized = "boolean", comment = "string" }),
     { name = name, sql = sql })
   ddl.create_view(what, name, sql, v)
   return setmetatable(v, Dependent.View)
 end
 
 local POLICY_KEYS = { command = "string", roles = "table", using = "string", with_check = "string",
-                      permissive = "boolean", schema = "string" }
+                      permissive = "boolean", schema = "string", comment = "string" }
 
 function M.policy(name, table_name, spec)
   object_name("policy", name)

@@ -7,6 +7,8 @@ local roundtrip = require("support.roundtrip")
 local schema = require("luamig.schema")
 local autogen = require("luamig.autogen")
 local catalog = require("luamig.autogen.catalog")
+local lists = require("luamig.lists")
+local TRIGGER_FIELDS = require("luamig.autogen.kinds.dependents").TRIGGER_FIELDS
 
 local SCHEMAS = {
   { name = "chinook-identity-schema", schemas = { "public" } },
@@ -103,15 +105,14 @@ local function model_dependents(deps, out)
       "leakproof", "strict", "security_definer", "cost", "rows", "set", "procedure", "schema", "comment" }))
   end
   for _, t in ipairs(deps.triggers) do
-    out[#out + 1] = schema.trigger(t.name, t.table, pick(t, { "timing", "events", "columns", "each", "when",
-      "execute", "schema" }))
+    out[#out + 1] = schema.trigger(t.name, t.table, lists.merge(pick(t, TRIGGER_FIELDS), { schema = t.schema }))
   end
   for _, v in ipairs(deps.views) do
-    out[#out + 1] = schema.view(v.name, v.sql, pick(v, { "schema", "materialized" }))
+    out[#out + 1] = schema.view(v.name, v.sql, pick(v, { "schema", "materialized", "comment" }))
   end
   for _, p in ipairs(deps.policies) do
     out[#out + 1] = schema.policy(p.name, p.table, pick(p, { "command", "roles", "using", "with_check",
-      "permissive", "schema" }))
+      "permissive", "schema", "comment" }))
   end
   for _, r in ipairs(deps.row_security) do out[#out + 1] = schema.row_security(r.table, pick(r, { "schema", "force" })) end
 end

@@ -21,9 +21,7 @@ end
 local NO_VIEWS = 'function(o) return o.type ~= "view" end'
 
 -- What is left out everywhere: grants (ACL, DEFAULT ACL) are not
--- autogenerate's; pagila's SCHEMA public entry is only its owner;
--- graphile's one trigger with a transition table and the row security of
--- user_authentications (README: what is not detected).
+-- autogenerate's; pagila's SCHEMA public entry is only its owner.
 local CASES = {
   -- SEQUENCE: its identity columns' sequences (issue 15 item 6)
   { name = "chinook-identity-schema", schemas = { "public" }, kinds = plus(TABLES, { "SEQUENCE" }) },
@@ -32,7 +30,8 @@ local CASES = {
     kinds = plus({ "TABLE", "CONSTRAINT", "FK CONSTRAINT", "TABLE ATTACH", "INDEX ATTACH", "TYPE", "DOMAIN",
                    "FUNCTION", "TRIGGER", "DEFAULT" }, SEQUENCES) },
   { name = "graphile-starter-schema", schemas = { "public", "app_public", "app_private", "app_hidden" },
-    kinds = plus(TABLES, SEQUENCES, { "SCHEMA", "EXTENSION", "FUNCTION", "POLICY", "COMMENT", "DEFAULT" }) },
+    kinds = plus(TABLES, SEQUENCES, { "SCHEMA", "EXTENSION", "FUNCTION", "TRIGGER", "POLICY", "ROW SECURITY",
+                                        "COMMENT", "DEFAULT" }) },
 }
 
 describe("autogenerate's round trip over real schemas", function()

@@ -3,6 +3,7 @@
 local helpers = require("support.helpers")
 local schema = require("luamig.schema")
 local autogen = require("luamig.autogen")
+local lists = require("luamig.lists")
 
 local T, meta = schema.table, schema.metadata
 
@@ -30,7 +31,13 @@ local function definitions(conn)
     UNION ALL SELECT 'policy ' || polname, concat_ws(' ', polcmd, polpermissive, polroles::regrole[]::text,
       pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid)) FROM pg_policy
     UNION ALL SELECT 'row security ' || oid::regclass::text, concat(relrowsecurity, ' ', relforcerowsecurity)
-      FROM pg_class WHERE relrowsecurity OR relforcerowsecurity]])) do
+      FROM pg_class WHERE relrowsecurity OR relforcerowsecurity
+    UNION ALL SELECT 'comment ' || tgname, obj_description(oid, 'pg_trigger') FROM pg_trigger
+      WHERE obj_description(oid, 'pg_trigger') IS NOT NULL
+    UNION ALL SELECT 'comment policy ' || polname, obj_description(oid, 'pg_policy') FROM pg_policy
+      WHERE obj_description(oid, 'pg_policy') IS NOT NULL
+    UNION ALL SELECT 'comment ' || c.oid::regclass::text, obj_description(c.oid, 'pg_class') FROM pg_class c
+      WHERE c.relkind IN ('v', 'm') AND obj_description(c.oid, 'pg_class') IS NOT NULL]])) do
     out[r.name] = r.def
   end
   return out
@@ -85,6 +92,8 @@ CREATE VIEW actor_films AS SELECT a.actor_id, a.first_name, f.title
   FROM actor a JOIN film_actor fa ON a.actor_id = fa.actor_id JOIN film f ON f.film_id = fa.film_id;
 CREATE VIEW busy_actors AS SELECT actor_id, count(*) AS films FROM actor_films GROUP BY actor_id;
 CREATE MATERIALIZED VIEW titles AS SELECT upper(title) AS title FROM film ORDER BY 1 WITH NO DATA;
+COMMENT ON VIEW busy_actors IS 'Actors and their films.';
+COMMENT ON MATERIALIZED VIEW titles IS 'Titles, loud.';
 ]]
 
 -- graphile-starter's shapes: a schema-qualified SECURITY DEFINER function
@@ -131,6 +140,13 @@ CREATE POLICY select_all ON app_public.users FOR SELECT USING (true);
 CREATE POLICY update_self ON app_public.users FOR UPDATE USING ((id = app_public.current_user_id()));
 CREATE POLICY insert_own ON app_public.users AS RESTRICTIVE FOR INSERT TO graphile_starter_visitor, PUBLIC
   WITH CHECK ((id = app_public.current_user_id()));
+COMMENT ON POLICY select_all ON app_public.users IS 'Anyone may see users.';
+CREATE FUNCTION app_public.tg_users__audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE TRIGGER _500_audit AFTER DELETE ON app_public.users REFERENCING OLD TABLE AS deleted
+  FOR EACH STATEMENT EXECUTE FUNCTION app_public.tg_users__audit();
+COMMENT ON TRIGGER _500_audit ON app_public.users IS 'Audits deletions.';
+CREATE CONSTRAINT TRIGGER _900_check AFTER INSERT ON app_public.users DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION app_public.tg_users__audit();
 ]]
 
 local GRAPHILE_SCHEMAS = { "public", "app_private", "app_public" }
@@ -152,7 +168,7 @@ describe("autogen of functions, triggers and views", function()
       return up, down
     end
 
-    it("re-creates pagila's functions, triggers, views and materialized view as the server had them", function()
+    it("re-creates pagila's functions, triggers, views and materialized view (with their comments) as the server had them", function()
       local up = round_trip_of(PAGILA)
       -- a view goes before the view it reads, triggers before their function
       assert.is_true(up:find('op.drop_view("busy_actors")', 1, true) < up:find('op.drop_view("actor_films")', 1, true))
@@ -161,7 +177,8 @@ describe("autogen of functions, triggers and views", function()
       assert.is_true(up:find('op.drop_function', 1, true) < up:find('op.drop_table', 1, true))
     end)
 
-    it("re-creates graphile's schema-qualified functions, their settings, row security and policies", function()
+    it("re-creates graphile's schema-qualified functions, their settings, row security, policies, "
+      .. "transition-table and constraint triggers, comments", function()
       round_trip_of(GRAPHILE, { schemas = GRAPHILE_SCHEMAS })
     end)
   end)
@@ -236,6 +253,53 @@ describe("autogen of functions, triggers and views", function()
       edit(meta { users(), schema.row_security("users") }, meta { users(), schema.row_security("users", { force = true }) },
            { "change row security of users: force" })
       edit(meta { users(), schema.row_security("users") }, meta { users() }, { "disable row security on users" })
+    end)
+
+    -- issue 15: transition tables, constraint triggers
+    local AUDIT = schema.func("audit", { returns = "trigger", language = "plpgsql", body = "\nBEGIN\n  RETURN NULL;\nEND\n" })
+    local function audit(spec)
+      return schema.trigger("users_audit", "users", lists.merge({ timing = "AFTER", execute = "audit()" }, spec))
+    end
+
+    it("sees a trigger with a transition table added", function()
+      local up = edit(meta { users(), AUDIT },
+        meta { users(), AUDIT, audit { events = { "UPDATE" }, old_table = "gone", new_table = "came" } },
+        { "add trigger users_audit on users" })
+      assert.matches('old_table = "gone", new_table = "came"', up, 1, true)
+    end)
+
+    it("sees a constraint trigger's deferral change", function()
+      local function check(initially)
+        return audit { events = { "INSERT" }, each = "ROW", constraint = true, deferrable = true, initially = initially }
+      end
+      edit(meta { users(), AUDIT, check("DEFERRED") }, meta { users(), AUDIT, check("IMMEDIATE") },
+           { "remove trigger users_audit on users", "add trigger users_audit on users" })
+      edit(meta { users(), AUDIT, check("DEFERRED") }, meta { users(), AUDIT, audit { events = { "INSERT" }, each = "ROW" } },
+           { "remove trigger users_audit on users", "add trigger users_audit on users" })
+    end)
+
+    -- issue 15: comments on views, materialized views, triggers and policies
+    local function commented(comment)
+      return { users(), touch(touch_body),
+        schema.trigger("users_touch", "users", { timing = "BEFORE", events = { "UPDATE" }, each = "ROW",
+                                                 execute = "touch()", comment = comment }),
+        schema.view("names", view_sql, { comment = comment }),
+        schema.view("frozen", view_sql, { materialized = true, comment = comment }),
+        schema.policy("own", "users", { using = "id = 1", comment = comment }) }
+    end
+    local COMMENT_CHANGES = { "change comment of trigger users_touch on users", "change comment of view names",
+      "change comment of materialized view frozen", "change comment of policy own on users" }
+
+    it("sees a comment on a view, a materialized view, a trigger and a policy added", function()
+      edit(meta(commented(nil)), meta(commented("made by hand")), COMMENT_CHANGES)
+    end)
+
+    it("sees a comment on a view, a materialized view, a trigger and a policy changed", function()
+      edit(meta(commented("made by hand")), meta(commented("it's made by luamig")), COMMENT_CHANGES)
+    end)
+
+    it("sees a comment on a view, a materialized view, a trigger and a policy removed", function()
+      edit(meta(commented("made by hand")), meta(commented(nil)), COMMENT_CHANGES)
     end)
 
     it("drops and re-creates a view around a type change of a column it reads", function()

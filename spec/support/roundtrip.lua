@@ -37,7 +37,10 @@ function M.dump_entries(dbname)
     helpers.shell_quote(helpers.pghost()), helpers.shell_quote(dbname))))
   assert(code == 0, "pg_dump failed: " .. text)
   local entries, order = {}, {}
-  for header, body in text:gmatch("%-%-\n%-%- (Name: [^\n]*)\n%-%-\n\n(.-)\n\n\n") do
+  -- an entry's body runs to the next header (or the dump's last comment):
+  -- not to a fixed number of blank lines, as ROW SECURITY entries end with
+  -- one where the others end with two
+  for header, body in (text .. "\n--\n"):gmatch("%-%- (Name: [^\n]*)\n%-%-\n\n(.-)\n+%-%-\n") do
     local name, kind, schema = header:match("^Name: (.-); Type: (.-); Schema: (.-);")
     if not name:find("luamig_", 1, true) then
       local key = kind .. "\t" .. schema .. "." .. name

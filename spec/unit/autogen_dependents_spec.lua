@@ -57,4 +57,26 @@ describe("autogen dependents", function()
     qualified.execute = "public.touch()"
     assert.same({}, dependents.around({}, live { triggers = { qualified } }, live { triggers = { trg } }, "public"))
   end)
+
+  it("changes a trigger's comment alone, and renders it as op.comment_on_trigger both ways", function()
+    local commented = {}
+    for k, v in pairs(trg) do commented[k] = v end
+    commented.comment = "stamps t"
+    local diffs = dependents.around({}, live { triggers = { commented } }, live { triggers = { trg } }, "public")
+    assert.same({ "change comment of trigger t_touch on t" }, describe_diffs(diffs))
+    local up, down = render.render(diffs)
+    assert.equal('op.comment_on_trigger("t_touch", "t", "stamps t")', up)
+    assert.equal('op.comment_on_trigger("t_touch", "t", nil)', down)
+  end)
+
+  it("sees a constraint trigger's deferral as a different trigger", function()
+    local deferred = {}
+    for k, v in pairs(trg) do deferred[k] = v end
+    deferred.timing, deferred.constraint, deferred.deferrable, deferred.initially = "AFTER", true, true, "DEFERRED"
+    local immediate = {}
+    for k, v in pairs(deferred) do immediate[k] = v end
+    immediate.initially = "immediate"
+    assert.same({ "remove trigger t_touch on t", "add trigger t_touch on t" },
+      describe_diffs(dependents.around({}, live { triggers = { immediate } }, live { triggers = { deferred } }, "public")))
+  end)
 end)

@@ -240,4 +240,36 @@ describe("ddl statements", function()
       assert.same({ 'ALTER EXTENSION "citext" SET SCHEMA "ext"' }, ddl.alter_extension(W, "citext", { schema = "ext" }))
     end)
   end)
+
+  -- issue 15: transition tables, constraint triggers, comments on views, triggers and policies
+  describe("triggers, views and policies", function()
+    local audit = { timing = "AFTER", events = { "UPDATE" }, execute = "audit()" }
+    local function with(t) return require("luamig.lists").merge(audit, t) end
+
+    it("writes REFERENCING with the transition tables before FOR EACH", function()
+      assert.same({ 'CREATE TRIGGER "a" AFTER UPDATE ON "s"."t" REFERENCING OLD TABLE AS "gone" NEW TABLE AS "came" '
+        .. 'FOR EACH STATEMENT EXECUTE FUNCTION audit()' },
+        ddl.create_trigger(W, "a", "t", with { old_table = "gone", new_table = "came" }, { schema = "s" }))
+    end)
+
+    it("writes a constraint trigger with its deferral, and its comment", function()
+      assert.same({ 'CREATE CONSTRAINT TRIGGER "a" AFTER UPDATE ON "t" DEFERRABLE INITIALLY DEFERRED '
+        .. 'FOR EACH ROW EXECUTE FUNCTION audit()', [[COMMENT ON TRIGGER "a" ON "t" IS 'it''s late']] },
+        ddl.create_trigger(W, "a", "t", with { constraint = true, deferrable = true, initially = "deferred",
+                                               each = "ROW", comment = "it's late" }, {}))
+    end)
+
+    it("refuses a deferral on a trigger that is not a constraint trigger", function()
+      assert.equal("op.test: deferrable and initially need constraint = true",
+        error_of(ddl.create_trigger, W, "a", "t", with { deferrable = true }, {}))
+    end)
+
+    it("writes COMMENT ON VIEW, MATERIALIZED VIEW, TRIGGER and POLICY, NULL removing one", function()
+      assert.same({ [[COMMENT ON MATERIALIZED VIEW "s"."v" IS 'x']] },
+        ddl.comment_on_view("v", "x", { schema = "s", materialized = true }))
+      assert.same({ 'COMMENT ON VIEW "v" IS NULL' }, ddl.comment_on_view("v", nil, {}))
+      assert.same({ 'COMMENT ON TRIGGER "a" ON "t" IS NULL' }, ddl.comment_on_trigger("a", "t", nil, {}))
+      assert.same({ [[COMMENT ON POLICY "p" ON "s"."t" IS 'x']] }, ddl.comment_on_policy("p", "t", "x", { schema = "s" }))
+    end)
+  end)
 end)

@@ -47,18 +47,19 @@ end
 local function model_trigger(t, current)
   return { schema = local_schema(t.schema, current), real_schema = t.schema or current, name = t.name,
            table = t.table, timing = t.timing, events = t.events, columns = t.columns, each = t.each,
-           when = t.when, execute = t.execute }
+           when = t.when, execute = t.execute, old_table = t.old_table, new_table = t.new_table,
+           constraint = t.constraint, deferrable = t.deferrable, initially = t.initially, comment = t.comment }
 end
 
 local function model_view(v, current)
   return { schema = local_schema(v.schema, current), real_schema = v.schema or current, name = v.name,
-           sql = v.sql, materialized = v.materialized, uses = {} }
+           sql = v.sql, materialized = v.materialized, comment = v.comment, uses = {} }
 end
 
 local function model_policy(p, current)
   return { schema = local_schema(p.schema, current), real_schema = p.schema or current, name = p.name,
            table = p.table, command = p.command, roles = p.roles, using = p.using, with_check = p.with_check,
-           permissive = p.permissive }
+           permissive = p.permissive, comment = p.comment }
 end
 
 local function model_row_security(r, current)
@@ -137,12 +138,21 @@ local function call_key(execute, current)
   return expr_key(e)
 end
 
+-- A constraint trigger's deferral: NOT DEFERRABLE INITIALLY IMMEDIATE
+-- unless said; INITIALLY DEFERRED is deferrable.
+local function trigger_deferral(t)
+  if not t.constraint then return "" end
+  local initially = (t.initially or "IMMEDIATE"):upper()
+  return ("constraint %s %s"):format(t.deferrable == true or initially == "DEFERRED", initially)
+end
+
 local function trigger_signature(t, current)
   local events = {}
   for i, e in ipairs(t.events) do events[i] = e:upper() end
   table.sort(events)
   return table.concat({ t.timing:upper(), table.concat(events, " "), table.concat(t.columns or {}, "\0"),
-    (t.each or "STATEMENT"):upper(), t.when and expr_key(t.when) or "", call_key(t.execute, current) }, "\1")
+    (t.each or "STATEMENT"):upper(), t.when and expr_key(t.when) or "", call_key(t.execute, current),
+    t.old_table or "", t.new_table or "", trigger_deferral(t) }, "\1")
 end
 
 local function view_signature(v)
@@ -201,13 +211,26 @@ local function compare_functions(m, d, out)
   for _, f in ipairs(added) do add_function(f, out) end
 end
 
+-- The comment of an object kept (the pair p of model and live object):
+-- an object_comment record into out.comments when it changed.
+local function compare_comment(p, field, out)
+  local to, from = normalize.comment(p[1].comment), normalize.comment(p[2].comment)
+  if to ~= from then
+    out.comments[#out.comments + 1] = { kind = "object_comment", object = field, schema = p[1].schema,
+                                        table = p[1].table, [field] = p[1], from = from, to = to }
+  end
+end
+
 -- Objects that are dropped and created again when they differ (triggers,
--- policies): a remove_<field> record into drops, add_<field> into adds.
-local function compare_recreated(mlist, dlist, signature, field, drops, adds)
+-- policies): a remove_<field> record into drops, add_<field> into adds;
+-- one whose comment alone differs gets a new comment.
+local function compare_recreated(mlist, dlist, signature, field, drops, adds, out)
   local added, both, removed = pair(mlist, dlist, table_object_key)
   for _, p in ipairs(both) do
     if signature(p[1]) ~= signature(p[2]) then
       removed[#removed + 1], added[#added + 1] = p[2], p[1]
+    else
+      compare_comment(p, field, out)
     end
   end
   for _, o in ipairs(removed) do drops[#drops + 1] = record("remove_" .. field, field, o) end
@@ -216,7 +239,7 @@ end
 
 local function compare_triggers(m, d, out, current)
   compare_recreated(m.triggers, d.triggers, function(t) return trigger_signature(t, current) end, "trigger",
-    out.trigger_drops, out.triggers)
+    out.trigger_drops, out.triggers, out)
 end
 
 ------------------------------------------------ policies, row security
@@ -232,7 +255,7 @@ local function policy_signature(p)
 end
 
 local function compare_policies(m, d, out)
-  compare_recreated(m.policies, d.policies, policy_signature, "policy", out.policy_drops, out.policies)
+  compare_recreated(m.policies, d.policies, policy_signature, "policy", out.policy_drops, out.policies, out)
 end
 
 -- Row security turned off goes before the table changes (a table that
@@ -326,6 +349,7 @@ local function compare_views(m, d, out, table_diffs)
       removed[#removed + 1], added[#added + 1] = p[2], p[1]
     else
       kept[#kept + 1] = p[2]
+      compare_comment(p, "view", out)
     end
   end
   for _, v in ipairs(removed) do gone[view_key(v)] = true end
@@ -359,7 +383,7 @@ end
 -- functions, triggers and views around them, in the safe order.
 function M.around(table_diffs, model, reflected, current)
   local out = { policy_drops = {}, trigger_drops = {}, view_drops = {}, drops = {}, early_adds = {}, late_drops = {},
-                replaces = {}, functions = {}, views = {}, triggers = {}, policies = {} }
+                replaces = {}, functions = {}, views = {}, triggers = {}, policies = {}, comments = {} }
   compare_functions(model, reflected, out)
   compare_triggers(model, reflected, out, current)
   compare_views(model, reflected, out, table_diffs)
@@ -369,7 +393,7 @@ function M.around(table_diffs, model, reflected, current)
   local all = {}
   for _, list in ipairs { out.policy_drops, out.trigger_drops, out.view_drops, out.drops, needs, out.early_adds,
                           tables, out.late_drops, out.replaces, out.functions, out.views, out.triggers,
-                          out.policies, needed } do
+                          out.policies, out.comments, needed } do
     table.move(list, 1, #list, #all + 1, all)
   end
   return all

@@ -22,6 +22,7 @@ local function deferral(what, deferrable, initially)
   end
   return sql
 end
+M.deferral = deferral  -- a constraint trigger's too
 
 -- "table.column", "schema.table.column", or { table, column, schema=,
 -- ondelete=, onupdate=, deferrable=, initially= } (columns = {...} for a

@@ -48,6 +48,7 @@ export(objects, { "create_extension", "drop_extension", "create_sequence", "alte
 export(scratch, { "scratch_table", "scratch_default", "scratch_check" })
 -- the objects that depend on tables: functions, triggers, views (issue 15)
 export(routine, { "function_identity", "create_function", "drop_function", "create_trigger", "drop_trigger", "create_view", "drop_view",
+                  "comment_on_trigger", "comment_on_view", "comment_on_policy",
                   "enable_row_security", "disable_row_security", "create_policy", "drop_policy" })
 
 -- luamig's bookkeeping and session

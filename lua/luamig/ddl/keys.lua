@@ -61,4 +61,11 @@ M.index = { unique = "boolean", where = "string", using = "string", include = "s
 M.index_column = { name = "string", expr = "string", desc = "boolean", opclass = "string", nulls = "string",
                    collation = "string" }
 
+-- a trigger (op.create_trigger, schema.trigger): old_table, new_table name
+-- its transition tables; constraint = true makes it a constraint trigger,
+-- with its deferral (issue 15)
+M.trigger = merge({ timing = "string", events = "string|table", columns = "string|table", each = "string",
+                    when = "string", execute = "string", schema = "string", old_table = "string",
+                    new_table = "string", constraint = "boolean", comment = "string" }, M.deferral)
+
 return M

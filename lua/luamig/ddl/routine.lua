@@ -5,6 +5,7 @@
 -- types, trigger conditions and view queries are checked fragments.
 local args = require("luamig.args")
 local clause = require("luamig.ddl.clause")
+local constraint = require("luamig.ddl.constraint")
 local quote = require("luamig.ddl.quote")
 
 local fail, fragment, qualified = args.fail, clause.fragment, quote.qualified
@@ -114,14 +115,46 @@ local function trigger_events(what, t)
   return table.concat(out, " OR ")
 end
 
+-- DEFERRABLE ... of a constraint trigger, which only one has (issue 15).
+local function trigger_deferral(what, t)
+  if not t.constraint then
+    if t.deferrable ~= nil or t.initially ~= nil then fail(what, "deferrable and initially need constraint = true") end
+    return ""
+  end
+  return constraint.deferral(what, t.deferrable, t.initially)
+end
+
+-- REFERENCING OLD TABLE AS old_table NEW TABLE AS new_table (issue 15).
+local function transition_tables(t)
+  local parts = {}
+  if t.old_table then parts[#parts + 1] = "OLD TABLE AS " .. quote.ident(t.old_table) end
+  if t.new_table then parts[#parts + 1] = "NEW TABLE AS " .. quote.ident(t.new_table) end
+  return #parts > 0 and " REFERENCING " .. table.concat(parts, " ") or ""
+end
+
+-- a trigger or policy: named on its table
+local function on_table(name, table_name, opts)
+  return ("%s ON %s"):format(quote.ident(name), qualified(table_name, opts.schema))
+end
+
 -- t = { timing, events = { "INSERT", ... }, columns (of UPDATE OF), each,
--- when (SQL), execute = "fn(args)" (the function call, the user's SQL) }.
+-- when (SQL), execute = "fn(args)" (the function call, the user's SQL),
+-- old_table, new_table (transition tables), constraint (CREATE CONSTRAINT
+-- TRIGGER) with deferrable and initially, comment }.
 function M.create_trigger(what, name, table_name, t, opts)
-  local sql = ("CREATE TRIGGER %s %s %s ON %s FOR EACH %s"):format(quote.ident(name),
-    clause.keyword(what, "timing", t.timing, TIMING), trigger_events(what, t), qualified(table_name, opts.schema),
+  local sql = ("CREATE %sTRIGGER %s %s %s ON %s%s%s FOR EACH %s"):format(t.constraint and "CONSTRAINT " or "",
+    quote.ident(name), clause.keyword(what, "timing", t.timing, TIMING), trigger_events(what, t),
+    qualified(table_name, opts.schema), trigger_deferral(what, t), transition_tables(t),
     clause.keyword(what, "each", t.each or "STATEMENT", EACH))
   if t.when then sql = sql .. (" WHEN (%s)"):format(fragment(what, "when", t.when)) end
-  return { sql .. " EXECUTE FUNCTION " .. fragment(what, "execute", t.execute) }
+  local stmts = { sql .. " EXECUTE FUNCTION " .. fragment(what, "execute", t.execute) }
+  if t.comment ~= nil then stmts[2] = M.comment_on_trigger(name, table_name, t.comment, opts)[1] end
+  return stmts
+end
+
+-- COMMENT ON TRIGGER; comment nil removes it.
+function M.comment_on_trigger(name, table_name, comment, opts)
+  return { clause.comment_on("TRIGGER", on_table(name, table_name, opts), comment) }
 end
 
 function M.drop_trigger(name, table_name, opts)
@@ -159,7 +192,14 @@ function M.create_policy(what, name, table_name, p, opts)
   end
   if p.using then parts[#parts + 1] = ("USING (%s)"):format(fragment(what, "using", p.using)) end
   if p.with_check then parts[#parts + 1] = ("WITH CHECK (%s)"):format(fragment(what, "with_check", p.with_check)) end
-  return { table.concat(parts, " ") }
+  local stmts = { table.concat(parts, " ") }
+  if p.comment ~= nil then stmts[2] = M.comment_on_policy(name, table_name, p.comment, opts)[1] end
+  return stmts
+end
+
+-- COMMENT ON POLICY; comment nil removes it.
+function M.comment_on_policy(name, table_name, comment, opts)
+  return { clause.comment_on("POLICY", on_table(name, table_name, opts), comment) }
 end
 
 function M.drop_policy(name, table_name, opts)
@@ -175,9 +215,16 @@ local function view_query(what, sql)
   return fragment(what, "query", (sql:gsub(";%s*$", "")))
 end
 
+-- COMMENT ON [MATERIALIZED] VIEW; comment nil removes it.
+function M.comment_on_view(name, comment, opts)
+  return { clause.comment_on(opts.materialized and "MATERIALIZED VIEW" or "VIEW", qualified(name, opts.schema), comment) }
+end
+
 function M.create_view(what, name, sql, opts)
-  return { ("CREATE %s%sVIEW %s AS\n%s"):format(opts.replace and "OR REPLACE " or "",
+  local stmts = { ("CREATE %s%sVIEW %s AS\n%s"):format(opts.replace and "OR REPLACE " or "",
     opts.materialized and "MATERIALIZED " or "", qualified(name, opts.schema), view_query(what, sql)) }
+  if opts.comment ~= nil then stmts[2] = M.comment_on_view(name, opts.comment, opts)[1] end
+  return stmts
 end
 
 function M.drop_view(name, opts)

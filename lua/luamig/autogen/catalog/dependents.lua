@@ -38,26 +38,27 @@ WHERE n.nspname = ANY ($1::text[]) AND p.prokind IN ('f', 'p') AND l.lanname NOT
 
 ORDER BY n.nspname, p.proname, identity]]
 
--- User triggers (not those behind foreign keys, constraint triggers or
--- transition tables); columns: those of UPDATE OF, one a line.
+-- User triggers (not those behind foreign keys), constraint triggers and
+-- their deferral, transition tables; columns: those of UPDATE OF, one a line.
 local TRIGGERS_SQL = [[
 SELECT n.nspname AS schema, c.relname AS table_name, t.tgname AS name, t.tgtype::int AS type,
        pg_get_triggerdef(t.oid) AS definition,
        (SELECT string_agg(a.attname, E'\n' ORDER BY k.ord)
         FROM unnest(t.tgattr::int2[]) WITH ORDINALITY AS k(attnum, ord)
-        JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum) AS columns
+        JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum) AS columns,
+       t.tgoldtable::text AS old_table, t.tgnewtable::text AS new_table, t.tgconstraint <> 0 AS is_constraint,
+       t.tgdeferrable AS deferrable, t.tginitdeferred AS deferred, obj_description(t.oid, 'pg_trigger') AS comment
 FROM pg_trigger t
 JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT t.tgisinternal AND t.tgconstraint = 0 AND t.tgoldtable IS NULL AND t.tgnewtable IS NULL
-  AND n.nspname = ANY ($1::text[])
+WHERE NOT t.tgisinternal AND n.nspname = ANY ($1::text[])
 ORDER BY n.nspname, c.relname, t.tgname]]
 
 -- One row per relation (views too) and column a view's rule reads
 -- (ref_column nil: the relation as a whole; ref_name nil: none).
 local VIEWS_SQL = [[
 SELECT n.nspname AS schema, c.relname AS name, c.relkind = 'm' AS materialized, pg_get_viewdef(c.oid) AS definition,
-       u.ref_schema, u.ref_name, u.ref_column
+       obj_description(c.oid, 'pg_class') AS comment, u.ref_schema, u.ref_name, u.ref_column
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
@@ -89,7 +90,8 @@ SELECT n.nspname AS schema, c.relname AS table_name, c.relrowsecurity AS enabled
        p.polname AS name, p.polcmd AS command, p.polpermissive AS permissive,
        (SELECT string_agg(COALESCE(ro.rolname, 'public'), E'\n' ORDER BY k.ord)
         FROM unnest(p.polroles) WITH ORDINALITY AS k(oid, ord) LEFT JOIN pg_roles ro ON ro.oid = k.oid) AS roles,
-       pg_get_expr(p.polqual, p.polrelid) AS using_expr, pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr
+       pg_get_expr(p.polqual, p.polrelid) AS using_expr, pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr,
+       obj_description(p.oid, 'pg_policy') AS comment
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_policy p ON p.polrelid = c.oid
@@ -103,7 +105,7 @@ local function db_policy(r, schema)
   local roles = lines_of(r.roles)
   if roles and #roles == 1 and roles[1] == "public" then roles = nil end
   local p = { schema = schema, table = r.table_name, name = r.name, command = COMMANDS[r.command], roles = roles,
-              using = r.using_expr, with_check = r.check_expr }
+              using = r.using_expr, with_check = r.check_expr, comment = r.comment }
   if not r.permissive then p.permissive = false end  -- AS RESTRICTIVE; permissive is the default
   return p
 end
@@ -129,10 +131,14 @@ local function db_trigger(r, schema)
     if r.type & e[1] ~= 0 then events[#events + 1] = e[2] end
   end
   local middle, execute = r.definition:match(" FOR EACH %u+ (.-)EXECUTE FUNCTION (.*)$")
-  return { schema = schema, table = r.table_name, name = r.name, events = events, columns = lines_of(r.columns),
-           timing = r.type & INSTEAD ~= 0 and "INSTEAD OF" or (r.type & BEFORE ~= 0 and "BEFORE" or "AFTER"),
-           each = r.type & ROW ~= 0 and "ROW" or "STATEMENT", when = middle and middle:match("^WHEN %((.*)%) $"),
-           execute = execute }
+  local t = { schema = schema, table = r.table_name, name = r.name, events = events, columns = lines_of(r.columns),
+              timing = r.type & INSTEAD ~= 0 and "INSTEAD OF" or (r.type & BEFORE ~= 0 and "BEFORE" or "AFTER"),
+              each = r.type & ROW ~= 0 and "ROW" or "STATEMENT", when = middle and middle:match("^WHEN %((.*)%) $"),
+              execute = execute, old_table = r.old_table, new_table = r.new_table, comment = r.comment }
+  if r.is_constraint then  -- NOT DEFERRABLE INITIALLY IMMEDIATE is the default
+    t.constraint, t.deferrable, t.initially = true, r.deferrable or nil, r.deferred and "DEFERRED" or nil
+  end
+  return t
 end
 
 -- The functions, triggers and views of the given schemas, each list in
@@ -160,7 +166,7 @@ function M.dependents(conn, schemas, current)
     local v = views[k]
     if v == nil then
       v = { schema = local_schema(r.schema), name = r.name, materialized = r.materialized or nil,
-            sql = r.definition, uses = {} }
+            sql = r.definition, comment = r.comment, uses = {} }
       out.views[#out.views + 1], views[k] = v, v
     end
     if r.ref_name then

@@ -63,13 +63,17 @@ M.kinds.replace_function = {
   render = function(d) return create_function_call(d, d.to, true) end,
   inverse = swap_ends,
 }
+-- what op.create_trigger and schema.trigger take, in the order a call shows them
+M.TRIGGER_FIELDS = { "timing", "events", "columns", "each", "when", "execute", "old_table", "new_table",
+                     "constraint", "deferrable", "initially", "comment" }
+
 M.kinds.add_trigger = {
   phase = "create_dependents",
   describe = function(d) return { "add " .. trigger_subject(d) } end,
   render = function(d)
     local t = d.trigger
     return call("create_trigger", { str(t.name), str(d.table),
-      braces(schema_opt(d, write.fields(t, { "timing", "events", "columns", "each", "when", "execute" }))) })
+      braces(schema_opt(d, write.fields(t, M.TRIGGER_FIELDS))) })
   end,
   inverse = as_kind("remove_trigger"),
 }
@@ -85,7 +89,7 @@ M.kinds.add_view = {
   render = function(d)
     local v = d.view
     return call("create_view", { str(v.name), str(v.sql) },
-      schema_opt(d, write.fields({ materialized = v.materialized }, { "materialized" })))
+      schema_opt(d, write.fields(v, { "materialized", "comment" })))
   end,
   inverse = as_kind("remove_view"),
 }
@@ -108,7 +112,7 @@ M.kinds.add_policy = {
   render = function(d)
     local p = d.policy
     return call("create_policy", { str(p.name), str(d.table),
-      braces(schema_opt(d, write.fields(p, { "command", "roles", "using", "with_check", "permissive" }))) })
+      braces(schema_opt(d, write.fields(p, { "command", "roles", "using", "with_check", "permissive", "comment" }))) })
   end,
   inverse = as_kind("remove_policy"),
 }
@@ -130,6 +134,25 @@ M.kinds.row_security = {
     if d.to == nil then return call("disable_row_security", { str(d.table) }, schema_opt(d)) end
     return call("enable_row_security", { str(d.table) },
       schema_opt(d, write.fields({ force = d.to.force }, { "force" })))
+  end,
+  inverse = swap_ends,
+}
+
+-------------------- comments on views, triggers, policies (issue 15)
+-- object: "view", "trigger" or "policy", d[object] the object; from, to:
+-- the comments (nil: none).
+local COMMENT_SUBJECT = { view = view_subject, trigger = trigger_subject, policy = policy_subject }
+
+M.kinds.object_comment = {
+  phase = "create_dependents",
+  describe = function(d) return { "change comment of " .. COMMENT_SUBJECT[d.object](d) } end,
+  render = function(d)
+    local o, comment = d[d.object], d.to == nil and "nil" or str(d.to)
+    if d.object == "view" then
+      return call("comment_on_view", { str(o.name), comment },
+        schema_opt(d, write.fields({ materialized = o.materialized }, { "materialized" })))
+    end
+    return call("comment_on_" .. d.object, { str(o.name), str(d.table), comment }, schema_opt(d))
   end,
   inverse = swap_ends,
 }
