@@ -1,6 +1,8 @@
 -- The op functions of the objects that depend on tables (issue 15 item
 -- 2): functions and procedures, triggers, views, row security and
--- policies. luamig.op installs them into its table with its own checks.
+-- policies; aggregates. luamig.op installs them into its table with its own checks.
+local keys = require("luamig.ddl.keys")
+
 local F = {}
 
 -- luamig.op's checks, given at install
@@ -88,6 +90,24 @@ function F.drop_policy(name, table_name, opts)
   check_name("drop_policy", "policy name", name)
   check_name("drop_policy", "table name", table_name)
   ddl_op("drop_policy", name, table_name, options("drop_policy", opts, { schema = "string", if_exists = "boolean" }))
+end
+
+------------------------------------------------ aggregates (issue 15)
+
+-- spec: { args = "text", sfunc = "_group_concat", stype = "text", finalfunc, initcond, combinefunc,
+-- msfunc, minvfunc, mstype, sortop, parallel, ... (ddl.keys.aggregate), schema, comment }.
+function F.create_aggregate(name, spec)
+  check_name("create_aggregate", "aggregate name", name)
+  spec = options("create_aggregate", spec, keys.aggregate)
+  ddl_op("create_aggregate", "op.create_aggregate", name, spec, { schema = spec.schema })
+end
+
+-- opts.args: the argument types that tell overloads apart ("text"; none: count(*)'s shape).
+function F.drop_aggregate(name, opts)
+  check_name("drop_aggregate", "aggregate name", name)
+  opts = options("drop_aggregate", opts, { args = "string", schema = "string", if_exists = "boolean",
+                                            cascade = "boolean" })
+  ddl_op("drop_aggregate", "op.drop_aggregate", name, opts.args, opts)
 end
 
 return {
