@@ -140,13 +140,19 @@ local function same_fields(a, b)
   return true
 end
 
+-- A function name or call without the current schema (regproc and
+-- pg_get_triggerdef leave it out where the search path finds it).
+local function unqualified(name, current)
+  if name == nil then return "" end
+  for _, prefix in ipairs { current .. ".", '"' .. current .. '".' } do
+    if name:sub(1, #prefix) == prefix then return name:sub(#prefix + 1) end
+  end
+  return name
+end
+
 -- The function a trigger calls, with the current schema's name left out.
 local function call_key(execute, current)
-  local e = execute or ""
-  for _, prefix in ipairs { current .. ".", '"' .. current .. '".' } do
-    if e:sub(1, #prefix) == prefix then e = e:sub(#prefix + 1) end
-  end
-  return expr_key(e)
+  return expr_key(unqualified(execute, current))
 end
 
 local function trigger_signature(t, current)
@@ -275,16 +281,6 @@ local AGGREGATE_FUNCTIONS = { "sfunc", "finalfunc", "combinefunc", "serialfunc",
 local function aggregate_key(a) return key(a.schema, a.name) .. "\0" .. expr_key(a.args or "") end
 -- how a view names an aggregate it calls, and a gone one in `gone`
 local function called_key(c) return "aggregate\0" .. key(c.schema, c.name) .. "\0" .. expr_key(c.identity or "") end
-
--- A function or operator name without the current schema (regproc leaves
--- it out where the search path finds it).
-local function unqualified(name, current)
-  if name == nil then return "" end
-  for _, prefix in ipairs { current .. ".", '"' .. current .. '".' } do
-    if name:sub(1, #prefix) == prefix then return name:sub(#prefix + 1) end
-  end
-  return name
-end
 
 -- The comparison text of an aggregate: each clause, with CREATE
 -- AGGREGATE's defaults filled in (FINALFUNC_MODIFY is READ_WRITE for an
