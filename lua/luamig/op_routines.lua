@@ -1,6 +1,6 @@
 -- The op functions of the objects that depend on tables (issue 15 item
 -- 2): functions and procedures, triggers, views, row security and
--- policies. luamig.op installs them into its table with its own checks.
+-- policies; aggregates. luamig.op installs them into its table with its own checks.
 local args = require("luamig.args")
 local ddl_keys = require("luamig.ddl.keys")
 
@@ -123,6 +123,24 @@ function F.comment_on_policy(name, table_name, comment, opts)
   check_name("comment_on_policy", "table name", table_name)
   check_comment("comment_on_policy", comment)
   ddl_op("comment_on_policy", name, table_name, comment, options("comment_on_policy", opts, { schema = "string" }))
+end
+
+------------------------------------------------ aggregates (issue 15)
+
+-- spec: { args = "text", sfunc = "_group_concat", stype = "text", finalfunc, initcond, combinefunc,
+-- msfunc, minvfunc, mstype, sortop, parallel, ... (ddl.keys.aggregate), schema, comment }.
+function F.create_aggregate(name, spec)
+  check_name("create_aggregate", "aggregate name", name)
+  spec = options("create_aggregate", spec, ddl_keys.aggregate)
+  ddl_op("create_aggregate", "op.create_aggregate", name, spec, { schema = spec.schema })
+end
+
+-- opts.args: the argument types that tell overloads apart ("text"; none: count(*)'s shape).
+function F.drop_aggregate(name, opts)
+  check_name("drop_aggregate", "aggregate name", name)
+  opts = options("drop_aggregate", opts, { args = "string", schema = "string", if_exists = "boolean",
+                                            cascade = "boolean" })
+  ddl_op("drop_aggregate", "op.drop_aggregate", name, opts.args, opts)
 end
 
 return {

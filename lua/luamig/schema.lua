@@ -302,7 +302,9 @@ end
 --                                 old_table = "gone", new_table = "came",        -- REFERENCING
 --                                 constraint = true, deferrable = true, initially = "DEFERRED",
 --                                 comment = "..." })
---   schema.view(name, "SELECT ...", { schema = "app", materialized = true, comment = "..." })
+--   schema.view(name, "SELECT ...", { schema = "app", materialized = true, comment = "...",
+--                                     indexes = { as a table's } })
+--   schema.aggregate(name, { args = "text", sfunc = "_group_concat", stype = "text", ... })
 --   schema.policy(name, table, { command = "SELECT", roles = { "app_user" }, using = "<SQL>",
 --                                with_check = "<SQL>", permissive = false, schema = "app", comment = "..." })
 --   schema.row_security(table, { force = true, schema = "app" })   -- row-level security enabled
@@ -310,7 +312,8 @@ end
 
 -- Objects other than tables that a metadata holds, by metatable.
 local Dependent = { Function = { list = "functions" }, Trigger = { list = "triggers" }, View = { list = "views" },
-                    Policy = { list = "policies" }, RowSecurity = { list = "row_security" } }
+                    Policy = { list = "policies" }, RowSecurity = { list = "row_security" },
+                    Aggregate = { list = "aggregates" } }
 
 local function spec_of(what, spec, known)
   if type(spec) ~= "table" then fail(what, "expects a table of options") end
@@ -349,13 +352,31 @@ function M.trigger(name, table_name, spec)
   return setmetatable(t, Dependent.Trigger)
 end
 
+-- a materialized view's columns are its query's, which only the server knows
+local ANY_COLUMN = setmetatable({}, { __index = function() return true end })
+
 function M.view(name, sql, opts)
   object_name("view", name)
   local what = ("view %q"):format(name)
-  local v = lists.merge(spec_of(what, opts or {}, { schema = "string", materialized = "boolean", comment = "string" }),
+  local v = lists.merge(spec_of(what, opts or {}, { schema = "string", materialized = "boolean", comment = "string",
+                                                    indexes = "table" }),
     { name = name, sql = sql })
   ddl.create_view(what, name, sql, v)
+  if v.indexes and next(v.indexes) and not v.materialized then fail(what, "only a materialized view has indexes") end
+  local indexes = {}
+  for i, idx in ipairs(v.indexes or {}) do indexes[i] = index_of(what, idx, ANY_COLUMN) end
+  v.indexes = indexes
   return setmetatable(v, Dependent.View)
+end
+
+-- An aggregate (pagila's group_concat): the clauses of CREATE AGGREGATE
+-- as ddl.keys.aggregate names them.
+function M.aggregate(name, spec)
+  object_name("aggregate", name)
+  local what = ("aggregate %q"):format(name)
+  local a = lists.merge(spec_of(what, spec, keys.aggregate), { name = name })
+  ddl.create_aggregate(what, name, a, { schema = a.schema })
+  return setmetatable(a, Dependent.Aggregate)
 end
 
 local POLICY_KEYS = { command = "string", roles = "table", using = "string", with_check = "string",
@@ -505,7 +526,7 @@ function M.metadata(tables)
   if type(tables) ~= "table" then error("schema.metadata: expects a list of schema.table(...)", 0) end
   local out, seen_tables, seen_names = {}, {}, {}
   local objects = { schemas = {}, extensions = {}, sequences = {}, enums = {}, domains = {} }
-  local dependents = { functions = {}, triggers = {}, views = {}, policies = {}, row_security = {} }
+  local dependents = { functions = {}, triggers = {}, views = {}, policies = {}, row_security = {}, aggregates = {} }
   for i, t in ipairs(tables) do
     local list = dependent_list(t)
     if list then table.insert(dependents[list], t)

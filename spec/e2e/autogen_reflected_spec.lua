@@ -97,8 +97,8 @@ local function pick(o, keys)
   return out
 end
 
--- Functions, triggers, views, policies and row security as the model
--- declares them.
+-- Functions, triggers, views (with a materialized view's indexes),
+-- policies, row security and aggregates as the model declares them.
 local function model_dependents(deps, out)
   for _, f in ipairs(deps.functions) do
     out[#out + 1] = schema.func(f.name, pick(f, { "args", "returns", "language", "body", "volatility", "parallel",
@@ -108,7 +108,12 @@ local function model_dependents(deps, out)
     out[#out + 1] = schema.trigger(t.name, t.table, lists.merge(pick(t, TRIGGER_FIELDS), { schema = t.schema }))
   end
   for _, v in ipairs(deps.views) do
-    out[#out + 1] = schema.view(v.name, v.sql, pick(v, { "schema", "materialized", "comment" }))
+    out[#out + 1] = schema.view(v.name, v.sql, pick(v, { "schema", "materialized", "comment", "indexes" }))
+  end
+  for _, a in ipairs(deps.aggregates) do
+    local spec = pick(a, require("luamig.ddl").aggregate_fields)
+    spec.schema = a.schema
+    out[#out + 1] = schema.aggregate(a.name, spec)
   end
   for _, p in ipairs(deps.policies) do
     out[#out + 1] = schema.policy(p.name, p.table, pick(p, { "command", "roles", "using", "with_check",
@@ -123,7 +128,7 @@ describe("the reflected model of a real schema", function()
       local _, conn = roundtrip.load(case.name)
       local _, order, live = catalog.inspect(conn, case.schemas)
       local tables = model_objects(live, case.schemas)
-      model_dependents(catalog.dependents(conn, case.schemas), tables)
+      model_dependents(catalog.dependents(conn, case.schemas, nil, live.view_indexes), tables)
       local made = {}
       for _, t in ipairs(order) do tables[#tables + 1] = model_table(t, made) end
       local ok, result = pcall(autogen.compare, conn, schema.metadata(tables), { schemas = case.schemas })

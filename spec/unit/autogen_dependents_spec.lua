@@ -6,7 +6,8 @@ local render = require("luamig.autogen.render")
 local describe_diffs = require("luamig.autogen.describe").describe
 
 local function live(o)
-  return { functions = o.functions or {}, triggers = o.triggers or {}, views = o.views or {}, policies = {}, row_security = {} }
+  return { functions = o.functions or {}, triggers = o.triggers or {}, views = o.views or {}, policies = {}, row_security = {},
+           aggregates = o.aggregates or {} }
 end
 
 local fn = { name = "touch", args = "", identity = "", returns = "trigger", language = "plpgsql",

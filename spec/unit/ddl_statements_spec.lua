@@ -272,4 +272,28 @@ describe("ddl statements", function()
       assert.same({ [[COMMENT ON POLICY "p" ON "s"."t" IS 'x']] }, ddl.comment_on_policy("p", "t", "x", { schema = "s" }))
     end)
   end)
+
+  describe("aggregates (issue 15)", function()
+    it("writes CREATE AGGREGATE's clauses in pg_dump's order, (*) for no arguments, and its comment", function()
+      assert.same({ 'CREATE AGGREGATE "app"."group_concat"(text) (\n    SFUNC = _group_concat,\n    STYPE = text\n)' },
+        ddl.create_aggregate(W, "group_concat", { args = "text", sfunc = "_group_concat", stype = "text" },
+          { schema = "app" }))
+      assert.same({ 'CREATE AGGREGATE "n"(*) (\n    SFUNC = int8inc,\n    STYPE = bigint,\n    FINALFUNC_EXTRA,\n'
+        .. "    FINALFUNC_MODIFY = READ_WRITE,\n    INITCOND = '0''s',\n    MSSPACE = 8,\n    SORTOP = >,\n"
+        .. '    PARALLEL = SAFE\n)', 'COMMENT ON AGGREGATE "n"(*) IS \'counts\'' },
+        ddl.create_aggregate(W, "n", { sfunc = "int8inc", stype = "bigint", finalfunc_extra = true,
+          finalfunc_modify = "read_write", initcond = "0's", msspace = 8, sortop = ">", parallel = "safe",
+          comment = "counts" }, {}))
+      assert.same({ 'DROP AGGREGATE IF EXISTS "n"(*) CASCADE' },
+        ddl.drop_aggregate(W, "n", "", { if_exists = true, cascade = true }))
+    end)
+
+    it("refuses an aggregate without sfunc or stype, an unknown keyword, a statement break", function()
+      assert.equal("op.test: sfunc and stype are needed", error_of(ddl.create_aggregate, W, "a", { stype = "int" }, {}))
+      assert.equal('op.test: unknown parallel "always" (SAFE, RESTRICTED, UNSAFE)',
+        error_of(ddl.create_aggregate, W, "a", { sfunc = "f", stype = "int", parallel = "always" }, {}))
+      assert.equal('op.test: sfunc "f; DROP TABLE t" may not contain \';\' or comments',
+        error_of(ddl.create_aggregate, W, "a", { sfunc = "f; DROP TABLE t", stype = "int" }, {}))
+    end)
+  end)
 end)

@@ -51,7 +51,7 @@ describe("schema", function()
 
     it("accepts an empty metadata", function()
       assert.same({ tables = {}, schemas = {}, extensions = {}, sequences = {}, enums = {}, domains = {}, functions = {},
-                    triggers = {}, views = {}, policies = {}, row_security = {} }, meta {})
+                    triggers = {}, views = {}, policies = {}, row_security = {}, aggregates = {} }, meta {})
     end)
   end)
 

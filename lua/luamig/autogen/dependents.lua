@@ -1,16 +1,20 @@
 -- The objects that depend on tables (issue 15): functions and procedures,
--- triggers, views, policies and row-level security. Both sides as descriptions (the model's made here
--- from schema.func/trigger/view, the server's by luamig.autogen.catalog),
--- compared into the records of luamig.autogen.kinds, and placed around the
--- table records: their drops before any table change, their creates after
--- (functions, then views in the order they read each other, then
--- triggers, then policies and row security), so the downgrade, the inverse in reverse order, is safe too.
--- A view that reads a column whose type changes, or that goes, is dropped
--- before and re-created after, as the server would refuse the change.
+-- aggregates, triggers, views (and materialized views' indexes), policies
+-- and row-level security. Both sides as descriptions (the model's made
+-- here from schema.func/aggregate/trigger/view, the server's by
+-- luamig.autogen.catalog), compared into the records of
+-- luamig.autogen.kinds, and placed around the table records: their drops
+-- before any table change, their creates after (functions, aggregates,
+-- views in the order they read each other, triggers, then policies and
+-- row security), so the downgrade, the inverse in reverse order, is safe
+-- too. A view that reads a column whose type changes, or that goes, or
+-- calls an aggregate that goes, is dropped before and re-created after,
+-- as the server would refuse the change.
 -- Pure, like luamig.autogen.compare.
 local ddl = require("luamig.ddl")
 local lists = require("luamig.lists")
 local kinds = require("luamig.autogen.kinds")
+local compare = require("luamig.autogen.compare")
 local normalize = require("luamig.autogen.normalize")
 
 local M = {}
@@ -53,7 +57,15 @@ end
 
 local function model_view(v, current)
   return { schema = local_schema(v.schema, current), real_schema = v.schema or current, name = v.name,
-           sql = v.sql, materialized = v.materialized, comment = v.comment, uses = {} }
+           sql = v.sql, materialized = v.materialized, comment = v.comment, uses = {}, calls = {},
+           indexes = v.indexes or {} }
+end
+
+local function model_aggregate(a, current)
+  local out = lists.merge(a)
+  out.schema, out.real_schema, out.args = local_schema(a.schema, current), a.schema or current, a.args or ""
+  out.identity = out.args
+  return out
 end
 
 local function model_policy(p, current)
@@ -69,7 +81,8 @@ end
 
 -- The model's functions, triggers, views, policies and row security as descriptions.
 function M.model(metadata, current)
-  local out = { functions = {}, triggers = {}, views = {}, policies = {}, row_security = {} }
+  local out = { functions = {}, triggers = {}, views = {}, policies = {}, row_security = {}, aggregates = {} }
+  for i, a in ipairs(metadata.aggregates or {}) do out.aggregates[i] = model_aggregate(a, current) end
   for i, f in ipairs(metadata.functions or {}) do out.functions[i] = model_function(f, current, metadata.tables) end
   for i, t in ipairs(metadata.triggers or {}) do out.triggers[i] = model_trigger(t, current) end
   for i, v in ipairs(metadata.views or {}) do out.views[i] = model_view(v, current) end
@@ -79,13 +92,13 @@ function M.model(metadata, current)
 end
 
 -- The objects of one side that include_object keeps (as "function",
--- "trigger", "view", "policy", "row_security"); reflected as in luamig.autogen.compare.filter.
+-- "trigger", "view", "policy", "row_security", "aggregate"); reflected as in luamig.autogen.compare.filter.
 function M.filter(deps, opts, reflected, current)
   local hook = opts.include_object
   if hook == nil then return deps end
   local out = {}
   for list, kind in pairs { functions = "function", triggers = "trigger", views = "view", policies = "policy",
-                            row_security = "row_security" } do
+                            row_security = "row_security", aggregates = "aggregate" } do
     out[list] = {}
     for _, o in ipairs(deps[list]) do
       if hook { type = kind, name = o.name or o.table, table = o.table, schema = o.schema or current, reflected = reflected } then
@@ -129,13 +142,19 @@ local function same_fields(a, b)
   return true
 end
 
+-- A function name or call without the current schema (regproc and
+-- pg_get_triggerdef leave it out where the search path finds it).
+local function unqualified(name, current)
+  if name == nil then return "" end
+  for _, prefix in ipairs { current .. ".", '"' .. current .. '".' } do
+    if name:sub(1, #prefix) == prefix then return name:sub(#prefix + 1) end
+  end
+  return name
+end
+
 -- The function a trigger calls, with the current schema's name left out.
 local function call_key(execute, current)
-  local e = execute or ""
-  for _, prefix in ipairs { current .. ".", '"' .. current .. '".' } do
-    if e:sub(1, #prefix) == prefix then e = e:sub(#prefix + 1) end
-  end
-  return expr_key(e)
+  return expr_key(unqualified(execute, current))
 end
 
 -- A constraint trigger's deferral: NOT DEFERRABLE INITIALLY IMMEDIATE
@@ -278,6 +297,48 @@ local function compare_row_security(m, d, out)
   end
 end
 
+------------------------------------------------------------ aggregates
+
+local AGGREGATE_FUNCTIONS = { "sfunc", "finalfunc", "combinefunc", "serialfunc", "deserialfunc", "msfunc",
+                              "minvfunc", "mfinalfunc" }
+
+local function aggregate_key(a) return key(a.schema, a.name) .. "\0" .. expr_key(a.args or "") end
+-- how a view names an aggregate it calls, and a gone one in `gone`
+local function called_key(c) return "aggregate\0" .. key(c.schema, c.name) .. "\0" .. expr_key(c.identity or "") end
+
+-- The comparison text of an aggregate: each clause, with CREATE
+-- AGGREGATE's defaults filled in (FINALFUNC_MODIFY is READ_WRITE for an
+-- ordered-set one).
+local function aggregate_signature(a, current)
+  local ordered = (a.args or ""):upper():find("ORDER BY", 1, true) ~= nil
+  local parts = {
+    normalize.type(a.stype), number(a.sspace) or 0, a.finalfunc_extra == true,
+    lower(a.finalfunc_modify) or (ordered and "read_write" or "read_only"), a.initcond or "\1",
+    a.mstype and normalize.type(a.mstype) or "", number(a.msspace) or 0, a.mfinalfunc_extra == true,
+    lower(a.mfinalfunc_modify) or "read_only", a.minitcond or "\1", unqualified(a.sortop, current),
+    a.hypothetical == true, lower(a.parallel) or "unsafe", normalize.comment(a.comment) or "",
+  }
+  for _, k in ipairs(AGGREGATE_FUNCTIONS) do parts[#parts + 1] = unqualified(a[k], current) end
+  for i, v in ipairs(parts) do parts[i] = tostring(v) end
+  return table.concat(parts, "\1")
+end
+
+-- Aggregates that differ are dropped and created again; the keys of those
+-- that go into gone (the views calling them go too).
+local function compare_aggregates(m, d, out, current, gone)
+  local added, both, removed = pair(m.aggregates, d.aggregates, aggregate_key)
+  for _, p in ipairs(both) do
+    if aggregate_signature(p[1], current) ~= aggregate_signature(p[2], current) then
+      removed[#removed + 1], added[#added + 1] = p[2], p[1]
+    end
+  end
+  for _, a in ipairs(removed) do
+    gone[called_key(a)] = true
+    out.aggregate_drops[#out.aggregate_drops + 1] = record("remove_aggregate", "aggregate", a)
+  end
+  for _, a in ipairs(added) do out.aggregates[#out.aggregates + 1] = record("add_aggregate", "aggregate", a) end
+end
+
 ---------------------------------------------------------------- views
 
 -- The columns that the table records change under a view: { [table key]
@@ -298,12 +359,15 @@ local function changed_columns(table_diffs)
   return out
 end
 
--- Whether view v reads a changed column or a view in `gone`.
+-- Whether view v reads a changed column, or a view or aggregate in `gone`.
 local function reads_changed(v, changed, gone)
   for _, u in ipairs(v.uses) do
     local k = key(u.schema, u.name)
     local cols = changed[k]
     if gone[k] or (cols and (cols["*"] or cols[u.column or ""])) then return true end
+  end
+  for _, c in ipairs(v.calls or {}) do
+    if gone[called_key(c)] then return true end
   end
   return false
 end
@@ -341,14 +405,48 @@ local function views_to_rebuild(kept, changed, gone)
   return out
 end
 
-local function compare_views(m, d, out, table_diffs)
+-- The records of a materialized view's index, on the view.
+local function index_record(kind, v, i)
+  return { kind = kind, schema = v.schema, table = v.name, index = i }
+end
+
+-- A view dropped, its indexes first (so that the downgrade re-creates
+-- them after it), or created, its indexes after.
+local function drop_view(v, list)
+  for _, i in ipairs(v.indexes or {}) do list[#list + 1] = index_record("remove_index", v, i) end
+  list[#list + 1] = record("remove_view", "view", v)
+end
+
+local function create_view(v, list)
+  list[#list + 1] = record("add_view", "view", v)
+  for _, i in ipairs(v.indexes or {}) do list[#list + 1] = index_record("add_index", v, i) end
+end
+
+-- The indexes of a materialized view kept as it is: dropped and created by
+-- name and signature, as a table's.
+local function compare_view_indexes(mv, dv, out)
+  local dby, mby = {}, {}
+  for _, i in ipairs(dv.indexes or {}) do dby[i.name] = i end
+  for _, i in ipairs(mv.indexes or {}) do mby[i.name] = i end
+  local sig = compare.index_signature
+  local function same(i, by) return by[i.name] and sig(by[i.name]) == sig(i) end
+  for _, i in ipairs(dv.indexes or {}) do
+    if not same(i, mby) then out.view_drops[#out.view_drops + 1] = index_record("remove_index", dv, i) end
+  end
+  for _, i in ipairs(mv.indexes or {}) do
+    if not same(i, dby) then out.views[#out.views + 1] = index_record("add_index", dv, i) end
+  end
+end
+
+-- gone: the keys of aggregates that go (compare_aggregates).
+local function compare_views(m, d, out, table_diffs, gone)
   local added, both, removed = pair(m.views, d.views, view_key)
-  local kept, gone = {}, {}
+  local kept, model_of = {}, {}
   for _, p in ipairs(both) do
     if view_signature(p[1]) ~= view_signature(p[2]) then
       removed[#removed + 1], added[#added + 1] = p[2], p[1]
     else
-      kept[#kept + 1] = p[2]
+      kept[#kept + 1], model_of[p[2]] = p[2], p[1]
       compare_comment(p, "view", out)
     end
   end
@@ -357,9 +455,13 @@ local function compare_views(m, d, out, table_diffs)
   local live_dropped = lists.copy(removed)
   table.move(rebuilt, 1, #rebuilt, #live_dropped + 1, live_dropped)
   live_dropped = creation_order(live_dropped)
-  for i = #live_dropped, 1, -1 do out.view_drops[#out.view_drops + 1] = record("remove_view", "view", live_dropped[i]) end
-  for _, v in ipairs(rebuilt) do added[#added + 1] = v end
-  for _, v in ipairs(creation_order(added)) do out.views[#out.views + 1] = record("add_view", "view", v) end
+  for i = #live_dropped, 1, -1 do drop_view(live_dropped[i], out.view_drops) end
+  -- a rebuilt view comes back as it was, with the model's indexes
+  for _, v in ipairs(rebuilt) do added[#added + 1] = lists.merge(v, { indexes = model_of[v].indexes }) end
+  for _, v in ipairs(kept) do
+    if not gone[view_key(v)] then compare_view_indexes(model_of[v], v, out) end
+  end
+  for _, v in ipairs(creation_order(added)) do create_view(v, out.views) end
 end
 
 -- The records of tables and the objects they need (in phase order), cut
@@ -382,18 +484,21 @@ end
 -- The table and object records (in phase order) with the records of
 -- functions, triggers and views around them, in the safe order.
 function M.around(table_diffs, model, reflected, current)
-  local out = { policy_drops = {}, trigger_drops = {}, view_drops = {}, drops = {}, early_adds = {}, late_drops = {},
-                replaces = {}, functions = {}, views = {}, triggers = {}, policies = {}, comments = {} }
+  local out = { policy_drops = {}, trigger_drops = {}, view_drops = {}, aggregate_drops = {}, drops = {},
+                early_adds = {}, late_drops = {}, replaces = {}, functions = {}, aggregates = {}, views = {},
+                triggers = {}, policies = {}, comments = {} }
+  local gone = {}
   compare_functions(model, reflected, out)
+  compare_aggregates(model, reflected, out, current, gone)
   compare_triggers(model, reflected, out, current)
-  compare_views(model, reflected, out, table_diffs)
+  compare_views(model, reflected, out, table_diffs, gone)
   compare_policies(model, reflected, out)
   compare_row_security(model, reflected, out)
   local needs, tables, needed = segments(table_diffs)
   local all = {}
-  for _, list in ipairs { out.policy_drops, out.trigger_drops, out.view_drops, out.drops, needs, out.early_adds,
-                          tables, out.late_drops, out.replaces, out.functions, out.views, out.triggers,
-                          out.policies, out.comments, needed } do
+  for _, list in ipairs { out.policy_drops, out.trigger_drops, out.view_drops, out.aggregate_drops, out.drops, needs,
+                          out.early_adds, tables, out.late_drops, out.replaces, out.functions, out.aggregates,
+                          out.views, out.triggers, out.policies, out.comments, needed } do
     table.move(list, 1, #list, #all + 1, all)
   end
   return all

@@ -46,7 +46,7 @@ end
 -- The model's tables and other objects: all that names a schema to read.
 local function with_dependents(tables, deps)
   local out = {}
-  for _, list in ipairs { tables, deps.functions, deps.triggers, deps.views } do
+  for _, list in ipairs { tables, deps.functions, deps.triggers, deps.views, deps.aggregates } do
     table.move(list, 1, #list, #out + 1, out)
   end
   return out
@@ -83,7 +83,7 @@ function M.compare(conn, metadata, opts)
     compare_server_default = opts.compare_server_default, context = opts.context })
   local object_diffs = objects.diffs(objects.filter(mobjects, opts, false, read, current),
                                      objects.filter(live, opts, true, read, current))
-  local live_deps = dependents.filter(catalog.dependents(conn, read, current), opts, true, current)
+  local live_deps = dependents.filter(catalog.dependents(conn, read, current, live.view_indexes), opts, true, current)
   return dependents.around(objects.merge(table_diffs, object_diffs), deps, live_deps, current)
 end
 

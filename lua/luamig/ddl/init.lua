@@ -17,6 +17,7 @@ local quote = require("luamig.ddl.quote")
 local scratch = require("luamig.ddl.scratch")
 local routine = require("luamig.ddl.routine")
 local tables = require("luamig.ddl.table")
+local aggregate = require("luamig.ddl.aggregate")
 
 local M = {}
 
@@ -50,6 +51,8 @@ export(scratch, { "scratch_table", "scratch_default", "scratch_check" })
 export(routine, { "function_identity", "create_function", "drop_function", "create_trigger", "drop_trigger", "create_view", "drop_view",
                   "comment_on_trigger", "comment_on_view", "comment_on_policy",
                   "enable_row_security", "disable_row_security", "create_policy", "drop_policy" })
+-- aggregates (issue 15: pagila's views call one)
+export(aggregate, { "create_aggregate", "drop_aggregate", "aggregate_fields" })
 
 -- luamig's bookkeeping and session
 export(bookkeeping, {

@@ -67,5 +67,15 @@ M.index_column = { name = "string", expr = "string", desc = "boolean", opclass =
 M.trigger = merge({ timing = "string", events = "string|table", columns = "string|table", each = "string",
                     when = "string", execute = "string", schema = "string", old_table = "string",
                     new_table = "string", constraint = "boolean", comment = "string" }, M.deferral)
+-- an aggregate (issue 15: pagila's group_concat): CREATE AGGREGATE's
+-- clauses, lower-case; args "" is (*)
+M.aggregate = {
+  args = "string", sfunc = "string", stype = "string", sspace = "number", finalfunc = "string",
+  finalfunc_extra = "boolean", finalfunc_modify = "string", combinefunc = "string", serialfunc = "string",
+  deserialfunc = "string", initcond = "string", msfunc = "string", minvfunc = "string", mstype = "string",
+  msspace = "number", mfinalfunc = "string", mfinalfunc_extra = "boolean", mfinalfunc_modify = "string",
+  minitcond = "string", sortop = "string", parallel = "string", hypothetical = "boolean", schema = "string",
+  comment = "string",
+}
 
 return M

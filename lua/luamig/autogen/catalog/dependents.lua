@@ -55,10 +55,20 @@ WHERE NOT t.tgisinternal AND n.nspname = ANY ($1::text[])
 ORDER BY n.nspname, c.relname, t.tgname]]
 
 -- One row per relation (views too) and column a view's rule reads
--- (ref_column nil: the relation as a whole; ref_name nil: none).
+-- (ref_column nil: the relation as a whole; ref_name nil: none); calls:
+-- the aggregates it calls (a view calling one that changes goes and comes
+-- back around it), schema, name and identity tab-separated, one a line.
 local VIEWS_SQL = [[
 SELECT n.nspname AS schema, c.relname AS name, c.relkind = 'm' AS materialized, pg_get_viewdef(c.oid) AS definition,
-       obj_description(c.oid, 'pg_class') AS comment, u.ref_schema, u.ref_name, u.ref_column
+       obj_description(c.oid, 'pg_class') AS comment, u.ref_schema, u.ref_name, u.ref_column,
+       (SELECT string_agg(DISTINCT concat_ws(E'\t', pn.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+                          E'\n')
+        FROM pg_rewrite rw
+        JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+                        AND d.refclassid = 'pg_proc'::regclass
+        JOIN pg_proc p ON p.oid = d.refobjid AND p.prokind = 'a'
+        JOIN pg_namespace pn ON pn.oid = p.pronamespace
+        WHERE rw.ev_class = c.oid) AS calls
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
@@ -74,6 +84,31 @@ WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY ($1::text[])]] .. NOT_EXTENSIO
   .. [[
 
 ORDER BY n.nspname, c.relname, u.ref_schema, u.ref_name, u.ref_column]]
+
+-- Aggregates (issue 15: pagila's group_concat), each clause only when it
+-- is not the default CREATE AGGREGATE gives: function names as regproc
+-- writes them (qualified when the search path would not find them).
+local AGGREGATES_SQL = [[
+SELECT n.nspname AS schema, p.proname AS name, pg_get_function_arguments(p.oid) AS args,
+       pg_get_function_identity_arguments(p.oid) AS identity, a.aggkind AS kind,
+       a.aggtransfn::regproc::text AS sfunc, format_type(a.aggtranstype, NULL) AS stype,
+       NULLIF(a.aggtransspace, 0) AS sspace, NULLIF(a.aggfinalfn, 0)::regproc::text AS finalfunc,
+       a.aggfinalextra AS finalfunc_extra, a.aggfinalmodify AS finalfunc_modify,
+       NULLIF(a.aggcombinefn, 0)::regproc::text AS combinefunc,
+       NULLIF(a.aggserialfn, 0)::regproc::text AS serialfunc,
+       NULLIF(a.aggdeserialfn, 0)::regproc::text AS deserialfunc, a.agginitval AS initcond,
+       NULLIF(a.aggmtransfn, 0)::regproc::text AS msfunc, NULLIF(a.aggminvtransfn, 0)::regproc::text AS minvfunc,
+       CASE WHEN a.aggmtranstype <> 0 THEN format_type(a.aggmtranstype, NULL) END AS mstype,
+       NULLIF(a.aggmtransspace, 0) AS msspace, NULLIF(a.aggmfinalfn, 0)::regproc::text AS mfinalfunc,
+       a.aggmfinalextra AS mfinalfunc_extra, a.aggmfinalmodify AS mfinalfunc_modify, a.aggminitval AS minitcond,
+       (SELECT o.oprname FROM pg_operator o WHERE o.oid = a.aggsortop) AS sortop, p.proparallel AS parallel,
+       obj_description(p.oid, 'pg_proc') AS comment
+FROM pg_aggregate a
+JOIN pg_proc p ON p.oid = a.aggfnoid
+JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = ANY ($1::text[])]] .. NOT_EXTENSION_MEMBER:format("'pg_proc'", "p.oid") .. [[
+
+ORDER BY n.nspname, p.proname, identity]]
 
 local function lines_of(s)
   if s == nil then return nil end
@@ -121,6 +156,23 @@ local function db_function(r, schema)
            early = r.used_by_tables or nil, comment = r.comment }
 end
 
+-- the FINALFUNC_MODIFY CREATE AGGREGATE gives: READ_WRITE for ordered-set ones
+local MODIFY = { r = "read_only", s = "shareable", w = "read_write" }
+
+local function db_aggregate(r, schema)
+  local a = { schema = schema, name = r.name, args = r.args, identity = r.identity,
+              finalfunc_extra = r.finalfunc_extra or nil, mfinalfunc_extra = r.mfinalfunc_extra or nil,
+              hypothetical = r.kind == "h" or nil, parallel = PARALLEL[r.parallel] }
+  for _, k in ipairs { "sfunc", "stype", "sspace", "finalfunc", "combinefunc", "serialfunc", "deserialfunc",
+                       "initcond", "msfunc", "minvfunc", "mstype", "msspace", "mfinalfunc", "minitcond", "sortop",
+                       "comment" } do
+    a[k] = r[k]
+  end
+  if r.finalfunc_modify ~= (r.kind == "n" and "r" or "w") then a.finalfunc_modify = MODIFY[r.finalfunc_modify] end
+  if r.mfinalfunc_modify ~= "r" then a.mfinalfunc_modify = MODIFY[r.mfinalfunc_modify] end
+  return a
+end
+
 -- pg_trigger.tgtype's bits
 local ROW, BEFORE, INSTEAD = 1, 2, 64
 local EVENT_BITS = { { 4, "INSERT" }, { 8, "DELETE" }, { 16, "UPDATE" }, { 32, "TRUNCATE" } }
@@ -141,15 +193,28 @@ local function db_trigger(r, schema)
   return t
 end
 
+-- The aggregates a view calls, from VIEWS_SQL's calls.
+local function calls_of(text, local_schema)
+  local out = {}
+  for _, line in ipairs(lines_of(text) or {}) do
+    local schema, name, identity = line:match("^([^\t]*)\t([^\t]*)\t?(.*)$")
+    out[#out + 1] = { schema = local_schema(schema), name = name, identity = identity }
+  end
+  return out
+end
+
 -- The functions, triggers and views of the given schemas, each list in
 -- catalog order, schema nil for the current one: { functions = { §
 -- luamig.autogen.model's shape }, triggers, views = { ..., uses = { { schema,
--- name, column } } }, policies, row_security = { { schema, table, force } } }.
-function M.dependents(conn, schemas, current)
+-- name, column } }, calls = { aggregates: { schema, name, identity } }, indexes },
+-- policies, row_security = { { schema, table, force } }, aggregates }.
+-- view_indexes: the indexes of materialized views catalog.inspect read.
+function M.dependents(conn, schemas, current, view_indexes)
   current = current or common.current_schema(conn)
   local arr = text_array(schemas or { current })
   local function local_schema(s) return s ~= current and s or nil end
-  local out = { functions = {}, triggers = {}, views = {}, policies = {}, row_security = {} }
+  local out = { functions = {}, triggers = {}, views = {}, policies = {}, row_security = {}, aggregates = {} }
+  for i, r in ipairs(conn:query(AGGREGATES_SQL, { arr })) do out.aggregates[i] = db_aggregate(r, local_schema(r.schema)) end
   for i, r in ipairs(conn:query(FUNCTIONS_SQL, { arr })) do out.functions[i] = db_function(r, local_schema(r.schema)) end
   for i, r in ipairs(conn:query(TRIGGERS_SQL, { arr })) do out.triggers[i] = db_trigger(r, local_schema(r.schema)) end
   for _, r in ipairs(conn:query(POLICIES_SQL, { arr })) do
@@ -166,7 +231,8 @@ function M.dependents(conn, schemas, current)
     local v = views[k]
     if v == nil then
       v = { schema = local_schema(r.schema), name = r.name, materialized = r.materialized or nil,
-            sql = r.definition, comment = r.comment, uses = {} }
+            sql = r.definition, comment = r.comment, uses = {}, calls = calls_of(r.calls, local_schema),
+            indexes = view_indexes and view_indexes[k] or {} }
       out.views[#out.views + 1], views[k] = v, v
     end
     if r.ref_name then

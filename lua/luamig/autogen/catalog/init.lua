@@ -45,9 +45,11 @@ LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY ($1::text[])
 ORDER BY n.nspname, c.relname, a.attnum]]
 
--- One row per key column; constraint-backed indexes are constraints.
+-- One row per key column; constraint-backed indexes are constraints. Those
+-- of materialized views too (of_view), which luamig.autogen.dependents compares.
 local INDEXES_SQL = [[
-SELECT n.nspname AS schema, t.relname AS table_name, i.relname AS index_name, x.indisunique AS is_unique,
+SELECT n.nspname AS schema, t.relname AS table_name, t.relkind = 'm' AS of_view, i.relname AS index_name,
+       x.indisunique AS is_unique,
        am.amname AS method, pg_get_expr(x.indpred, x.indrelid, true) AS predicate,
        a.attname, pg_get_indexdef(x.indexrelid, k.ord::int, true) AS expr,
        (x.indoption[(k.ord - 1)::int] & 1) = 1 AS descending
@@ -58,7 +60,7 @@ JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_am am ON am.oid = i.relam
 CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
 LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum > 0
-WHERE t.relkind IN ('r', 'p') AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = x.indexrelid)
+WHERE t.relkind IN ('r', 'p', 'm') AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = x.indexrelid)
   AND n.nspname = ANY ($1::text[]) AND k.ord <= x.indnkeyatts
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con
                   WHERE con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x'))
@@ -315,7 +317,7 @@ end
 -- column's type for the access method (exact, or the only default that
 -- applies: array_ops for any array), a collation when it is the column's.
 local INDEX_DETAILS_SQL = [[
-SELECT n.nspname AS schema, t.relname AS table_name, i.relname AS index_name, k.ord,
+SELECT n.nspname AS schema, t.relname AS table_name, t.relkind = 'm' AS of_view, i.relname AS index_name, k.ord,
        k.ord > x.indnkeyatts AS included, a.attname, x.indnullsnotdistinct AS nulls_not_distinct,
        array_to_string(i.reloptions, chr(31)) AS storage,
        (x.indoption[(k.ord - 1)::int] & 2) = 2 AS nulls_first,
@@ -334,7 +336,7 @@ JOIN pg_type ty ON ty.oid = COALESCE(a.atttypid, ia.atttypid)
 CROSS JOIN LATERAL (SELECT CASE WHEN ty.typbasetype <> 0 THEN ty.typbasetype ELSE ty.oid END AS base) kt
 LEFT JOIN pg_opclass oc ON oc.oid = x.indclass[(k.ord - 1)::int] AND k.ord <= x.indnkeyatts
 LEFT JOIN pg_collation co ON co.oid = x.indcollation[(k.ord - 1)::int] AND k.ord <= x.indnkeyatts
-WHERE t.relkind IN ('r', 'p') AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = x.indexrelid)
+WHERE t.relkind IN ('r', 'p', 'm') AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = x.indexrelid)
   AND n.nspname = ANY ($1::text[])
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con
                   WHERE con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x'))
@@ -425,9 +427,22 @@ local function load_partitions(conn, schemas, current, tables, order)
   end
 end
 
+-- The tables by key, and a holder { indexes } for each materialized view
+-- that rows name (of_view); the holders by view key.
+local function with_views(tables, rows, current)
+  local lookup, views = setmetatable({}, { __index = tables }), {}
+  for _, r in ipairs(rows) do
+    local k = key(r.schema ~= current and r.schema or nil, r.table_name)
+    if r.of_view and views[k] == nil then views[k] = { indexes = {} } end
+    if r.of_view then lookup[k] = views[k] end
+  end
+  return lookup, views
+end
+
 -- The live tables of the given schemas, keyed by table_key(schema, name)
 -- with the current schema written as nil; plus the list in catalog order;
--- plus the other objects of those schemas (catalog.objects).
+-- plus the other objects of those schemas (catalog.objects), with
+-- view_indexes: the indexes of materialized views by their key.
 -- keep_table (optional): function(schema, name) -> whether to read it.
 function M.inspect(conn, schemas, current, keep_table)
   current = current or M.current_schema(conn)
@@ -436,8 +451,12 @@ function M.inspect(conn, schemas, current, keep_table)
   local tables, order = load_tables(conn, arr, current, objects.serial_types)
   if keep_table then tables, order = kept_tables(tables, order, keep_table) end
   load_partitions(conn, arr, current, tables, order)
-  each_group(conn:query(INDEXES_SQL, { arr }), "index_name", tables, current, load_index)
-  each_group(conn:query(INDEX_DETAILS_SQL, { arr }), "index_name", tables, current, load_index_details)
+  local index_rows = conn:query(INDEXES_SQL, { arr })
+  local lookup, views = with_views(tables, index_rows, current)
+  each_group(index_rows, "index_name", lookup, current, load_index)
+  each_group(conn:query(INDEX_DETAILS_SQL, { arr }), "index_name", lookup, current, load_index_details)
+  objects.view_indexes = {}
+  for k, v in pairs(views) do objects.view_indexes[k] = v.indexes end
   each_group(conn:query(CONSTRAINTS_SQL, { arr }), "name", tables, current, load_constraint(current))
   for _, t in ipairs(order) do place_primary_key(t) end
   objects.sequences = objects_reader.free_sequences(objects.sequences, tables)

@@ -1,5 +1,6 @@
 -- The kinds of difference of functions, triggers, views, policies and row
 -- security (issue 15 item 2). Merged into luamig.autogen.kinds.
+local ddl = require("luamig.ddl")
 local lualit = require("luamig.lualit")
 local write = require("luamig.autogen.write")
 local inverse = require("luamig.autogen.kinds.inverse")
@@ -101,6 +102,35 @@ M.kinds.remove_view = {
       schema_opt(d, write.fields({ materialized = d.view.materialized }, { "materialized" })))
   end,
   inverse = as_kind("add_view"),
+}
+
+-- aggregate = { name, args, identity, sfunc, stype, ... (ddl.keys.aggregate) }
+local AGGREGATE_FIELDS = ddl.aggregate_fields
+
+local function aggregate_subject(d)
+  local a = d.aggregate
+  return ("aggregate %s(%s)"):format(qualified_name(d, a.name), (a.identity or a.args or "") == "" and "*"
+    or (a.identity or a.args))
+end
+
+M.kinds.add_aggregate = {
+  phase = "create_dependents",
+  describe = function(d) return { "add " .. aggregate_subject(d) } end,
+  render = function(d)
+    return call("create_aggregate", { str(d.aggregate.name), braces(schema_opt(d, write.fields(d.aggregate,
+      AGGREGATE_FIELDS))) })
+  end,
+  inverse = as_kind("remove_aggregate"),
+}
+M.kinds.remove_aggregate = {
+  phase = "drop_dependents",
+  describe = function(d) return { "remove " .. aggregate_subject(d) } end,
+  render = function(d)
+    local identity = d.aggregate.identity or d.aggregate.args
+    return call("drop_aggregate", { str(d.aggregate.name) },
+      schema_opt(d, write.fields({ args = identity ~= "" and identity or nil }, { "args" })))
+  end,
+  inverse = as_kind("add_aggregate"),
 }
 
 -- policy = { name, table, command, roles, using, with_check, permissive }
