@@ -30,6 +30,8 @@ static const luaL_Reg core_functions[] = {
   {"isdir", sys_isdir},
   {"isatty", sys_isatty},
   {"clock", sys_clock},
+  {"line_open", term_line_open},
+  {"columns", term_columns},
   {"checksum", sys_checksum},
   {"sleep", sys_sleep},
   {"trap_signals", sys_trap_signals},

@@ -26,6 +26,11 @@ size_t luamig_integer_text(char text[LUAMIG_NUMBER_TEXT], lua_Integer i);
 /* printable.c: text for a terminal */
 int text_printable(lua_State *L);
 
+/* termline.c: the line left open on stderr, the terminal's width */
+void luamig_end_open_line(void);
+int term_line_open(lua_State *L);
+int term_columns(lua_State *L);
+
 /* copy.c: COPY text encoding */
 int copy_encode(lua_State *L);
 

@@ -255,7 +255,9 @@ static int return_result(lua_State *L, Conn *c, PGresult *res, const char *sql) 
 
 static void notice_processor(void *arg, const char *message) {
   Conn *c = (Conn *)arg;
-  if (c->notices) fprintf(stderr, "luamig: %s", message);
+  if (!c->notices) return;
+  luamig_end_open_line();
+  fprintf(stderr, "luamig: %s", message);
 }
 
 static double now(void) {

@@ -4,8 +4,9 @@
 
 LUAMIG_PACKAGES="liblua5.4-dev lua5.4 lua-busted libpq-dev postgresql cmake gcc pkg-config"
 # needed only by the specs: a real PgBouncer (spec/e2e/pgbouncer_spec.lua) and
-# jq, a strict second JSON parser (spec/e2e/json_spec.lua)
-LUAMIG_SPEC_PACKAGES="pgbouncer jq"
+# jq, a strict second JSON parser (spec/e2e/json_spec.lua); bsdutils' script(1),
+# a real pseudo-terminal (spec/e2e/progress_spec.lua, cli_spec.lua's colour)
+LUAMIG_SPEC_PACKAGES="pgbouncer jq bsdutils"
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
 say() { printf '==> %s\n' "$*" >&2; }

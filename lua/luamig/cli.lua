@@ -332,23 +332,36 @@ local function colour_enabled()
   return core.isatty(2)
 end
 
+-- progress lines and what ends them on stderr (luamig.console); stdout
+-- is flushed first so that results and progress interleave in order
+local function stderr_console(opts, paint)
+  local tty = core.isatty(2)
+  return require("luamig.console").new({
+    write = function(text) io.stdout:flush(); io.stderr:write(text) end,
+    tty = tty, quiet = opts.quiet, paint = paint, clock = core.clock,
+    -- for the specs only: a log's progress interval in seconds
+    interval = tonumber(os.getenv("LUAMIG_PROGRESS_INTERVAL") or ""),
+    columns = function() return core.columns(2) end,
+    line_open = core.line_open,
+  })
+end
+
 local function session(opts, args, paint)
   local quiet = opts.quiet
+  local console = stderr_console(opts, paint)
   return {
     opts = opts,
     args = args,
+    console = console,
     -- every line for the terminal goes through display.printable; --json
     -- output is escaped already and passes unchanged
     out = function(line) io.stdout:write(display.printable(line), "\n") end,
-    -- stdout is flushed first so that results and progress interleave in order
     log = function(line)
       if quiet then return end
-      io.stdout:flush()
-      io.stderr:write(display.progress(display.printable(line), paint), "\n")
+      console:line(display.progress(display.printable(line), paint))
     end,
     warn = function(line)
-      io.stdout:flush()
-      io.stderr:write(paint.warning("luamig: warning:"), " ", display.printable(line), "\n")
+      console:line(paint.warning("luamig: warning:") .. " " .. display.printable(line))
     end,
   }
 end
@@ -372,6 +385,18 @@ end
 local function forbid_os_exit()
   os.exit = function()
     error("os.exit() called; stop a migration run with error() instead", 2)
+  end
+end
+
+-- A revision's print() on the terminal that shows stderr too would land in
+-- the middle of the line left open there (a Running or progress line):
+-- it ends that line first.
+local function end_line_before_print(console)
+  if not core.isatty(1) then return end
+  local print_any = print
+  _G.print = function(...)
+    console:finish()
+    return print_any(...)
   end
 end
 
@@ -442,8 +467,9 @@ function M.main(argv)
   text_chunks_only()
   local s = session(opts, args, paint)
   -- required here, not at the top: --version and help need none of it
+  end_line_before_print(s.console)
   local run_ok, result = pcall(require("luamig.commands")[cmd.name], s)
-  if run_ok then return result or 0 end
+  if run_ok then s.console:finish() return result or 0 end
   -- a signal outside any revision (whose error says what it left): what
   -- the command did so far
   if core.interrupted() and s.stopped_outcome and not errors.is_revision_error(result) then
@@ -452,6 +478,7 @@ function M.main(argv)
     result = ("%s; %s"):format(what, s.stopped_outcome())
   end
   local url = opts.url or os.getenv("LUAMIG_URL")
+  s.console:finish()
   -- escaped after the redaction, which must see the password as written
   io.stderr:write(paint.error("luamig:"), " ",
     display.printable(errors.redact_args(errors.redact(errors.describe(result), url), argv)), "\n")

@@ -71,12 +71,12 @@ end
 local function with_migrator(s, cfg, fn, opts)
   opts = opts or {}
   if opts.offline then
-    return fn(runtime.new({ cfg = cfg, out = io.stdout, log = s.log }))
+    return fn(runtime.new({ cfg = cfg, out = io.stdout, log = s.log, console = s.console }))
   end
   local env = load_env(cfg)
   local conn = runtime.connect(cfg.url, cfg.connect_timeout)
   conn:set_notices(not s.opts.quiet)
-  local migrator = runtime.new({ cfg = cfg, conn = conn, log = s.log })
+  local migrator = runtime.new({ cfg = cfg, conn = conn, log = s.log, console = s.console })
   -- what a signal outside any revision leaves, for the message (cli.lua):
   -- it raises once, anywhere, perhaps after this function returned
   s.stopped_outcome = function()

@@ -5,6 +5,7 @@
 local args = require("luamig.args")
 local ddl = require("luamig.ddl")
 local lists = require("luamig.lists")
+local own_progress = require("luamig.op_progress")
 
 local keys, type_of = ddl.keys, args.type_of
 
@@ -112,8 +113,10 @@ function M.rows(sql, params, batch)
   check_sql("rows", sql)
   check("rows", batch == nil or (math.type(batch) == "integer" and batch > 0),
     "batch must be a positive integer, got %s", tostring(batch))
-  local fetch = ctx("rows"):stream(sql, ddl.bind_params("op.rows", params))
+  local c = ctx("rows")
+  local fetch = c:stream(sql, ddl.bind_params("op.rows", params))
   local finished = false
+  local report = own_progress.rows_counter(c)
   reading = true
   local function next_row()
     if finished then return nil end
@@ -121,6 +124,7 @@ function M.rows(sql, params, batch)
     finished, reading = true, false
     local row = fetch()
     if row ~= nil then finished, reading = false, true end
+    report(row == nil)
     return row
   end
   local closer = setmetatable({}, { __close = function()
@@ -151,6 +155,7 @@ function M.progress(done, total, label)
     "total must be nil or a non-negative integer")
   check("progress", label == nil or type(label) == "string", "label must be nil or a string")
   if context == nil then error("op.progress: no migration is running", 0) end
+  own_progress.revision_reported()
   if context.progress then context:progress(done, total, label) end
 end
 
@@ -162,7 +167,7 @@ end
 -- silent end of the list (past that index, rows[i] is read as long as it
 -- is a row, for a list served by __index).
 local function row_source(rows)
-  if type(rows) == "function" then return rows end
+  if type(rows) == "function" then return rows, nil end
   local last = 0
   for k in pairs(rows) do
     if math.type(k) == "integer" and k > last then last = k end
@@ -173,7 +178,7 @@ local function row_source(rows)
     local row = rows[i]
     check("bulk_insert", row ~= nil or i > last, "row %d is nil but the rows list goes on to row %d", i, last)
     return row
-  end
+  end, last
 end
 
 local function is_keyed(row)
@@ -228,7 +233,7 @@ function M.bulk_insert(table_name, rows, opts)
     "rows must be a list of rows or an iterator function, got %s", type_of(rows))
   opts = options("bulk_insert", opts, bulk_insert_options)
   local c = ctx("bulk_insert")
-  local next_row = row_source(rows)
+  local next_row, total = row_source(rows)
   local first = next_row()
   if first == nil then return 0 end
   check("bulk_insert", type(first) == "table", "row 1 must be a table, got %s", type_of(first))
@@ -237,7 +242,8 @@ function M.bulk_insert(table_name, rows, opts)
     "rows keyed by column name need opts.columns (the column order)")
   local sql = build("bulk_insert", ddl.copy_from_stdin, "op.bulk_insert", table_name, opts.columns, opts.schema)
   local chunks, count = copy_chunks(first, next_row, opts.columns, keyed)
-  local info = c:copy_in(sql, chunks)
+  local label = "op.bulk_insert " .. (opts.schema and (opts.schema .. ".") or "") .. table_name
+  local info = c:copy_in(sql, own_progress.chunks(c, chunks, count, total, label))
   return info and info.affected or count()
 end
 

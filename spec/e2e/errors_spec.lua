@@ -34,7 +34,7 @@ describe("luamig errors", function()
     os.exit(0)]] } } }
     local code, _, err = run(dir, "upgrade head")
     assert.equal(1, code)
-    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_exits%.lua:10%): "
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nDone upgrade  %-> aaaa00000001 %(%d+ ms%)\nRunning upgrade aaaa00000001 %-> bbbb00000002[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_exits%.lua:10%): "
       .. "os%.exit%(%) called; stop a migration run with error%(%) instead\n$", err)
     assert.same({ "a", "luamig_version" }, helpers.tables(conn))
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
@@ -66,7 +66,7 @@ describe("luamig errors", function()
     debug.sethook()]] } } }
     local code, _, err = run(dir, "upgrade head")
     assert.equal(1, code)
-    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_hook%.lua:10%): "
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nDone upgrade  %-> aaaa00000001 %(%d+ ms%)\nRunning upgrade aaaa00000001 %-> bbbb00000002[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_hook%.lua:10%): "
       .. "debug%.sethook%(%) called; luamig needs the debug hook to stop a run on SIGINT/SIGTERM\n$", err)
     assert.same({ "a", "luamig_version" }, helpers.tables(conn))
   end)
@@ -83,7 +83,7 @@ describe("luamig errors", function()
     end)]] } } }
     local code, _, err = run(dir, "upgrade head")
     assert.equal(1, code)
-    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_copy%.lua:11%): "
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nDone upgrade  %-> aaaa00000001 %(%d+ ms%)\nRunning upgrade aaaa00000001 %-> bbbb00000002[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_copy%.lua:11%): "
       .. "a COPY %(op%.bulk_insert%) is still being sent on this connection\n$", err)
     assert.same({ "a", "luamig_version" }, helpers.tables(conn))
   end)
@@ -95,7 +95,7 @@ describe("luamig errors", function()
     error(setmetatable({}, { __tostring = function() error("no text", 0) end }))]] } } }
     local code, _, err = run(dir, "upgrade head")
     assert.equal(1, code)
-    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_obj%.lua:10%): "
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nDone upgrade  %-> aaaa00000001 %(%d+ ms%)\nRunning upgrade aaaa00000001 %-> bbbb00000002[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_obj%.lua:10%): "
       .. "error object is a table value %(its __tostring failed: no text%)\n$", err)
     assert.same({ "a", "luamig_version" }, helpers.tables(conn))
   end)
@@ -107,7 +107,7 @@ describe("luamig errors", function()
     deeper()]] } } }
     local code, _, err = run(dir, "upgrade head")
     assert.equal(1, code)
-    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_deep%.lua:%d+%): "
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nDone upgrade  %-> aaaa00000001 %(%d+ ms%)\nRunning upgrade aaaa00000001 %-> bbbb00000002[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_deep%.lua:%d+%): "
       .. "[^\n]*stack overflow[^\n]*\n$", err)
     assert.is_true(#err < 300, err)
   end)
@@ -126,7 +126,7 @@ describe("luamig errors", function()
       -- Lua's default path, without the specs' lua/: luamig's modules come from the binary
       local code, _, err = run(dir, "upgrade head", { env = { LUA_PATH = ";;" } })
       assert.equal(1, code, err)
-      assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_binary%.lua:%d+%): "
+      assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nDone upgrade  %-> aaaa00000001 %(%d+ ms%)\nRunning upgrade aaaa00000001 %-> bbbb00000002[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_binary%.lua:%d+%): "
         .. "[^\n]*attempt to load a binary chunk %(mode is 't'%)\n$", err)
       assert.same({ "a", "luamig_version" }, helpers.tables(conn))
     end)
@@ -174,7 +174,8 @@ describe("luamig errors", function()
     local code, out, err = run(dir, "upgrade head")
     assert.equal(1, code)
     assert.equal("", out)
-    assert.equal("luamig: aaaa00000001 (migrations/versions/aaaa00000001_peek.lua:11): op.create_table: an op.rows "
+    assert.equal("Running upgrade  -> aaaa00000001, revision aaaa00000001\n"
+      .. "luamig: aaaa00000001 (migrations/versions/aaaa00000001_peek.lua:11): op.create_table: an op.rows "
       .. "loop is still reading its result on this connection; collect what you need and call op.create_table after the loop\n", err)
     assert.same({ "luamig_version" }, helpers.tables(conn))
     assert.same({}, helpers.versions(conn))

@@ -29,8 +29,9 @@ describe("examples/blog", function()
 
   it("upgrades to head, backfilling word_count, and downgrades to base", function()
     local _, err = luamig("upgrade head")
-    assert.matches("Running upgrade  %-> 1f0a9c2d3b4e, create users %(%d+ ms%)\n", err)
-    assert.matches("Running upgrade 5b7e2a8f9c01 %-> 9d3c4b5a6e7f, add posts.word_count and backfill it %(%d+ ms%)\n$", err)
+    assert.matches("Running upgrade  %-> 1f0a9c2d3b4e, create users\nDone upgrade  %-> 1f0a9c2d3b4e %(%d+ ms%)\n", err)
+    assert.matches("Running upgrade 5b7e2a8f9c01 %-> 9d3c4b5a6e7f, add posts.word_count and backfill it\n"
+      .. "Done upgrade 5b7e2a8f9c01 %-> 9d3c4b5a6e7f %(%d+ ms%)\n$", err)
     assert.equal("9d3c4b5a6e7f (head)\n", (luamig("current")))
     assert.equal(lines(
       "5b7e2a8f9c01 -> 9d3c4b5a6e7f (head), add posts.word_count and backfill it",
@@ -86,7 +87,7 @@ describe("examples/teams", function()
     assert.equal(lines(
       "Running upgrade  -> 4c2e7f1a9b30, create teams and users",
       "Running upgrade 4c2e7f1a9b30 -> 7a91d3e5c2b8, billing: create plans",
-      "Running upgrade 7a91d3e5c2b8 -> 8b04f6a2d7e1, billing: subscribe every team"), (err:gsub(" %(%d+ ms%)", "")))
+      "Running upgrade 7a91d3e5c2b8 -> 8b04f6a2d7e1, billing: subscribe every team"), (err:gsub("Done [^\n]*\n", "")))
     assert.same({ SUBSCRIBE }, helpers.versions(conn))
     assert.equal("8b04f6a2d7e1\n", (luamig("current")))
     assert.equal("e8d7c6b5a4f3 (auth, billing) (head)\n", (luamig("heads")))

@@ -238,7 +238,7 @@ describe("control characters in a revision's message and path", function()
   it("escapes them in upgrade's progress line, history, heads, branches, show, current and status", function()
     local code, _, err = run(dir, "upgrade head")
     assert.equal(0, code, err)
-    assert.equal("Running upgrade  -> aaaa00000001, " .. shown, (err:gsub(" %(%d+ ms%)\n$", "")))
+    assert.equal("Running upgrade  -> aaaa00000001, " .. shown, (err:gsub("\nDone [^\n]*\n$", "")))
     for _, args in ipairs({ "history", "history -v", "heads", "heads -v", "show aaaa00000001", "current", "current -v",
                             "status", "branches -v" }) do
       local c, out, e = run(dir, args)
@@ -257,7 +257,7 @@ describe("control characters in a revision's message and path", function()
     local bad = project { url = bad_url, revisions = { { id = "bbbb00000001", up = [[error("boom\27[2J", 0)]] } } }
     local code, _, err = run(bad, "upgrade head")
     assert.equal(1, code)
-    assert.matches("^luamig: bbbb00000001 %(migrations/versions/bbbb00000001_rev%.lua:%d+%): boom\\x1b%[2J\n$", err)
+    assert.matches("^Running upgrade  %-> bbbb00000001[^\n]*\nluamig: bbbb00000001 %(migrations/versions/bbbb00000001_rev%.lua:%d+%): boom\\x1b%[2J\n$", err)
   end)
 
   it("keeps them in --json output, escaped as JSON", function()

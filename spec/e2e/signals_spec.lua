@@ -48,7 +48,7 @@ for _, signal in ipairs({ "INT", "TERM" }) do
 
     it("prints one line naming the revision and saying it was interrupted and rolled back", function()
       local file = ("migrations/versions/bbbb00000002_slow.lua"):gsub("%p", "%%%0")
-      assert.matches(("^luamig: bbbb00000002 %%(%s:%%d+%%): interrupted by SIG%s; the revision was rolled back\n$")
+      assert.matches(("^Running upgrade aaaa00000001 %%-> bbbb00000002[^\n]*\nluamig: bbbb00000002 %%(%s:%%d+%%): interrupted by SIG%s; the revision was rolled back\n$")
         :format(file, signal), p:stderr())
     end)
 
@@ -84,7 +84,7 @@ describe("SIGINT during a transaction = false revision that sleeps on the server
   it("says what stays applied instead of claiming a rollback, exit 1", function()
     assert.equal(1, code, p:stderr())
     local file = ("migrations/versions/bbbb00000002_slow.lua"):gsub("%p", "%%%0")
-    assert.matches(("^luamig: bbbb00000002 %%(%s:%%d+%%): interrupted by SIGINT; the revision runs outside a transaction "
+    assert.matches(("^Running upgrade aaaa00000001 %%-> bbbb00000002[^\n]*\nluamig: bbbb00000002 %%(%s:%%d+%%): interrupted by SIGINT; the revision runs outside a transaction "
       .. "%%(transaction = false or op%%.autocommit%%): the statements it ran stay applied and the version table was not updated; "
       .. "check them before running it again\n$"):format(file), p:stderr())
   end)
@@ -250,7 +250,7 @@ for what, loop in pairs(endless) do
       end)
 
       it("prints one line naming the revision and saying it was interrupted and rolled back", function()
-        assert.matches(("^luamig: bbbb00000002 %%(migrations/versions/bbbb00000002_endless%%.lua:%%d+%%): "
+        assert.matches(("^Running upgrade aaaa00000001 %%-> bbbb00000002[^\n]*\nluamig: bbbb00000002 %%(migrations/versions/bbbb00000002_endless%%.lua:%%d+%%): "
           .. "interrupted by SIG%s; the revision was rolled back\n$"):format(signal), p:stderr())
       end)
 
@@ -331,7 +331,7 @@ describe("SIGINT while luamig describes an error object whose __tostring never r
   it("makes luamig exit 1 within 2 s with the revision's line, not an internal error", function()
     assert.equal(1, code, p:stderr())
     assert.is_true(elapsed < 2, ("took %.1f s"):format(elapsed))
-    assert.matches("^luamig: bbbb00000002 %(migrations/versions/bbbb00000002_object%.lua:10%): "
+    assert.matches("^Running upgrade aaaa00000001 %-> bbbb00000002[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_object%.lua:10%): "
       .. "error object is a table value %(its __tostring failed: interrupted by SIGINT%)\n$", p:stderr())
     assert.same({ "aaaa00000001" }, helpers.versions(conn))
   end)
@@ -407,7 +407,7 @@ describe("SIGINT during upgrade --sql", function()
 
   it("says the script written so far is cut inside the revision, not that anything was rolled back", function()
     assert.equal(1, code, p:stderr())
-    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_endless%.lua:%d+%): "
+    assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nRunning upgrade aaaa00000001 %-> bbbb00000002[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_endless%.lua:%d+%): "
       .. "interrupted by SIGINT; the SQL script written so far is incomplete: it ends inside this revision\n$", p:stderr())
   end)
 end)
@@ -444,7 +444,7 @@ for _, transactional in ipairs({ true, false }) do
       local outcome = transactional and "the revision was rolled back"
         or "the revision runs outside a transaction %(transaction = false or op%.autocommit%): the statements it ran "
           .. "stay applied and the version table was not updated; check them before running it again"
-      assert.matches(("^luamig: bbbb00000002 %%(migrations/versions/bbbb00000002_written%%.lua%%): interrupted by SIGINT; %s\n$")
+      assert.matches(("^Running upgrade aaaa00000001 %%-> bbbb00000002[^\n]*\nluamig: bbbb00000002 %%(migrations/versions/bbbb00000002_written%%.lua%%): interrupted by SIGINT; %s\n$")
         :format(outcome), p:stderr())
     end)
 
@@ -487,7 +487,7 @@ for _, transactional in ipairs({ true, false }) do
       local outcome = transactional and "the revision was rolled back"
         or "the revision runs outside a transaction %(transaction = false or op%.autocommit%): the statements it ran "
           .. "stay applied and the version table was not updated; check them before running it again"
-      assert.matches(("^luamig: bbbb00000002 %%(migrations/versions/bbbb00000002_copy%%.lua:%%d+%%): "
+      assert.matches(("^Running upgrade aaaa00000001 %%-> bbbb00000002[^\n]*\nluamig: bbbb00000002 %%(migrations/versions/bbbb00000002_copy%%.lua:%%d+%%): "
         .. "interrupted by SIGTERM; %s\n$"):format(outcome), p:stderr())
     end)
 
@@ -546,7 +546,8 @@ describe("a server restart during a run", function()
     assert.equal(1, p:wait(10))
     local err = p:stderr()
     -- progress for the first revision, then the one error line
-    assert.matches("^Running upgrade  %-> aaaa00000001, create a %(%d+ ms%)\n"
+    assert.matches("^Running upgrade  %-> aaaa00000001, create a\nDone upgrade  %-> aaaa00000001 %(%d+ ms%)\n"
+      .. "Running upgrade aaaa00000001 %-> bbbb00000002[^\n]*\n"
       .. "luamig: bbbb00000002 %(migrations/versions/bbbb00000002_slow%.lua:%d+%): ERROR[^\n]*"
       .. "server closed the connection unexpectedly[^\n]*; statement: SELECT pg_sleep%(30%)\n$", err)
     assert.not_matches("traceback", err)

@@ -29,9 +29,14 @@ end
 local Migrator = {}
 Migrator.__index = Migrator
 
--- opts: { cfg, conn (nil for offline), out (offline), log = function(line) }
+-- opts: { cfg, conn (nil for offline), out (offline), log = function(line),
+-- console = what shows the steps and progress (luamig.console; default:
+-- each step's Running line through log, no progress) }
 function M.new(opts)
-  local self = setmetatable({ cfg = opts.cfg, log = opts.log or function() end, commits = 0,
+  local log = opts.log or function() end
+  local self = setmetatable({ cfg = opts.cfg, log = log, commits = 0,
+                              console = opts.console or { step_began = function(_, line) log(line) end,
+                                                          step_ended = function() end },
                               steps_uncommitted = 0, steps_recorded = 0, steps_rolled_back = 0 }, Migrator)
   self.target = opts.conn and targets.online(opts.conn) or targets.offline(opts.out or io.stdout)
   self.target.migrator = self
@@ -233,14 +238,23 @@ function Migrator:call_revision(step)
   end
 end
 
+-- "upgrade a -> b": what a step does.
+local function step_name(step)
+  return ("%s %s -> %s"):format(direction_name(step), table.concat(step.from or {}, ", "),
+    table.concat(step.to or {}, ", "))
+end
+
 -- "Running upgrade a -> b, message", as Alembic logs a step; short (for
 -- the --sql comment, as Alembic writes it) without the message.
 local function describe_step(step, short)
-  local from = table.concat(step.from or {}, ", ")
-  local to = table.concat(step.to or {}, ", ")
   local msg = not short and step.node and step.node.message
-  return ("Running %s %s -> %s%s"):format(direction_name(step), from, to,
-    (msg and msg ~= "") and (", " .. msg) or "")
+  return ("Running %s%s"):format(step_name(step), (msg and msg ~= "") and (", " .. msg) or "")
+end
+
+-- A running revision's progress (op.progress, op.rows, op.bulk_insert):
+-- done rows of total (nil: unknown) under label.
+function Migrator:progress(done, total, label)
+  if self.console.progress then self.console:progress(done, total, label) end
 end
 
 -- Runs fn(); on failure rolls back what is uncommitted and re-raises.
@@ -304,8 +318,12 @@ function Migrator:run(steps)
     self.books:ensure()
     for _, step in ipairs(steps) do
       target:write_comment(describe_step(step, true))
+      -- before the step's first statement, as Alembic logs it, and its
+      -- time when it ends; offline, a whole line (the script goes to
+      -- stdout meanwhile) and no time (psql's is not known here)
+      if target.offline then self.log(describe_step(step)) else self.console:step_began(describe_step(step)) end
       local seconds = self:run_step(step, per_step)
-      self.log(("%s (%.0f ms)"):format(describe_step(step), seconds * 1000))
+      if not target.offline then self.console:step_ended(step_name(step), seconds) end
     end
     if target.transaction_open then self:commit() end
   end)

@@ -164,4 +164,11 @@ end
 Online.autocommit = autocommit
 Offline.autocommit = autocommit
 
+-- op.progress and the ops that report on their own: the migrator shows it.
+local function progress(target, done, total, label)
+  if target.migrator then target.migrator:progress(done, total, label) end
+end
+Online.progress = progress
+Offline.progress = progress
+
 return M
