@@ -7,6 +7,7 @@
 -- the open one first, so that none lands in the middle of it.
 local progress = require("luamig.progress")
 local display = require("luamig.display")
+local utf8text = require("luamig.utf8text")
 
 local M = {}
 
@@ -98,7 +99,7 @@ end
 -- line that wraps cannot be rewritten by \r).
 function Console:draw(text)
   local width = self.columns()
-  if width and #text >= width then text = text:sub(1, math.max(width - 1, 0)) end
+  if width then text = utf8text.first(text, math.max(width - 1, 0)) end
   self.write("\r" .. text .. CLEAR_TO_END)
   self.drawn = text
 end

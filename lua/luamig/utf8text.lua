@@ -18,4 +18,13 @@ function M.repaired(s)
   return table.concat(parts)
 end
 
+-- The first n characters of s (repaired first): what fits a terminal's
+-- width without splitting a character.
+function M.first(s, n)
+  s = M.repaired(s)
+  local stop = utf8.offset(s, n + 1)
+  if stop == nil or stop > #s then return s end
+  return s:sub(1, stop - 1)
+end
+
 return M

@@ -150,6 +150,12 @@ describe("console on a terminal", function()
     c:progress(0, 10, "a long label")
     assert.equal("\ra long labe\27[K", shown())
   end)
+
+  it("cuts by characters, not bytes: a UTF-8 label keeps whole characters", function()
+    local c, shown = fake_console(true, { columns = 6 })
+    c:progress(0, 10, "ééééééé")
+    assert.equal("\rééééé\27[K", shown())
+  end)
 end)
 
 describe("console in a log", function()
