@@ -1,0 +1,143 @@
+-- op.backfill (issue 16, DESIGN.md §10) as a user runs it: batches in
+-- their own transactions, both paths, resuming, what status shows, and
+-- the clear errors of a misuse.
+local helpers = require("support.helpers")
+local backfill = require("support.backfill")
+local dkjson = require("dkjson")
+
+local run = helpers.run
+
+for path, spec_text in pairs(backfill.PATHS) do
+  describe("op.backfill by the " .. path .. " path", function()
+    it("updates every row once, in batches, and records the version", function()
+      local url, conn = helpers.fresh_db()
+      local dir = backfill.project(url, 1050, spec_text .. ", batch = 100")
+      local code, _, err = run(dir, "upgrade head")
+      assert.equal(0, code, err)
+      assert.same({ once = 1050, twice = 0, done = 1050 }, backfill.counts(conn))
+      assert.same({ backfill.BACKFILL }, helpers.versions(conn))
+      assert.equal(1050, conn:exec("SELECT n FROM returned")[1].n)
+      -- the progress rows of a recorded revision go with its version change
+      assert.same({}, backfill.progress_rows(conn))
+      conn:close()
+    end)
+
+    it("walks a composite key and updates only the rows of where", function()
+      local url, conn = helpers.fresh_db()
+      local dir = backfill.project(url, 10, spec_text .. [[, batch = 7, where = "a <> 2"]],
+        { table = "pairs", before = [[op.execute("CREATE TABLE pairs (a int, b text, v text, PRIMARY KEY (a, b))")
+    op.execute("INSERT INTO pairs SELECT g % 3, 'k' || g, NULL FROM generate_series(1, 30) g")
+    op.execute("ALTER TABLE pairs ADD COLUMN id text GENERATED ALWAYS AS (a || b) STORED")]] })
+      local code, _, err = run(dir, "upgrade head")
+      assert.equal(0, code, err)
+      local rows = conn:exec("SELECT count(*) FILTER (WHERE v = 'done-' || id) AS done, "
+        .. "count(*) FILTER (WHERE v IS NULL) AS untouched, count(*) FILTER (WHERE a = 2 AND v IS NULL) AS skipped FROM pairs")
+      assert.same({ done = 20, untouched = 10, skipped = 10 }, rows[1])
+      assert.equal(20, conn:exec("SELECT n FROM returned")[1].n)
+      conn:close()
+    end)
+  end)
+end
+
+describe("op.backfill's Lua path", function()
+  it("leaves a row for which fn returns nil or {}, and sets op.NULL as NULL", function()
+    local url, conn = helpers.fresh_db()
+    local dir = backfill.project(url, 9, [[batch = 4, fn = function(rows)
+      local out = {}
+      for i, row in ipairs(rows) do
+        if row.id % 3 == 1 then out[i] = { v = "x", w = op.NULL }
+        elseif row.id % 3 == 2 then out[i] = {} end
+      end
+      return out
+    end]], { before = [[op.execute("UPDATE items SET w = 'w'")]] })
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(0, code, err)
+    local rows = conn:exec("SELECT count(*) FILTER (WHERE v = 'x' AND w IS NULL) AS set, "
+      .. "count(*) FILTER (WHERE v IS NULL AND w = 'w') AS left FROM items")
+    assert.same({ set = 3, left = 6 }, rows[1])
+    assert.equal(3, conn:exec("SELECT n FROM returned")[1].n)
+    conn:close()
+  end)
+end)
+
+describe("op.backfill refuses", function()
+  local function failure(spec_text, opts)
+    local url, conn = helpers.fresh_db()
+    local dir = backfill.project(url, 10, spec_text, opts)
+    local code, out, err = run(dir, "upgrade head")
+    assert.same({ backfill.SETUP }, helpers.versions(conn))
+    conn:close()
+    return code, out, err
+  end
+
+  it("a revision that runs in a transaction", function()
+    local code, _, err = failure(backfill.PATHS.sql, { transaction = true })
+    assert.equal(1, code)
+    assert.matches("bf0000000002 %(migrations/versions/bf0000000002_rev%.lua:%d+%): op%.backfill: only in a revision "
+      .. "with transaction = false", err)
+  end)
+
+  it("an unknown column of set, naming it and the table", function()
+    local code, _, err = failure([[set = { nope = "1" }]])
+    assert.equal(1, code)
+    assert.matches("op%.backfill items: table items has no column nope\n", err)
+  end)
+
+  it("an unknown column in fn's result, naming the row", function()
+    local code, _, err = failure([[fn = function(rows) return { { v = "a" }, { nope = 1 } } end]])
+    assert.equal(1, code)
+    assert.matches("op%.backfill items: fn's result for row 2 sets nope, which table items has no column of\n", err)
+  end)
+
+  it("a table without a primary key when no key is given", function()
+    local code, _, err = failure(backfill.PATHS.sql,
+      { table = "nokey", before = [[op.execute("CREATE TABLE nokey (id int, v text)")]] })
+    assert.equal(1, code)
+    assert.matches("op%.backfill nokey: table nokey has no primary key: give spec%.key", err)
+  end)
+
+  it("both set and fn, or neither", function()
+    local code, _, err = failure([[set = { v = "1" }, fn = function() end]])
+    assert.equal(1, code)
+    assert.matches("op%.backfill: give spec%.set or spec%.fn, not both", err)
+  end)
+
+  it("--sql, which has no database to walk", function()
+    local url, conn = helpers.fresh_db()
+    local dir = backfill.project(url, 10, backfill.PATHS.sql)
+    local code, _, err = run(dir, "upgrade head --sql")
+    assert.equal(1, code)
+    assert.matches("op%.backfill needs a database connection; it cannot run in %-%-sql mode", err)
+    conn:close()
+  end)
+end)
+
+describe("status during a backfill", function()
+  it("shows the backfill in progress, in text and JSON", function()
+    local url, conn = helpers.fresh_db()
+    -- the revision fails after its first batches committed
+    local dir = backfill.project(url, 100, [[batch = 30, fn = function(rows)
+      if rows[1].id > 60 then error("stop here") end
+      local out = {}
+      for i, row in ipairs(rows) do out[i] = { v = "done-" .. row.id } end
+      return out
+    end]])
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("stop here", err)
+    assert.matches("backfill items: 60 rows done, last key {\"id\": 60}; a rerun continues after it", err)
+    local scode, out, serr = run(dir, "status")
+    assert.equal(0, scode, serr)
+    assert.matches(("backfill %s items: 60 rows done in 2 batches, last key {\"id\": 60}, last moved %%d%%d%%d%%d%%-")
+      :format(backfill.BACKFILL), out)
+    local jcode, jout = run(dir, "--json status")
+    assert.equal(0, jcode)
+    local doc = dkjson.decode(jout)
+    assert.equal(1, #doc.backfills)
+    local b = doc.backfills[1]
+    assert.same({ backfill.BACKFILL, "items", 60, 2, "{\"id\": 60}" }, { b.revision, b.name, b.rows_done, b.batches, b.last_key })
+    assert.equal("string", type(b.updated_at))
+    assert.is_nil(b.finished_at)
+    conn:close()
+  end)
+end)
