@@ -17,6 +17,15 @@ local function rows_done(conn)
   return rows[1] and rows[1].rows_done or 0
 end
 
+-- Waits until the killed luamig's server session has gone: the statement
+-- it had sent runs on (and, alone, commits) after its client died.
+local function session_gone(conn)
+  assert(process.wait_until(function()
+    return conn:exec("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() "
+      .. "AND pid <> pg_backend_pid()")[1].n == 0
+  end, 30), "the killed run's session is still there")
+end
+
 for path, spec_text in pairs(backfill.PATHS) do
   describe("op.backfill by the " .. path .. " path, killed", function()
     it("with kill -9 at random moments, then rerun: every row updated once, the version only when complete", function()
@@ -32,6 +41,7 @@ for path, spec_text in pairs(backfill.PATHS) do
         core.sleep(math.random() * 0.4)
         proc:kill()
         proc:cleanup()
+        session_gone(conn)
         local done, versions = rows_done(conn), helpers.versions(conn)
         local when = ("after kill %d at %d rows"):format(i, done)
         if done > 0 and done < ROWS then mid_backfill = mid_backfill + 1 end
