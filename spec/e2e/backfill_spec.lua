@@ -141,3 +141,41 @@ describe("status during a backfill", function()
     conn:close()
   end)
 end)
+
+describe("op.backfill and lock_timeout", function()
+  local process = require("support.process")
+  local core = require("luamig.core")
+
+  -- A run whose batches meet a row another session holds locked for
+  -- `hold` seconds; returns its exit code and stderr.
+  local function blocked_run(hold)
+    local url, conn = helpers.fresh_db()
+    local dir = backfill.project(url, 100, backfill.PATHS.sql .. ", batch = 10",
+      { before = [[op.execute("SET lock_timeout = '100ms'")]] })
+    assert.equal(0, (run(dir, "upgrade " .. backfill.SETUP)))
+    local holder = assert(core.connect(url))
+    holder:exec("BEGIN; SELECT * FROM items WHERE id = 35 FOR UPDATE")
+    local proc = process.spawn(dir, "upgrade head")
+    core.sleep(hold)
+    holder:exec("COMMIT")
+    local code, err = proc:wait(30), proc:stderr()
+    proc:cleanup()
+    holder:close()
+    return code, err, conn
+  end
+
+  it("retries a batch with backoff until the lock is free", function()
+    local code, err, conn = blocked_run(0.6)
+    assert.equal(0, code, err)
+    assert.same({ once = 100, twice = 0, done = 100 }, backfill.counts(conn))
+    conn:close()
+  end)
+
+  it("gives up after bounded tries, naming the batch and how far it got", function()
+    local code, err, conn = blocked_run(4)
+    assert.equal(1, code)
+    assert.matches("op%.backfill items: batch 4 hit lock_timeout 5 times: ERROR 55P03: .*; backfill items: 30 rows done, "
+      .. "last key {\"id\": 30}; a rerun continues after it", err)
+    conn:close()
+  end)
+end)
