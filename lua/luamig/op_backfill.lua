@@ -133,31 +133,50 @@ local function json_value(v)
   return display.json(v)
 end
 
--- The jsonb array of a batch's changes and the columns they set: each
--- object holds its row's key and its new values; fn's rows left alone
--- (nil or {}) are not in it.
-local function changes_of(b, rows, results)
+-- fn's result for row i, checked: nil or a table of known columns that
+-- are neither key nor generated.
+local function checked_change(b, i, change)
+  check("backfill", change == nil or type(change) == "table", "fn's result for row %d must be a table or nil", i)
+  for column in pairs(change or {}) do
+    local col = type(column) == "string" and b.columns[column]
+    if not col then fail(b, "fn's result for row %d sets %s, which table %s has no column of", i, tostring(column), b.label) end
+    if col.generated or b.is_key[column] then fail(b, "fn's result for row %d sets %s, a key or generated column", i, column) end
+  end
+  return change ~= nil and next(change) ~= nil and change or nil
+end
+
+-- The batch's write (ddl.backfill_lua_batch's w): the keys of the rows
+-- fn changed and, per column any of them sets, the new values and (when
+-- not all set it) which rows do.
+local function writes_of(b, rows, results)
   check("backfill", type(results) == "table", "spec.fn must return a list of tables, got %s", type(results))
-  local objects, columns, seen = {}, {}, {}
+  local changed, columns, seen = {}, {}, {}
   for i = 1, #rows do
-    local change = results[i]
-    check("backfill", change == nil or type(change) == "table", "fn's result for row %d must be a table or nil", i)
-    if change ~= nil and next(change) ~= nil then
-      local fields = {}
-      for _, k in ipairs(b.key) do fields[#fields + 1] = json_value(k) .. ":" .. json_value(rows[i][k]) end
-      for column, value in pairs(change) do
-        local col = type(column) == "string" and b.columns[column]
-        if not col then fail(b, "fn's result for row %d sets %s, which table %s has no column of", i, tostring(column), b.label) end
-        if col.generated or b.is_key[column] then
-          fail(b, "fn's result for row %d sets %s, a key or generated column", i, column)
-        end
+    local change = checked_change(b, i, results[i])
+    if change then
+      changed[#changed + 1] = i
+      for column in pairs(change) do
         if not seen[column] then seen[column], columns[#columns + 1] = true, column end
-        fields[#fields + 1] = json_value(column) .. ":" .. json_value(value)
       end
-      objects[#objects + 1] = "{" .. table.concat(fields, ",") .. "}"
     end
   end
-  return "[" .. table.concat(objects, ",") .. "]", columns
+  table.sort(columns)
+  local n, w = #changed, { keys = {}, sets = {} }
+  for k, key in ipairs(b.key) do
+    local values = {}
+    for j, i in ipairs(changed) do values[j] = rows[i][key] end
+    w.keys[k] = ddl.text_array(values, n)
+  end
+  for c, column in ipairs(columns) do
+    local values, flags, all = {}, {}, true
+    for j, i in ipairs(changed) do
+      local v = results[i][column]
+      values[j], flags[j] = v, v ~= nil
+      all = all and v ~= nil
+    end
+    w.sets[c] = { column, b.columns[column].type, ddl.text_array(values, n, ddl.NULL), not all and ddl.text_array(flags, n) or nil }
+  end
+  return w
 end
 
 -- The key of a row as a jsonb object's text.
@@ -173,14 +192,31 @@ local function lua_batch(c, b, fn)
     c:execute(ddl.BEGIN)
     local rows = c:query(ddl.backfill_read(b, b.last_key, b.batch))
     b.final = #rows < b.batch
-    local changes, columns = changes_of(b, rows, fn(rows))
-    local row = c:query(ddl.backfill_lua_batch(b, changes, columns, rows[1] and key_of(b, rows[#rows])))[1]
+    local w = writes_of(b, rows, fn(rows))
+    local row = c:query(ddl.backfill_lua_batch(b, w, b.last_key, rows[1] and key_of(b, rows[#rows])))[1]
     c:execute(ddl.COMMIT)
     return row
   end, function() pcall(c.execute, c, ddl.ROLLBACK) end)
 end
 
 ------------------------------------------------------------------ op.backfill
+
+-- The names the backfills of each running revision took, per run
+-- (context): two backfills of one name would share a progress row, and
+-- the second would find the first one's done.
+local names_taken = setmetatable({}, { __mode = "k" })
+
+local function take_name(c, b)
+  local run = luamig.context()
+  local step = ("%s %s"):format(run.revision, run.direction)
+  local taken = names_taken[c] or {}
+  names_taken[c] = taken
+  taken[step] = taken[step] or {}
+  if taken[step][b.name] then
+    fail(b, "another op.backfill of this revision is named %s: give each its own spec.name", b.name)
+  end
+  taken[step][b.name] = true
+end
 
 local function checked_spec(table_name, spec)
   check("backfill", type(table_name) == "string" and table_name ~= "", "table name must be a non-empty string")
@@ -204,8 +240,10 @@ function F.backfill(table_name, spec)
               name = spec.name or table_name, batch = spec.batch or DEFAULT_BATCH, is_key = {},
               label = spec.schema and (spec.schema .. "." .. table_name) or table_name,
               revision = luamig.context().revision }
+  take_name(c, b)
   read_table(c, b, spec.key)
-  for _, k in ipairs(b.key) do b.is_key[k] = true end
+  b.key_types = {}
+  for i, k in ipairs(b.key) do b.is_key[k], b.key_types[i] = true, b.columns[k].type end
   local set = spec.set and set_list(b, spec.set)
   start(c, b)
   while not b.final do

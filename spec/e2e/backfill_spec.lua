@@ -179,3 +179,39 @@ describe("op.backfill and lock_timeout", function()
     conn:close()
   end)
 end)
+
+describe("the README's expand, backfill, contract", function()
+  it("adds a column, backfills it outside a transaction, and makes it NOT NULL through a validated check", function()
+    local url, conn = helpers.fresh_db()
+    local A, B, C, D = "ebc000000001", "ebc000000002", "ebc000000003", "ebc000000004"
+    local dir = helpers.project { url = url, revisions = {
+      { id = A, up = [[op.execute("CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL)")
+    op.execute("INSERT INTO users SELECT g, 'U' || g || '@X.ORG' FROM generate_series(1, 2500) g")]] },
+      { id = B, down = A, up = [[op.add_column("users", { "email_lower", "text" })]] },
+      { id = C, down = B, transaction = false, up = [[op.execute("SET lock_timeout = '1s'")
+    op.backfill("users", { set = { email_lower = "lower(email)" }, where = "email_lower IS NULL", batch = 1000 })]] },
+      { id = D, down = C, transaction = false, up = [[
+    op.create_check_constraint("users_email_lower_nn", "users", "email_lower IS NOT NULL", { not_valid = true })
+    op.execute("ALTER TABLE users VALIDATE CONSTRAINT users_email_lower_nn")
+    op.alter_column("users", "email_lower", { nullable = false })
+    op.drop_constraint("users_email_lower_nn", "users")]] },
+    } }
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(0, code, err)
+    assert.equal("NO", helpers.columns(conn, "users").email_lower.is_nullable)
+    assert.equal(2500, conn:exec("SELECT count(*) AS n FROM users WHERE email_lower = lower(email)")[1].n)
+    assert.equal(0, conn:exec("SELECT count(*) AS n FROM pg_constraint WHERE conname = 'users_email_lower_nn'")[1].n)
+    conn:close()
+  end)
+end)
+
+describe("two op.backfill calls of one revision", function()
+  it("must have their own names", function()
+    local url, conn = helpers.fresh_db()
+    local dir = backfill.project(url, 10, backfill.PATHS.sql, { before = [[op.backfill("items", { set = { w = "'w'" } })]] })
+    local code, _, err = run(dir, "upgrade head")
+    assert.equal(1, code)
+    assert.matches("op%.backfill items: another op%.backfill of this revision is named items: give each its own spec%.name", err)
+    conn:close()
+  end)
+end)

@@ -54,10 +54,11 @@ function M.table_present_query(name, schema)
   return "SELECT pg_catalog.to_regclass($1) IS NOT NULL AS present", { qualified(name, schema) }
 end
 
--- The table's columns in order: name, generated, key_position (its place
+-- The table's columns in order: name, generated, type, key_position (its place
 -- in the primary key, or nil).
 function M.backfill_columns_query(table_name, schema)
   return [[SELECT a.attname AS name, a.attgenerated <> '' AS generated,
+  pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
   (SELECT k.ord::int FROM pg_catalog.pg_index i, unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
     WHERE i.indrelid = a.attrelid AND i.indisprimary AND k.attnum = a.attnum) AS key_position
 FROM pg_catalog.pg_attribute a
@@ -151,28 +152,56 @@ function M.backfill_read(t, after, batch)
     key_list(t), bind(batch)), params
 end
 
--- The Lua path's write, one statement: changes is a jsonb array of
--- objects (each the row's key and its new values), columns the columns
--- any of them sets (a row's object without one keeps its value), last
--- the batch's last key (jsonb text).
-function M.backfill_lua_batch(t, changes, columns, last)
-  local params, bind = params_builder()
-  local rowtype = qualified(t.table, t.schema)
-  local ctes = "updated AS (SELECT 1 WHERE false)"
-  if #columns > 0 then
-    local assignments, matches = {}, {}
-    for i, c in ipairs(columns) do
-      assignments[i] = ("%s = CASE WHEN changes.luamig_change ? %s THEN changes.%s ELSE luamig_target.%s END")
-        :format(ident(c), bind(c), ident(c), ident(c))
+-- A list of values (text, numbers, booleans; nil or null for NULL) as
+-- the text of a text[] parameter, each element quoted.
+function M.text_array(values, n, null)
+  local out = {}
+  for i = 1, n do
+    local v = values[i]
+    if v == nil or v == null then out[i] = "NULL"
+    else
+      if math.type(v) == "float" then v = ("%.17g"):format(v) end
+      out[i] = '"' .. tostring(v):gsub('[\\"]', "\\%0") .. '"'
     end
-    for i, k in ipairs(t.key) do matches[i] = ("luamig_target.%s = changes.%s"):format(ident(k), ident(k)) end
-    ctes = ("changes AS (SELECT c.j AS luamig_change, r.* FROM pg_catalog.jsonb_array_elements(%s::pg_catalog.jsonb) "
-      .. "AS c(j), pg_catalog.jsonb_populate_record(NULL::%s, c.j) AS r), updated AS (UPDATE %s AS luamig_target SET %s "
-      .. "FROM changes WHERE %s RETURNING 1)"):format(bind(changes), rowtype, rowtype, table.concat(assignments, ", "),
+  end
+  return "{" .. table.concat(out, ",") .. "}"
+end
+
+-- The Lua path's write, one statement: w.keys (text[] of each key
+-- column), w.sets ({ column, type, values (text[]), flags (text[] of
+-- booleans: the rows that set it; nil when all do) }) unnested side by
+-- side, each cast to its column's type (format_type's, from the
+-- catalog); the rows between after and last (the batch's range, which
+-- the key's index serves). w.sets empty: only the progress row moves.
+function M.backfill_lua_batch(t, w, after, last)
+  local params, bind = params_builder()
+  local ctes = "updated AS (SELECT 1 WHERE false)"
+  if #w.sets > 0 then
+    local arrays, names, assignments, matches = {}, {}, {}, {}
+    local function column(literal, name)
+      arrays[#arrays + 1], names[#names + 1] = bind(literal) .. "::pg_catalog.text[]", name
+    end
+    for i, k in ipairs(t.key) do
+      column(w.keys[i], "luamig_k" .. i)
+      matches[i] = ("luamig_target.%s = u.luamig_k%d::%s"):format(ident(k), i, t.key_types[i])
+    end
+    for i, set in ipairs(w.sets) do
+      column(set[3], "luamig_v" .. i)
+      local value = ("u.luamig_v%d::%s"):format(i, set[2])
+      if set[4] then
+        column(set[4], "luamig_s" .. i)
+        value = ("CASE WHEN u.luamig_s%d::boolean THEN %s ELSE luamig_target.%s END"):format(i, value, ident(set[1]))
+      end
+      assignments[i] = ident(set[1]) .. " = " .. value
+    end
+    ctes = ("updated AS (UPDATE %s AS luamig_target SET %s FROM unnest(%s) AS u(%s)%s AND %s RETURNING 1)")
+      :format(qualified(t.table, t.schema), table.concat(assignments, ", "), table.concat(arrays, ", "),
+        table.concat(names, ", "), batch_where({ key = t.key, table = t.table, schema = t.schema }, bind, after, last),
         table.concat(matches, " AND "))
   end
   local last_sql = last and ("(SELECT pg_catalog.to_jsonb(luamig_key) FROM (SELECT %s FROM pg_catalog.jsonb_populate_record("
-    .. "NULL::%s, %s::pg_catalog.jsonb)) luamig_key)"):format(key_list(t), rowtype, bind(last)) or "last_key"
+    .. "NULL::%s, %s::pg_catalog.jsonb)) luamig_key)"):format(key_list(t), qualified(t.table, t.schema), bind(last))
+    or "last_key"
   return ("WITH %s %s"):format(ctes, progress_update(t, bind, last_sql)), params
 end
 

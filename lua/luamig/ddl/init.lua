@@ -53,7 +53,7 @@ export(routine, { "function_identity", "create_function", "drop_function", "crea
 -- op.backfill's batches and its progress table (issue 16)
 export(backfill, { "BACKFILL_TABLE", "create_backfill_table", "backfill_start", "delete_backfills", "backfills_query",
                    "table_present_query", "backfill_columns_query", "row_estimate_query", "backfill_bound",
-                   "backfill_sql_batch", "backfill_read", "backfill_lua_batch" })
+                   "backfill_sql_batch", "backfill_read", "backfill_lua_batch", "text_array" })
 
 -- luamig's bookkeeping and session
 export(bookkeeping, {
