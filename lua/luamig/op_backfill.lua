@@ -24,7 +24,8 @@ local spec_options = { set = "table", fn = "function", where = "string", key = "
 -- "backfill items: 60 rows done, last key {"id": 60}": how far it got,
 -- as a failure and an interruption (the migrator's) tell it.
 local function how_far(b)
-  return ("backfill %s: %d rows done, last key %s"):format(b.name, b.rows_done, b.last_key or "none (no batch yet)")
+  if b.last_key == nil then return ("backfill %s: no batch done yet"):format(b.name) end
+  return ("backfill %s: %d rows done, last key %s"):format(b.name, b.rows_done, b.last_key)
 end
 
 local function fail(b, msg, ...)
@@ -103,7 +104,7 @@ local function with_retries(b, attempt, rollback)
     if not is_lock_timeout(result) or try == LOCK_TRIES then
       local cause = errors.describe(result)
       if is_lock_timeout(result) then cause = ("batch %d hit lock_timeout %d times: %s"):format(b.batches + 1, try, cause) end
-      fail(b, "%s; %s; a rerun continues after it", cause, how_far(b))
+      fail(b, "%s; %s; %s", cause, how_far(b), b.last_key and "a rerun continues after it" or "a rerun starts it")
     end
     core.sleep(wait)
     wait = wait * 2
