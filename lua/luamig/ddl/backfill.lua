@@ -1,9 +1,10 @@
 -- The SQL of op.backfill (issue 16, DESIGN.md §10): its progress table,
 -- the table's columns and primary key, and each batch's statements. A key
 -- value travels as jsonb ({"id": 60}), read back into the key's own types
--- by jsonb_populate_record on the table's row type, so that no type name
--- is written here and a composite key compares as a row, which the
--- primary key's index serves.
+-- by jsonb_populate_record on the table's row type, so that a composite
+-- key compares as a row, which the primary key's index serves. The Lua
+-- path's new values travel as text arrays, cast to the types the
+-- catalog names (format_type).
 local clause = require("luamig.ddl.clause")
 local quote = require("luamig.ddl.quote")
 
