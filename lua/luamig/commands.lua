@@ -422,11 +422,22 @@ function M.merge(s)
   s.out(path)
 end
 
+-- status's lines for the backfills in progress (issue 16), and their
+-- JSON form.
+local function backfill_lines(s, backfills)
+  for _, b in ipairs(backfills) do
+    s.out(("backfill %s %s: %d rows done in %d batches, last key %s, last moved %s%s"):format(b.revision, b.name,
+      b.rows_done, b.batches, b.last_key or "none", b.updated_at, b.finished_at and " (finished)" or " (in progress)"))
+  end
+end
+
 function M.status(s)
   local cfg, map = load_project(s)
+  local backfills
   local heads = with_migrator(s, cfg, function(m)
     local heads = m:current_heads()
     warn_drift(s, m, map, heads)
+    backfills = m:backfills()
     return heads
   end)
   for _, id in ipairs(undefined_versions(map, heads)) do
@@ -441,9 +452,11 @@ function M.status(s)
                         applied = applied[node.revision] == true }
   end
   if s.opts.json then
-    s.out(display.json({ current = setmetatable(heads, display.array), revisions = rows }))
+    s.out(display.json({ current = setmetatable(heads, display.array), revisions = rows,
+                         backfills = setmetatable(backfills, display.array) }))
     return
   end
+  backfill_lines(s, backfills)
   local pending = 0
   for _, row in ipairs(rows) do
     if not row.applied then pending = pending + 1 end

@@ -562,6 +562,10 @@ end
 
 require("luamig.op_routines").install(M, { check_name = check_name, ddl_op = ddl_op, options = options })
 
+------------------------------------------------- backfills (issue 16)
+
+require("luamig.op_backfill").install(M, { check = check, options = options, ctx = ctx })
+
 ------------------------------------------------------------ transactions
 
 -- Runs fn() outside the revision's transaction (committing what came

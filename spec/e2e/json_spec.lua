@@ -84,7 +84,7 @@ describe("--json", function()
 
     it("status lists every revision as pending and no current revision", function()
       local doc = json(dir, "status")
-      assert.same({ "current", "revisions" }, keys(doc))
+      assert.same({ "backfills", "current", "revisions" }, keys(doc))
       assert.is_true(is_array(doc.current))
       assert.same({}, doc.current)
       assert.same({ { revision = A, message = "msg " .. A, applied = false },

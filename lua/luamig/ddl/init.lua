@@ -6,6 +6,7 @@
 -- Builders take `what` (the "op.fn" prefix for messages) where they
 -- validate, and return an array of statements. Each concern has its own
 -- module; this table is the whole surface the other layers use.
+local backfill = require("luamig.ddl.backfill")
 local bookkeeping = require("luamig.ddl.bookkeeping")
 local column = require("luamig.ddl.column")
 local constraint = require("luamig.ddl.constraint")
@@ -53,6 +54,11 @@ export(routine, { "function_identity", "create_function", "drop_function", "crea
                   "enable_row_security", "disable_row_security", "create_policy", "drop_policy" })
 -- aggregates (issue 15: pagila's views call one)
 export(aggregate, { "create_aggregate", "drop_aggregate", "aggregate_fields" })
+
+-- op.backfill's batches and its progress table (issue 16)
+export(backfill, { "BACKFILL_TABLE", "create_backfill_table", "backfill_start", "delete_backfills", "backfills_query",
+                   "table_present_query", "backfill_columns_query", "row_estimate_query", "backfill_bound",
+                   "backfill_sql_batch", "backfill_read", "backfill_lua_batch", "text_array" })
 
 -- luamig's bookkeeping and session
 export(bookkeeping, {

@@ -99,6 +99,27 @@ function Bookkeeping:ensure()
   self.found = { version = true, history = true }
 end
 
+-- op.backfill's progress table (issue 16), beside the version table:
+-- created by the first backfill of a run, under the bookkeeping lock;
+-- returns its name and schema.
+function Bookkeeping:ensure_backfill()
+  local _, schema = self:version_table()
+  if not self.backfill_ready then
+    self.target:execute_all({ lock.bookkeeping_statement(), { ddl.create_backfill_table(schema) } })
+    self.backfill_ready = true
+  end
+  return ddl.BACKFILL_TABLE, schema
+end
+
+-- The progress rows of the backfills not yet recorded with their
+-- revision (status), or {} when there is no progress table.
+function Bookkeeping:backfills()
+  if self.target.offline then return {} end
+  local _, schema = self:version_table()
+  if not self.conn:query(ddl.table_present_query(ddl.BACKFILL_TABLE, schema))[1].present then return {} end
+  return self.conn:exec(ddl.backfills_query(schema))
+end
+
 -- The statements recording a step, as { sql, params } pairs: its
 -- version-table changes and (when a revision ran) its history row
 -- { revision, direction, ms, checksum, message }. transaction_id (online):
@@ -115,6 +136,9 @@ function Bookkeeping:record_statements(version_ops, history_row, transaction_id)
   if history_row then
     local history, history_schema = self:history_table()
     stmts[#stmts + 1] = { ddl.history_insert(history, history_schema, history_row) }
+    -- a revision's backfills are done once its step is recorded: a later
+    -- run of it (after a downgrade) starts them again
+    if self.backfill_ready then stmts[#stmts + 1] = { ddl.delete_backfills(schema, history_row[1]) } end
   end
   return stmts
 end

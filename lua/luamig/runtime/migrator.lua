@@ -60,6 +60,11 @@ function Migrator:drift(map, applied)
   return self.books:drift(map, applied)
 end
 
+-- The progress rows of op.backfill runs whose revision is not recorded yet.
+function Migrator:backfills()
+  return self.books:backfills()
+end
+
 ------------------------------------------------------------------ the lock
 
 -- Takes the migration lock on the version table (online), after making
@@ -219,6 +224,7 @@ function Migrator:call_revision(step)
   luamig.set_context({ x = self.cfg.x or {}, revision = node.revision, direction = direction,
                        db = self.db, offline = self.target.offline == true })
   op.bind(self.target)
+  self.target.backfill_note = nil
   local ok, err = core.call_interruptible(fn, function(e)
     line = errors.line_in(node.path)
     return e
@@ -230,7 +236,7 @@ function Migrator:call_revision(step)
   end
   -- a signal stops the run here even when the revision swallowed its error
   if not ok or core.interrupted() then
-    if core.interrupted() then err = outcomes.interruption(self:undo_outcome()) end
+    if core.interrupted() then err = outcomes.interruption(self:undo_outcome(), self.target.backfill_note) end
     error(errors.revision_error(node, direction, err, line), 0)
   end
   if self.conn and self.conn:transaction_status() == "inerror" then

@@ -36,8 +36,13 @@ function M.undo(offline, uncommitted)
     .. "the statements it ran stay applied and the version table was not updated; check them before running it again"
 end
 
--- What a signal that stopped the running step leaves behind.
-function M.interruption(undo)
+-- What a signal that stopped the running step leaves behind; in an
+-- op.backfill, how far it got (backfill_note) and that a rerun continues.
+function M.interruption(undo, backfill_note)
+  if backfill_note then
+    return ("interrupted by %s during %s; the batch in flight was rolled back and a rerun continues after that key")
+      :format(core.interrupted(), backfill_note)
+  end
   return ("interrupted by %s; %s"):format(core.interrupted(), undo)
 end
 

@@ -110,6 +110,11 @@ end
 
 function Online.write_comment() end
 
+-- op.backfill's progress table (name, schema), created on first use.
+function Online:backfill_table()
+  return self.migrator.books:ensure_backfill()
+end
+
 ----------------------------------------------------------------- offline
 
 -- Offline: statements are written to out as a script for psql.
