@@ -1,0 +1,105 @@
+-- Fleets (DESIGN.md §12): one command over many databases and tenants,
+-- on the private cluster scripts/test started.
+local helpers = require("support.helpers")
+local fleet_support = require("support.fleet")
+
+describe("luamig.lua and -x", function()
+  it("sees the -x values as luamig.context().x while it is evaluated", function()
+    local url, conn = helpers.fresh_db()
+    local dir = helpers.project { revisions = { { id = "aaaa00000001", up = [[op.create_table("t", { { "id", "int" } })]] } } }
+    helpers.write(dir .. "/luamig.lua", ([[
+local x = require("luamig").context().x
+return { script_location = "migrations", url = %q, version_table_schema = x.schema }
+]]):format(url))
+    conn:exec("CREATE SCHEMA tenant_a")
+    local code, _, err = helpers.run(dir, "-x schema=tenant_a upgrade head")
+    assert.equal(0, code, err)
+    assert.same({ "aaaa00000001" }, helpers.versions(conn, "tenant_a.luamig_version"))
+    conn:close()
+  end)
+end)
+
+describe("a fleet on one server", function()
+  local dbs, dir
+  before_each(function()
+    dbs = {}
+    for i = 1, 4 do
+      local url, conn, name = helpers.fresh_db()
+      dbs[i] = { url = url, conn = conn, name = "db" .. i, dbname = name }
+    end
+    dir = fleet_support.project(dbs, { fail_on = "db3" })
+  end)
+  after_each(function()
+    for _, db in ipairs(dbs) do db.conn:close() end
+  end)
+
+  it("upgrades every target, one line each and a summary, and names the one that failed (exit 1)", function()
+    local code, out, err = helpers.run(dir, "-j 2 upgrade head")
+    assert.equal(1, code, err)
+    for _, i in ipairs({ 1, 2, 4 }) do
+      assert.matches("\ndb" .. i .. "%s+ok%s+base %-> bbbb00000002 %(2 revisions, %d+ ms%)", "\n" .. out)
+      assert.same({ "bbbb00000002" }, helpers.versions(dbs[i].conn))
+    end
+    assert.matches("\ndb3%s+FAILED%s+bbbb00000002 %([^\n]*%): fails on db3", "\n" .. out)
+    assert.same({ "aaaa00000001" }, helpers.versions(dbs[3].conn))
+    assert.matches("\n3 ok, 1 failed, 0 skipped in [%d.]+ s\n$", out)
+  end)
+
+  it("--fail-fast starts no target after a failure and counts the rest skipped", function()
+    local code, out = helpers.run(dir, "-j 1 --fail-fast upgrade head")
+    assert.equal(1, code)
+    assert.matches("2 ok, 1 failed, 1 skipped", out)
+    assert.same({}, fleet_support.state(dbs[4].conn).versions)
+  end)
+
+  it("--target picks targets by name, --shard K/N by position", function()
+    assert.equal(0, (helpers.run(dir, "--target db1 --target db4 upgrade aaaa00000001")))
+    assert.same({ "aaaa00000001" }, helpers.versions(dbs[1].conn))
+    assert.same({}, fleet_support.state(dbs[2].conn).versions)
+    local code, out = helpers.run(dir, "--shard 1/2 upgrade aaaa00000001")
+    assert.equal(0, code)
+    assert.matches("db2%s+ok", out)
+    assert.matches("db4%s+ok%s+aaaa00000001 %-> aaaa00000001 %(0 revisions", out)
+    assert.not_matches("db1", out)
+    assert.same({ "aaaa00000001" }, helpers.versions(dbs[2].conn))
+    assert.same({}, fleet_support.state(dbs[3].conn).versions)
+  end)
+
+  it("refuses a --target that names no target and a bad --shard or -j, exit 2", function()
+    local code, _, err = helpers.run(dir, "--target nope upgrade head")
+    assert.equal(2, code)
+    assert.matches("%-%-target nope names no target", err)
+    code, _, err = helpers.run(dir, "--shard 2/2 upgrade head")
+    assert.equal(2, code)
+    assert.matches("%-%-shard needs K/N with 0 <= K < N", err)
+    code, _, err = helpers.run(dir, "-j 0 upgrade head")
+    assert.equal(2, code)
+    assert.matches("%-j needs a whole number of processes", err)
+  end)
+
+  it("--json prints one report document", function()
+    local code, out = helpers.run(dir, "--json --target db1 --target db3 upgrade head")
+    assert.equal(1, code)
+    local report = fleet_support.json(out)
+    assert.equal("upgrade", report.command)
+    assert.equal(1, report.ok)
+    assert.equal(1, report.failed)
+    assert.equal("db1", report.targets[1].name)
+    assert.equal("ok", report.targets[1].status)
+    assert.same({ "bbbb00000002" }, report.targets[1].to)
+    assert.equal(2, report.targets[1].revisions)
+    assert.equal("failed", report.targets[2].status)
+    assert.matches("fails on db3", report.targets[2].error)
+  end)
+
+  it("runs current on every target from a --targets FILE", function()
+    local lines = {}
+    for _, db in ipairs(dbs) do lines[#lines + 1] = "f" .. db.name .. " " .. db.url end
+    helpers.write(dir .. "/fleet.txt", "# name url\n" .. table.concat(lines, "\n") .. "\n")
+    assert.equal(1, (helpers.run(dir, "upgrade head")))
+    local code, out, err = helpers.run(dir, "--targets fleet.txt current")
+    assert.equal(0, code, err)
+    assert.matches("fdb1%s+ok%s+bbbb00000002 %(%d+ ms%)", out)
+    assert.matches("fdb3%s+ok%s+aaaa00000001", out)
+  end)
+end)
