@@ -19,6 +19,21 @@ return { script_location = "migrations", url = %q, version_table_schema = x.sche
   end)
 end)
 
+describe("a fleet command without targets", function()
+  it("refuses --json of upgrade and the fleet options, exit 2", function()
+    local url, conn = helpers.fresh_db()
+    local dir = helpers.project { url = url }
+    local code, _, err = helpers.run(dir, "--json upgrade head")
+    assert.equal(2, code)
+    assert.matches("%-%-json works with current, heads, history and status, not with upgrade", err)
+    code, _, err = helpers.run(dir, "-j 4 upgrade head")
+    assert.equal(2, code)
+    assert.matches("%-j needs targets: a targets list in the config, or %-%-targets FILE", err)
+    assert.same({}, require("support.fleet").state(conn).versions)
+    conn:close()
+  end)
+end)
+
 describe("a fleet on one server", function()
   local dbs, dir
   before_each(function()
