@@ -2,6 +2,8 @@
 -- on the private cluster scripts/test started.
 local helpers = require("support.helpers")
 local fleet_support = require("support.fleet")
+local process = require("support.process")
+local core_sleep = require("luamig.core").sleep
 
 describe("luamig.lua and -x", function()
   it("sees the -x values as luamig.context().x while it is evaluated", function()
@@ -116,5 +118,38 @@ describe("a fleet on one server", function()
     assert.equal(0, code, err)
     assert.matches("fdb1%s+ok%s+bbbb00000002 %(%d+ ms%)", out)
     assert.matches("fdb3%s+ok%s+aaaa00000001", out)
+  end)
+end)
+
+describe("Ctrl-C of a fleet run", function()
+  it("starts no new target, interrupts the running ones (each rolls back), says which finished, exit 1", function()
+    local dbs = {}
+    for i = 1, 6 do
+      local url, conn = helpers.fresh_db()
+      dbs[i] = { url = url, conn = conn, name = "db" .. i }
+    end
+    local dir = fleet_support.project(dbs, { sleep = 0.6 })
+    local p = process.spawn(dir, "-j 2 upgrade head")
+    -- the first two finish (two revisions of 0.6 s each), the next two are inside one
+    assert.truthy(process.wait_until(function() return p:stdout():find("db2%s+ok") end, 20), p:stderr())
+    core_sleep(0.3)
+    local signalled = os.time()
+    p:signal("INT")
+    local code = p:wait(20)
+    local out, err = p:stdout(), p:stderr()
+    p:cleanup()
+    assert.equal(1, code, out .. err)
+    assert.is_true(os.time() - signalled < 10)
+    assert.matches("db1%s+ok", out)
+    assert.matches("db3%s+FAILED%s+[^\n]*interrupted by SIGINT", out)
+    assert.matches("db4%s+FAILED%s+[^\n]*interrupted by SIGINT", out)
+    assert.not_matches("db5", out)
+    assert.matches("2 ok, 2 failed, 2 skipped", out)
+    assert.matches("luamig: interrupted by SIGINT: 2 target%(s%) finished, 2 failed or interrupted %(rolled back%), 2 not started", err)
+    for i, db in ipairs(dbs) do
+      fleet_support.assert_consistent(db.conn, nil, nil, db.name)
+      if i <= 2 then fleet_support.assert_at_head(db.conn, nil, nil, db.name) end
+      db.conn:close()
+    end
   end)
 end)

@@ -61,7 +61,10 @@ local function run_fleet(command, s, picked, argv)
       done = done + 1
       by_name[r.name] = r
       progress.clear()
-      if not s.opts.json then s.out(report.line(r, width, M.commands[command])) end
+      if not s.opts.json then
+        s.out(report.line(r, width, M.commands[command]))
+        io.stdout:flush()  -- as it finishes, into a pipe (a CI log) too
+      end
       progress.show(report.progress(done, #picked, running))
     end)
   progress.clear()
