@@ -109,6 +109,22 @@ describe("a fleet on one server", function()
     assert.matches("fails on db3", report.targets[2].error)
   end)
 
+  it("shows progress on a terminal (targets done of total), none with -q or when piped", function()
+    local function on_a_terminal(args)
+      local q = helpers.shell_quote
+      local p = io.popen(("cd %s && env -u LUAMIG_URL script -qec %s /dev/null"):format(q(dir), q(q(helpers.bin()) .. " " .. args)))
+      local out = p:read("a")
+      p:close()
+      return out
+    end
+    local shown = on_a_terminal("--target db1 --target db2 current")
+    assert.matches("1/2 targets done, %d running", shown)
+    assert.matches("2/2 targets done, 0 running", shown)
+    assert.not_matches("targets done", on_a_terminal("-q --target db1 current"))
+    local _, out, err = helpers.run(dir, "--target db1 current")
+    assert.not_matches("targets done", out .. err)
+  end)
+
   it("runs current on every target from a --targets FILE", function()
     local lines = {}
     for _, db in ipairs(dbs) do lines[#lines + 1] = "f" .. db.name .. " " .. db.url end

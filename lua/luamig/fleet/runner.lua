@@ -17,7 +17,9 @@ local function start(t, argv)
   local child_argv = { "luamig" }
   table.move(argv, 1, #argv, 2, child_argv)
   local pid, out, err, report = core.spawn(SELF, child_argv, { member.VARIABLE .. "=" .. t.name })
-  if pid == nil then error(("cannot start the run of target %s: %s"):format(t.name, out), 0) end
+  if pid == nil then
+    return nil, { name = t.name, status = "failed", seconds = 0, error = "cannot start its process: " .. out }
+  end
   return { target = t, pid = pid, started = core.clock(), open = { [out] = "stdout", [err] = "stderr", [report] = "report" },
            text = { stdout = {}, stderr = {}, report = {} } }
 end
@@ -85,8 +87,8 @@ local function open_fds(running)
   return fds
 end
 
--- Runs every target of list; on_start(n_running)/on_finish(result) tell
--- the caller. opts: jobs, fail_fast, argv (the children's command line).
+-- Runs every target of list; on_finish(result, n_running) tells the
+-- caller of each. opts: jobs, fail_fast, argv (the children's command line).
 -- Returns the results in finishing order and the signal that stopped the
 -- run, if one did.
 function M.run(list, opts, on_finish)
@@ -100,8 +102,14 @@ function M.run(list, opts, on_finish)
     end
     local stop = signal or (opts.fail_fast and failed)
     while not stop and #running < opts.jobs and next_index <= #list do
-      running[#running + 1] = start(list[next_index], opts.argv)
+      local run, unstarted = start(list[next_index], opts.argv)
       next_index = next_index + 1
+      if run then running[#running + 1] = run
+      else
+        results[#results + 1] = unstarted
+        failed = true
+        on_finish(unstarted, #running)
+      end
     end
     if #running == 0 then return results, signal end
     for _, r in ipairs(drain(running, core.poll(open_fds(running), POLL_MS))) do
