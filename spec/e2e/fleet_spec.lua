@@ -125,6 +125,20 @@ describe("a fleet on one server", function()
     assert.not_matches("targets done", out .. err)
   end)
 
+  it("takes targets from a function of the -x values, whose x reaches the revisions", function()
+    local text = helpers.read(dir .. "/luamig.lua")
+    text = text:gsub("targets = {.-\n  },", ([[targets = function(x)
+    return { { name = "only", url = %q, x = { tenant = x.who } } }
+  end,]]):format(dbs[1].url))
+    helpers.write(dir .. "/luamig.lua", text)
+    local code, out = helpers.run(dir, "-x who=db3 upgrade head")
+    assert.equal(1, code)
+    assert.matches("^only%s+FAILED%s+[^\n]*fails on db3\n", out)
+    code, out = helpers.run(dir, "-x who=other upgrade head")
+    assert.equal(0, code)
+    assert.matches("^only%s+ok%s+aaaa00000001 %-> bbbb00000002 %(1 revision,", out)
+  end)
+
   it("runs current on every target from a --targets FILE", function()
     local lines = {}
     for _, db in ipairs(dbs) do lines[#lines + 1] = "f" .. db.name .. " " .. db.url end
