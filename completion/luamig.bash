@@ -24,23 +24,23 @@ _luamig() {
   fi
 
   local commands="init revision upgrade downgrade current history heads branches show stamp merge check status help"
-  local global="-c --config --url -x --lock-timeout -q --quiet --json -h --help --version"
+  local global="-c --config --url -x --lock-timeout -j --shard --target --targets --fail-fast -q --quiet --json -h --help --version"
 
   # the command and the config file named so far
   local cmd="" cfg="" i
   for ((i = 1; i < cword; i++)); do
     case ${words[i]} in
       -c|--config) cfg=${words[i+1]}; ((i++)) ;;
-      --url|-x|--lock-timeout) ((i++)) ;;
+      --url|-x|--lock-timeout|-j|--shard|--target|--targets) ((i++)) ;;
       -*) ;;
       *) [ -z "$cmd" ] && cmd=${words[i]} ;;
     esac
   done
 
   case $prev in
-    -c|--config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    -c|--config|--targets) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --version-path) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    --url|-x|--lock-timeout|-m|--message|--rev-id|--branch-label|-r|--rev-range) return ;;
+    --url|-x|--lock-timeout|-j|--shard|--target|-m|--message|--rev-id|--branch-label|-r|--rev-range) return ;;
     --head|--depends-on)
       COMPREPLY=($(compgen -W "head base $(_luamig_revisions "$cfg")" -- "$cur")); return ;;
   esac

@@ -38,6 +38,13 @@ static const luaL_Reg core_functions[] = {
   {"interrupted", sys_interrupted},
   {"call_interruptible", sys_call_interruptible},
   {"kill_self", sys_kill_self},
+  {"poll_interrupts", sys_poll_interrupts},
+  {"spawn", proc_spawn},
+  {"poll", proc_poll},
+  {"read", proc_read},
+  {"close", proc_close},
+  {"reap", proc_reap},
+  {"signal", proc_signal},
   {NULL, NULL}
 };
 

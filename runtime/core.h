@@ -56,5 +56,14 @@ int sys_trap_signals(lua_State *L);
 int sys_interrupted(lua_State *L);
 int sys_call_interruptible(lua_State *L);
 int sys_kill_self(lua_State *L);
+int sys_poll_interrupts(lua_State *L);
+
+/* proc.c: child processes (the fleet runner) */
+int proc_spawn(lua_State *L);
+int proc_poll(lua_State *L);
+int proc_read(lua_State *L);
+int proc_close(lua_State *L);
+int proc_reap(lua_State *L);
+int proc_signal(lua_State *L);
 
 #endif

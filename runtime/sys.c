@@ -223,6 +223,7 @@ static volatile sig_atomic_t received_signal = 0;
 static lua_State *signalled_state = NULL;
 static int interruptible = 0;      /* a call_interruptible is running */
 static int raised_outside = 0;     /* the one error outside it was raised */
+static int self_polling = 0;       /* the caller polls interrupted() itself */
 
 /* How often a coroutine's hook looks at the flag: the signal handler
  * reaches only the main thread, so each coroutine polls. */
@@ -253,7 +254,7 @@ static void interrupt_hook(lua_State *L, lua_Debug *ar) {
   if (!received_signal) return;
   if (!interruptible) {
     lua_sethook(L, NULL, 0, 0);
-    if (raised_outside) return;
+    if (raised_outside || self_polling) return;
     raised_outside = 1;
     raise_interrupted(L);
   }
@@ -281,7 +282,7 @@ static void on_stop_deadline(int sig) {
 
 static void on_signal(int sig) {
   signal(sig, SIG_DFL);
-  if (!received_signal) alarm(STOP_DEADLINE);
+  if (!received_signal && !self_polling) alarm(STOP_DEADLINE);
   received_signal = sig;
   luamig_pg_cancel_active();
   if (signalled_state != NULL)
@@ -382,6 +383,16 @@ int sys_call_interruptible(lua_State *L) {
   lua_pushboolean(L, status == LUA_OK);
   lua_replace(L, 2);
   return lua_gettop(L) - 1;
+}
+
+/* poll_interrupts(): from now on a signal raises no error and sets no
+ * deadline; the caller (the fleet runner, which waits for its children
+ * to roll back) reads interrupted() itself. A second signal still ends
+ * the process. */
+int sys_poll_interrupts(lua_State *L) {
+  (void)L;
+  self_polling = 1;
+  return 0;
 }
 
 /* kill_self(): SIGKILL to this process, for the fault-injection switch

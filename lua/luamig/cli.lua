@@ -18,6 +18,12 @@ local global_options = {
   { nil, "--lock-timeout", key = "lock_timeout", value = "SECONDS", number = true, help = "give up waiting for another run's lock after SECONDS" },
   { "-q", "--quiet", key = "quiet", flag = true, help = "no progress output" },
   { nil, "--json", key = "json", flag = true, help = "one JSON document (current, heads, history, status)" },
+  -- fleets (issue 18): the options of a run over many targets
+  { "-j", nil, key = "jobs", value = "N", help = "with targets: run N targets at once, each in its own process (default 1)" },
+  { nil, "--shard", key = "shard", value = "K/N", help = "with targets: only those whose position (from 0) is K modulo N" },
+  { nil, "--target", key = "target", value = "NAME", list = true, help = "with targets: only the target NAME (repeatable)" },
+  { nil, "--targets", key = "targets_file", value = "FILE", help = "the targets, a 'name url' line each, instead of the config's" },
+  { nil, "--fail-fast", key = "fail_fast", flag = true, help = "with targets: start no target after one failed" },
   { "-h", "--help", key = "help", flag = true, help = "show help" },
   { nil, "--version", key = "version", flag = true, help = "print the version" },
 }
@@ -102,12 +108,19 @@ M.commands = {
 -- The commands whose output --json turns into one JSON document.
 M.json_commands = { current = true, heads = true, history = true, status = true }
 
+-- The commands that run on every target of a fleet (issue 18).
+M.fleet_commands = require("luamig.fleet.commands")
+
 ---------------------------------------------------------------- parsing
 
 local UsageError = {}
 
 local function usage_error(fmt, ...)
   error(setmetatable({ message = fmt:format(...) }, UsageError), 0)
+end
+
+function M.json_refused(command)
+  usage_error("--json works with current, heads, history and status, not with %s", command)
 end
 
 -- Whether err is a mistake on the command line ({ message }): exit 2.
@@ -204,8 +217,10 @@ function M.parse(argv)
       args[argname] = positional[k]
     end
     if #positional > #wanted then usage_error("%s: unexpected argument %q", cmd.name, positional[#wanted + 1]) end
-    if opts.json and not opts.help and not M.json_commands[cmd.name] then
-      usage_error("--json works with current, heads, history and status, not with %s", cmd.name)
+    -- a fleet's report is --json of any fleet command: checked once the
+    -- command knows it has no targets (run_command)
+    if opts.json and not opts.help and not M.json_commands[cmd.name] and M.fleet_commands[cmd.name] == nil then
+      M.json_refused(cmd.name)
     end
   end
   if opts.x then
@@ -452,14 +467,32 @@ local function answer_without_running(argv)
   return nil, opts, cmd, args
 end
 
+local function usage_failure(err, argv, paint)
+  io.stderr:write(paint.error("luamig:"), " ", display.printable(errors.redact_args(err.message, argv)), "\n",
+    "'luamig --help' lists the commands and options.\n")
+  return 2
+end
+
+-- fleets (issue 18): a fleet command asks luamig.fleet first, which runs
+-- it on every target, or sets a child up for its one, or says there are
+-- no targets; then the command runs here on one database.
+local function run_command(cmd, s, argv)
+  if M.fleet_commands[cmd.name] ~= nil then
+    local code, one_target = require("luamig.fleet").run_if_fleet(cmd.name, s, argv, function(msg) usage_error("%s", msg) end)
+    if code then return code end
+    if s.opts.json and not M.json_commands[cmd.name] and not one_target then
+      M.json_refused(cmd.name)
+    end
+  end
+  return require("luamig.commands")[cmd.name](s) or 0
+end
+
 function M.main(argv)
   local paint = display.palette(colour_enabled())
   local ok, code, opts, cmd, args = pcall(answer_without_running, argv)
   if not ok then
     if not M.is_usage_error(code) then error(code, 0) end
-    io.stderr:write(paint.error("luamig:"), " ", display.printable(errors.redact_args(code.message, argv)), "\n",
-      "'luamig --help' lists the commands and options.\n")
-    return 2
+    return usage_failure(code, argv, paint)
   end
   if code then return code end
   core.trap_signals()
@@ -468,8 +501,12 @@ function M.main(argv)
   local s = session(opts, args, paint)
   -- required here, not at the top: --version and help need none of it
   end_line_before_print(s.console)
-  local run_ok, result = pcall(require("luamig.commands")[cmd.name], s)
-  if run_ok then s.console:finish() return result or 0 end
+  local run_ok, result = pcall(run_command, cmd, s, argv)
+  if run_ok then s.console:finish() return result end
+  if M.is_usage_error(result) then
+    s.console:finish()
+    return usage_failure(result, argv, paint)
+  end
   -- a signal outside any revision (whose error says what it left): what
   -- the command did so far
   if core.interrupted() and s.stopped_outcome and not errors.is_revision_error(result) then

@@ -77,6 +77,7 @@ local function with_migrator(s, cfg, fn, opts)
   local conn = runtime.connect(cfg.url, cfg.connect_timeout)
   conn:set_notices(not s.opts.quiet)
   local migrator = runtime.new({ cfg = cfg, conn = conn, log = s.log, console = s.console })
+  if s.observe then s.observe(migrator) end  -- a fleet's child reports on it (fleet/member.lua)
   -- what a signal outside any revision leaves, for the message (cli.lua):
   -- it raises once, anywhere, perhaps after this function returned
   s.stopped_outcome = function()

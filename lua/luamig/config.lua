@@ -2,6 +2,7 @@
 local args = require("luamig.args")
 local core = require("luamig.core")
 local ddl = require("luamig.ddl")
+local luamig = require("luamig")
 
 local M = {}
 
@@ -20,6 +21,7 @@ local known_keys = {
   lock_timeout = "number|string",
   statement_timeout = "number|string",
   connect_timeout = "number",
+  targets = "table|function",  -- a fleet (DESIGN.md §12): luamig.fleet reads it
 }
 
 local function check_types(path, cfg)
@@ -138,11 +140,18 @@ local function add_module_dir(dir)
   if not package.path:find(entry, 1, true) then package.path = entry .. package.path end
 end
 
+-- The config file opts (-c) name, or $LUAMIG_CONFIG, or luamig.lua.
+function M.path(opts)
+  return opts.config or os.getenv("LUAMIG_CONFIG") or M.DEFAULT_FILE
+end
+
 -- opts: { config = -c FILE, url = --url, x = { key = value } }; warn(msg)
 -- prints a warning. Returns the configuration table with absolute-or-
 -- relative-to-cwd paths resolved against the config file's directory.
+-- The file sees the -x values as luamig.context().x.
 function M.load(opts, warn)
-  local path = opts.config or os.getenv("LUAMIG_CONFIG") or M.DEFAULT_FILE
+  local path = M.path(opts)
+  luamig.set_context({ x = opts.x or {} })
   local raw = M.load_table_file(path, "config", true)
   if raw == nil then
     error(("config file %s not found (create one with 'luamig init DIR', or pass -c FILE)"):format(path), 0)
