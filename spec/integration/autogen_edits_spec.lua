@@ -5,29 +5,10 @@
 -- brings the first model back.
 local helpers = require("support.helpers")
 local schema = require("luamig.schema")
-local autogen = require("luamig.autogen")
 local steps = require("support.autogen")
 
 local T, meta = schema.table, schema.metadata
-
-local function described(conn, model)
-  return autogen.describe(autogen.compare(conn, model))
-end
-
--- `before` made in the database, then the edit to `after`: detected as
--- `expected`, the upgrade leaves nothing, the downgrade goes back.
-local function edit(conn, before, after, expected)
-  steps.run_body(conn, (autogen.render(autogen.compare(conn, before))))
-  assert.same({}, described(conn, before))
-  local diffs = autogen.compare(conn, after)
-  assert.same(expected, autogen.describe(diffs))
-  local up, down = autogen.render(diffs)
-  steps.run_body(conn, up)
-  assert.same({}, described(conn, after))
-  steps.run_body(conn, down)
-  assert.same({}, described(conn, before))
-  return up, down
-end
+local described, edit = steps.describe_diffs, steps.edit
 
 describe("autogen edits of existing objects", function()
   local conn
