@@ -1,13 +1,13 @@
 -- Edits of existing objects (issue 15): a domain's default, NOT NULL and
 -- checks, an extension's schema, a primary key that foreign keys
--- reference... Each edit of a model against a real server is detected
+-- reference, a partition's bound, a parent's PARTITION BY... Each edit of a model against a real server is detected
 -- exactly once, its upgrade leaves nothing to detect and its downgrade
 -- brings the first model back.
 local helpers = require("support.helpers")
 local schema = require("luamig.schema")
 local steps = require("support.autogen")
 
-local T, meta = schema.table, schema.metadata
+local T, P, meta = schema.table, schema.partition, schema.metadata
 local described, edit = steps.describe_diffs, steps.edit
 
 describe("autogen edits of existing objects", function()
@@ -100,6 +100,41 @@ describe("autogen edits of existing objects", function()
         { "change identity sequence of things.id: things_id_seq -> thing_ids" })
       assert.equal('op.rename_sequence("things_id_seq", "thing_ids")', up)
       assert.equal('op.rename_sequence("thing_ids", "things_id_seq")', down)
+    end)
+  end)
+
+  describe("a partition's bound and a parent's PARTITION BY", function()
+    local function measures(by, bound)
+      local parent = T("measures", { { "at", "timestamptz" }, { "v", "integer" } }, { partition_by = by })
+      return meta { parent, P("m2022", parent, bound) }
+    end
+    local YEAR = "FOR VALUES FROM ('2022-01-01 00:00:00+00') TO ('2023-01-01 00:00:00+00')"
+    local HALF = "FOR VALUES FROM ('2022-01-01 00:00:00+00') TO ('2022-07-01 00:00:00+00')"
+
+    it("sees a bound changed once: the partition detached and attached again with the new bound, and back", function()
+      local up, down = edit(conn, measures("RANGE (at)", YEAR), measures("RANGE (at)", HALF),
+        { "change bound of partition m2022 of measures: " .. YEAR .. " -> " .. HALF })
+      assert.equal('op.detach_partition("m2022", "measures")\nop.attach_partition("m2022", "measures", "'
+        .. HALF .. '")', up)
+      assert.equal('op.detach_partition("m2022", "measures")\nop.attach_partition("m2022", "measures", "'
+        .. YEAR .. '")', down)
+    end)
+
+    it("finds nothing in a bound or a PARTITION BY written otherwise than the server writes them", function()
+      edit(conn, measures("RANGE (at)", YEAR), measures("range(at)", "for values from ('2022-01-01') to ('2023-01-01')"),
+        {})
+    end)
+
+    it("refuses a changed PARTITION BY in the revision, which stops and leaves the table as it was", function()
+      steps.run_body(conn, (steps.render_of(conn, measures("RANGE (at)", YEAR))))
+      local model = measures("LIST (v)", "FOR VALUES IN (1)")
+      assert.same({ "change PARTITION BY of table measures: RANGE (at) -> LIST (v)",
+        "change bound of partition m2022 of measures: " .. YEAR .. " -> FOR VALUES IN (1)" }, described(conn, model))
+      local ok, err = pcall(steps.run_body, conn, (steps.render_of(conn, model)))
+      assert.is_false(ok)
+      assert.equal("table measures: PARTITION BY cannot be altered (RANGE (at) -> LIST (v)): write this step by hand "
+        .. "(a new partitioned table, the rows moved, the tables renamed)", err.cause)
+      assert.same({}, described(conn, measures("RANGE (at)", YEAR)))
     end)
   end)
 end)

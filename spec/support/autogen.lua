@@ -31,12 +31,17 @@ function M.round_trip(conn, model)
   return up, down
 end
 
+-- The rendered upgrade and downgrade from the database to model.
+function M.render_of(conn, model, opts)
+  return autogen.render(autogen.compare(conn, model, opts))
+end
+
 -- `before` made in the database (nothing to do when it is there already),
 -- then the edit to `after`: detected exactly as `expected`, the upgrade
 -- leaves nothing to detect, the downgrade brings `before` back.
 -- Returns the rendered upgrade and downgrade.
 function M.edit(conn, before, after, expected, opts)
-  M.run_body(conn, (autogen.render(autogen.compare(conn, before, opts))))
+  M.run_body(conn, (M.render_of(conn, before, opts)))
   assert.same({}, M.describe_diffs(conn, before, opts))
   local diffs = autogen.compare(conn, after, opts)
   assert.same(expected, autogen.describe(diffs))

@@ -239,5 +239,13 @@ describe("ddl statements", function()
     it("moves an extension to another schema", function()
       assert.same({ 'ALTER EXTENSION "citext" SET SCHEMA "ext"' }, ddl.alter_extension(W, "citext", { schema = "ext" }))
     end)
+
+    it("detaches a partition and attaches it with a bound", function()
+      assert.same({ 'ALTER TABLE "s"."m" DETACH PARTITION "p"."m1"' },
+        ddl.detach_partition(W, "m1", "m", { schema = "p", parent_schema = "s" }))
+      assert.same({ [[ALTER TABLE "m" ATTACH PARTITION "m1" FOR VALUES IN (1)]] },
+        ddl.attach_partition(W, "m1", "m", "FOR VALUES IN (1)", {}))
+      assert.has_error(function() ddl.attach_partition(W, "m1", "m", "DEFAULT; DROP TABLE m", {}) end)
+    end)
   end)
 end)

@@ -30,4 +30,17 @@ function M.scratch_check(scratch, name, expr)
     ident(name), clause.fragment(WHAT, "check", expr))
 end
 
+-- A temporary table with the columns of schema.table, partitioned by
+-- partition_by (a PARTITION BY read back as the server writes it, #15).
+function M.scratch_partitioned(name, schema, table_name, partition_by)
+  return ("CREATE TEMPORARY TABLE %s (LIKE %s) PARTITION BY %s"):format(ident(name), qualified(table_name, schema),
+    clause.fragment(WHAT, "partition_by", partition_by))
+end
+
+-- A partition of the scratch table parent with bound (read back so, #15).
+function M.scratch_partition(name, parent, bound)
+  return ("CREATE TEMPORARY TABLE %s PARTITION OF %s %s"):format(ident(name), qualified(parent, "pg_temp"),
+    clause.fragment(WHAT, "bound", bound))
+end
+
 return M

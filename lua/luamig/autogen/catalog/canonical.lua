@@ -13,7 +13,9 @@ local text_array = common.text_array
 local CANONICAL_INPUT_SQL = "SELECT set_config('luamig.canonical', $1, false) AS ok"
 
 -- Runs the statements of each scratch table (its creation, then the
--- model's defaults, checks and indexes on it), all at once, or one by one
+-- model's defaults, checks and indexes on it; a 'partkey' row creates one
+-- partitioned by the model's PARTITION BY, a 'bound' row a partition with
+-- the model's bound, #15), all at once, or one by one
 -- when one fails, leaving out what the server refuses; then reads back in
 -- one query what the catalog holds, as catalog.inspect reads it. A
 -- constant default that reads back otherwise than the live one is
@@ -33,7 +35,7 @@ BEGIN
   BEGIN
     WHILE first <= n LOOP
       last := first;
-      WHILE last < n AND rows_in[last + 1][1] <> 'table' LOOP last := last + 1; END LOOP;
+      WHILE last < n AND rows_in[last + 1][1] NOT IN ('table', 'partkey') LOOP last := last + 1; END LOOP;
       BEGIN
         FOR i IN first .. last LOOP EXECUTE rows_in[i][3]; END LOOP;
       EXCEPTION WHEN OTHERS THEN
@@ -69,6 +71,13 @@ BEGIN
       CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
       LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum AND k.attnum > 0
       WHERE kind = 'index' AND k.ord <= x.indnkeyatts
+      UNION ALL
+      SELECT i, 0, pg_get_partkeydef(rel::oid), NULL, NULL, NULL
+      FROM input WHERE kind = 'partkey' AND rel IS NOT NULL
+      UNION ALL
+      SELECT i, 0, pg_get_expr(c.relpartbound, c.oid), NULL, NULL, NULL
+      FROM input JOIN pg_class c ON c.oid = to_regclass('pg_temp.' || quote_ident(object))
+      WHERE kind = 'bound'
     LOOP
       same := NULL;
       IF r.type IS NOT NULL THEN
