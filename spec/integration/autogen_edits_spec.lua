@@ -137,4 +137,28 @@ describe("autogen edits of existing objects", function()
       assert.same({}, described(conn, measures("RANGE (at)", YEAR)))
     end)
   end)
+
+  describe("a function's arguments as the server spells them", function()
+    local function fn(args, body)
+      return meta { schema.func("f", { args = args, returns = "integer", language = "sql", body = body }) }
+    end
+    -- what, the model's arguments, as pg_get_function_identity_arguments writes them, two bodies
+    local CASES = {
+      { "defaults holding commas", "a int = coalesce(1, 2), b text DEFAULT '{x,y}'", "a integer, b text",
+        "SELECT 1", "SELECT 2" },
+      { "OUT arguments", "a integer, OUT b integer", "a integer, OUT b integer", "SELECT a", "SELECT a + 1" },
+      { "VARIADIC", "VARIADIC xs int[]", "VARIADIC xs integer[]", "SELECT cardinality(xs)", "SELECT 2" },
+      { "named arguments in IN and INOUT modes", "IN x int, INOUT y int", "x integer, INOUT y integer",
+        "SELECT y", "SELECT x + y" },
+    }
+    for _, case in ipairs(CASES) do
+      local label, args, identity, body1, body2 = table.unpack(case)
+      it(("replaces and drops a function with %s, named as the server names it"):format(label), function()
+        local up = edit(conn, fn(args, body1), fn(args, body2), { "change function f(" .. identity .. ")" })
+        assert.matches("replace = true", up, 1, true)
+        local drop = edit(conn, fn(args, body2), meta {}, { "remove function f(" .. identity .. ")" })
+        assert.equal(('op.drop_function("f", { args = "%s" })'):format(identity), drop)
+      end)
+    end
+  end)
 end)

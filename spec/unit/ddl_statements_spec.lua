@@ -240,6 +240,12 @@ describe("ddl statements", function()
       assert.same({ 'ALTER EXTENSION "citext" SET SCHEMA "ext"' }, ddl.alter_extension(W, "citext", { schema = "ext" }))
     end)
 
+    it("writes a function's identity without defaults, commas and '=' inside them kept out", function()
+      assert.equal("a int, b text", ddl.function_identity("a int = coalesce(1, 2), b text DEFAULT '{x,y}'"))
+      assert.equal('x "my = type", VARIADIC xs int[]', ddl.function_identity('x "my = type" default 3, VARIADIC xs int[]'))
+      assert.equal("", ddl.function_identity(nil))
+    end)
+
     it("detaches a partition and attaches it with a bound", function()
       assert.same({ 'ALTER TABLE "s"."m" DETACH PARTITION "p"."m1"' },
         ddl.detach_partition(W, "m1", "m", { schema = "p", parent_schema = "s" }))

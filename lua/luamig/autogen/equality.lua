@@ -132,4 +132,21 @@ function M.verdicts(conn, model, reflected, opts)
   return out
 end
 
+-- The model's functions with their arguments as the server writes them
+-- (#15): args as pg_get_function_arguments, identity as
+-- pg_get_function_identity_arguments (what DROP FUNCTION takes), so that
+-- they pair with the live ones however they were written. Each is
+-- created in pg_temp and read back, all in one batch; one the server
+-- refuses keeps its text.
+function M.function_signatures(conn, functions)
+  local rows = {}
+  for i, f in ipairs(functions) do
+    local name = "luamig_function_" .. i
+    rows[i] = { "function", name, ddl.scratch_function(name, f), name, "", item = f }
+  end
+  for i, parts in pairs(catalog.canonical_forms(conn, rows)) do
+    if parts[0] and parts[1] then rows[i].item.identity, rows[i].item.args = parts[0].canon, parts[1].canon end
+  end
+end
+
 return M

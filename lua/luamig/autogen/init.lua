@@ -70,6 +70,7 @@ function M.compare(conn, metadata, opts)
   local current = catalog.current_schema(conn)
   local tables = compare.filter(model.tables(metadata, current), opts, false)
   local deps = dependents.filter(dependents.model(metadata, current), opts, false, current)
+  equality.function_signatures(conn, deps.functions)
   -- a schema holding only functions or views is the model's too
   local mobjects = objects.model(metadata, with_dependents(tables, deps), current)
   local names = compare.name_filter(opts.include_name, current)

@@ -48,7 +48,7 @@ export(objects, { "create_extension", "drop_extension", "create_sequence", "alte
 
 -- autogenerate's scratch objects (issue 15 item 7: the server's equality)
 export(scratch, { "scratch_table", "scratch_default", "scratch_check" })
-export(scratch, { "scratch_partitioned", "scratch_partition" })
+export(scratch, { "scratch_partitioned", "scratch_partition", "scratch_function" })
 -- the objects that depend on tables: functions, triggers, views (issue 15)
 export(routine, { "function_identity", "create_function", "drop_function", "create_trigger", "drop_trigger", "create_view", "drop_view",
                   "enable_row_security", "disable_row_security", "create_policy", "drop_policy" })

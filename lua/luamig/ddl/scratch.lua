@@ -43,4 +43,13 @@ function M.scratch_partition(name, parent, bound)
     clause.fragment(WHAT, "bound", bound))
 end
 
+-- A function or procedure with the arguments (and result) of f, a model's
+-- function, in pg_temp: the server then spells its arguments (#15).
+function M.scratch_function(name, f)
+  local head = ("CREATE %s %s(%s)"):format(f.procedure and "PROCEDURE" or "FUNCTION", qualified(name, "pg_temp"),
+    (f.args or "") == "" and "" or clause.fragment(WHAT, "args", f.args))
+  if not f.procedure then head = head .. " RETURNS " .. clause.fragment(WHAT, "returns", f.returns) end
+  return head .. " LANGUAGE plpgsql AS 'BEGIN END'"
+end
+
 return M
