@@ -161,4 +161,51 @@ describe("autogen edits of existing objects", function()
       end)
     end
   end)
+
+  describe("the parents an existing table INHERITS", function()
+    -- login has audit's column as its own, so that it may inherit audit or not
+    local function model(parents)
+      local event = T("event", { { "id", "integer", nullable = false }, { "at", "timestamptz" } })
+      local audit = T("audit", { { "who", "text" } })
+      local by_name = { event = event, audit = audit }
+      local list = {}
+      for i, name in ipairs(parents) do list[i] = by_name[name] end
+      return meta { event, audit, T("login", { { "ip", "inet" }, { "who", "text" } }, { inherits = list }) }
+    end
+
+    it("sees a parent added once (INHERIT), and takes it away again (NO INHERIT)", function()
+      local up, down = edit(conn, model { "event" }, model { "event", "audit" }, { "add parent audit to table login" })
+      assert.equal('op.inherit("login", "audit")', up)
+      assert.equal('op.no_inherit("login", "audit")', down)
+    end)
+
+    it("sees a parent removed once (NO INHERIT), and adds it again", function()
+      local up, down = edit(conn, model { "event", "audit" }, model { "event" }, { "remove parent audit from table login" })
+      assert.equal('op.no_inherit("login", "audit")', up)
+      assert.equal('op.inherit("login", "audit")', down)
+    end)
+
+    it("keeps the columns a removed parent gave as the table's own (NO INHERIT), which the downgrade cannot undo", function()
+      local event = T("event", { { "id", "integer", nullable = false }, { "at", "timestamptz" } })
+      local before = meta { event, T("login", { { "ip", "inet" } }, { inherits = { event } }) }
+      local after = meta { event, T("login", { { "id", "integer", nullable = false }, { "at", "timestamptz" }, { "ip", "inet" } }) }
+      steps.run_body(conn, (steps.render_of(conn, before)))
+      assert.same({ "remove parent event from table login" }, described(conn, after))
+      local up, down = steps.render_of(conn, after)
+      steps.run_body(conn, up)
+      assert.same({}, described(conn, after))
+      steps.run_body(conn, down)
+      -- PostgreSQL has no statement that makes a column inherited only again
+      assert.same({ "remove column login.id", "remove column login.at" }, described(conn, before))
+    end)
+
+    it("names the parents' schemas", function()
+      conn:exec("CREATE SCHEMA app; CREATE TABLE app.audit (who text); CREATE TABLE login (ip inet, who text)")
+      local audit = T("audit", { { "who", "text" } }, { schema = "app" })
+      local up = edit(conn, meta { audit, T("login", { { "ip", "inet" }, { "who", "text" } }) },
+        meta { audit, T("login", { { "ip", "inet" }, { "who", "text" } }, { inherits = { audit } }) },
+        { "add parent app.audit to table login" })
+      assert.equal('op.inherit("login", "audit", { parent_schema = "app" })', up)
+    end)
+  end)
 end)

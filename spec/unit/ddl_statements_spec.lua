@@ -246,6 +246,12 @@ describe("ddl statements", function()
       assert.equal("", ddl.function_identity(nil))
     end)
 
+    it("adds and removes a parent of a table", function()
+      assert.same({ 'ALTER TABLE "s"."login" INHERIT "app"."audit"' },
+        ddl.inherit(W, "login", "audit", { schema = "s", parent_schema = "app" }))
+      assert.same({ 'ALTER TABLE "login" NO INHERIT "audit"' }, ddl.no_inherit(W, "login", "audit", {}))
+    end)
+
     it("detaches a partition and attaches it with a bound", function()
       assert.same({ 'ALTER TABLE "s"."m" DETACH PARTITION "p"."m1"' },
         ddl.detach_partition(W, "m1", "m", { schema = "p", parent_schema = "s" }))

@@ -204,8 +204,11 @@ local function compare_columns(m, d, emit, judge)
     mcols[mc.name] = true
     local dc = dcols[mc.name]
     if dc == nil then
-      emit(m, "add_column", { column = mc })
-      added[mc.name] = true
+      -- a column the table only inherits stays its own when the parent goes (NO INHERIT, luamig.autogen.lineage)
+      if not (d.inherited and d.inherited[mc.name]) then
+        emit(m, "add_column", { column = mc })
+        added[mc.name] = true
+      end
     elseif generation_differs(mc, dc) then
       emit(m, "regenerate_column", { column = mc, from = dc })
     else
