@@ -208,4 +208,25 @@ describe("autogen edits of existing objects", function()
       assert.equal('op.inherit("login", "audit", { parent_schema = "app" })', up)
     end)
   end)
+
+  describe("an identity's RESTART", function()
+    local function things(identity) return meta { T("things", { { "id", "integer", identity = identity }, { "v", "text" } }) } end
+    local function ids()
+      local out = {}
+      for i, r in ipairs(conn:query("SELECT id FROM things ORDER BY v")) do out[i] = r.id end
+      return out
+    end
+
+    it("restarts an identity with op.alter_column, and check stays clean (RESTART is state, not schema)", function()
+      steps.run_body(conn, (steps.render_of(conn, things { "by default", increment = 2 })))
+      conn:exec("INSERT INTO things (v) VALUES ('a'), ('b')")
+      steps.run_body(conn, 'op.alter_column("things", "id", { set_identity = { restart = 100 } })')
+      conn:exec("INSERT INTO things (v) VALUES ('c')")
+      assert.same({}, described(conn, things { "by default", increment = 2 }))
+      steps.run_body(conn, 'op.alter_column("things", "id", { set_identity = { increment = 5, restart = true } })')
+      conn:exec("INSERT INTO things (v) VALUES ('d'), ('e')")
+      assert.same({ 1, 3, 100, 1, 6 }, ids())
+      assert.same({}, described(conn, things { "by default", increment = 5 }))
+    end)
+  end)
 end)

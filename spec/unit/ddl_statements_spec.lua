@@ -252,6 +252,15 @@ describe("ddl statements", function()
       assert.same({ 'ALTER TABLE "login" NO INHERIT "audit"' }, ddl.no_inherit(W, "login", "audit", {}))
     end)
 
+    it("restarts an identity (RESTART [WITH n]) among its SET options, and only in set_identity", function()
+      assert.same({ 'ALTER TABLE "t" ALTER COLUMN "id" SET INCREMENT BY 5 RESTART WITH 10' },
+        ddl.alter_column(W, "t", "id", { set_identity = { increment = 5, restart = 10 } }))
+      assert.same({ 'ALTER TABLE "t" ALTER COLUMN "id" RESTART' }, ddl.alter_column(W, "t", "id", { set_identity = { restart = true } }))
+      assert.equal("op.test: set_identity option restart must be an integer or true, got string",
+        error_of(ddl.alter_column, W, "t", "id", { set_identity = { restart = "1" } }))
+      assert.has_error(function() ddl.column(W, { "id", "integer", identity = { "always", restart = 1 } }) end)
+    end)
+
     it("detaches a partition and attaches it with a bound", function()
       assert.same({ 'ALTER TABLE "s"."m" DETACH PARTITION "p"."m1"' },
         ddl.detach_partition(W, "m1", "m", { schema = "p", parent_schema = "s" }))
