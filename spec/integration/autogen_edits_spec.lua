@@ -120,6 +120,18 @@ describe("autogen edits of existing objects", function()
         .. YEAR .. '")', down)
     end)
 
+    it("splits a partition in one revision: its bound shrunk, a new partition for the rest; and merges it back", function()
+      local function split(parent)
+        return { P("m2022", parent, HALF),
+                 P("m2022h2", parent, "FOR VALUES FROM ('2022-07-01 00:00:00+00') TO ('2023-01-01 00:00:00+00')") }
+      end
+      local parent = T("measures", { { "at", "timestamptz" }, { "v", "integer" } }, { partition_by = "RANGE (at)" })
+      local halves = split(parent)
+      local up = edit(conn, measures("RANGE (at)", YEAR), meta { parent, halves[1], halves[2] },
+        { "change bound of partition m2022 of measures: " .. YEAR .. " -> " .. HALF, "add partition m2022h2 of measures" })
+      assert.matches('^op.detach_partition%("m2022", "measures"%)\n', up)
+    end)
+
     it("finds nothing in a bound or a PARTITION BY written otherwise than the server writes them", function()
       edit(conn, measures("RANGE (at)", YEAR), measures("range(at)", "for values from ('2022-01-01') to ('2023-01-01')"),
         {})

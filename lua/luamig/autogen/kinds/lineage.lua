@@ -32,24 +32,30 @@ end
 M.kinds = {
   -- from, to: the live and the model's PARTITION BY
   partition_by = {
-    phase = "change_columns",
+    phase = "drop_dependents",  -- first: the revision stops before it changes anything
     describe = function(d)
       return { ("change PARTITION BY of table %s: %s -> %s"):format(where(d), d.from, d.to) }
     end,
     render = refused,
     inverse = swap_ends,
   },
-  -- parent, parent_schema, from, to: the bounds
-  partition_bound = {
-    phase = "change_columns",
+  -- parent, parent_schema, from, to: the bounds. Detached first (no line
+  -- of its own), attached again with the tables created; each undoes the other.
+  detach_partition = {
+    phase = "drop_tables",
+    describe = function() return {} end,
+    render = function(d) return call("detach_partition", { str(d.table), str(d.parent) }, parent_opts(d, d)) end,
+    inverse = function(d) return swap_ends(as_kind("attach_partition")(d)) end,
+  },
+  attach_partition = {
+    phase = "create_tables",
     describe = function(d)
       return { ("change bound of partition %s of %s: %s -> %s"):format(where(d), parent_name(d), d.from, d.to) }
     end,
     render = function(d)
-      return call("detach_partition", { str(d.table), str(d.parent) }, parent_opts(d, d)) .. "\n"
-        .. call("attach_partition", { str(d.table), str(d.parent), str(d.to) }, parent_opts(d, d))
+      return call("attach_partition", { str(d.table), str(d.parent), str(d.to) }, parent_opts(d, d))
     end,
-    inverse = swap_ends,
+    inverse = function(d) return swap_ends(as_kind("detach_partition")(d)) end,
   },
   -- parent = { parent, parent_schema }
   add_inherit = {
