@@ -3,6 +3,7 @@
 -- calls for a revision's upgrade and downgrade. The package, top to
 -- bottom:
 --   compare.lua    model and reflected table descriptions -> diff records, in a safe order
+--   lineage.lua    a partition's bound, a parent's PARTITION BY, INHERITS of tables both sides have
 --   objects.lua    the same for schemas, extensions, sequences, enums, domains; merged by phase
 --   render.lua     diff records -> the bodies of upgrade and downgrade
 --   describe.lua   diff records -> "Detected ..." lines
