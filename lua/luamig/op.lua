@@ -561,6 +561,7 @@ end
 ---------------------------------------- functions, triggers, views (issue 15)
 
 require("luamig.op_routines").install(M, { check_name = check_name, ddl_op = ddl_op, options = options })
+require("luamig.op_tables").install(M, { check_name = check_name, ddl_op = ddl_op, options = options })
 
 ------------------------------------------------- backfills (issue 16)
 

@@ -9,31 +9,8 @@ local autogen = require("luamig.autogen")
 
 local T, meta = schema.table, schema.metadata
 
--- Runs a rendered body as a revision's upgrade; error is there, as in a
--- revision file, for the steps autogenerate refuses.
-local function run_body(conn, body)
-  local fn = assert(load("return function(op)\n" .. body .. "\nend", "=rendered", "t", { error = error }))()
-  helpers.apply(conn, fn)
-end
-
-local function described(conn, model, opts)
-  return autogen.describe(autogen.compare(conn, model, opts))
-end
-
--- From `before` (already in the database) to `after`: the changes are
--- exactly `expected`; the upgrade leaves nothing to do; the downgrade
--- brings `before` back. Returns the rendered texts.
-local function edit(conn, before, after, expected, opts)
-  assert.same({}, described(conn, before, opts))
-  local diffs = autogen.compare(conn, after, opts)
-  assert.same(expected, autogen.describe(diffs))
-  local up, down = autogen.render(diffs)
-  run_body(conn, up)
-  assert.same({}, described(conn, after, opts))
-  run_body(conn, down)
-  assert.same({}, described(conn, before, opts))
-  return up, down
-end
+local steps = require("support.autogen")
+local run_body, described, edit = steps.run_body, steps.describe_diffs, steps.edit
 
 local function create(conn, model, opts)
   run_body(conn, (autogen.render(autogen.compare(conn, model, opts))))

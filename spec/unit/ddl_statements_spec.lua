@@ -239,6 +239,35 @@ describe("ddl statements", function()
     it("moves an extension to another schema", function()
       assert.same({ 'ALTER EXTENSION "citext" SET SCHEMA "ext"' }, ddl.alter_extension(W, "citext", { schema = "ext" }))
     end)
+
+    it("writes a function's identity without defaults, commas and '=' inside them kept out", function()
+      assert.equal("a int, b text", ddl.function_identity("a int = coalesce(1, 2), b text DEFAULT '{x,y}'"))
+      assert.equal('x "my = type", VARIADIC xs int[]', ddl.function_identity('x "my = type" default 3, VARIADIC xs int[]'))
+      assert.equal("", ddl.function_identity(nil))
+    end)
+
+    it("adds and removes a parent of a table", function()
+      assert.same({ 'ALTER TABLE "s"."login" INHERIT "app"."audit"' },
+        ddl.inherit(W, "login", "audit", { schema = "s", parent_schema = "app" }))
+      assert.same({ 'ALTER TABLE "login" NO INHERIT "audit"' }, ddl.no_inherit(W, "login", "audit", {}))
+    end)
+
+    it("restarts an identity (RESTART [WITH n]) among its SET options, and only in set_identity", function()
+      assert.same({ 'ALTER TABLE "t" ALTER COLUMN "id" SET INCREMENT BY 5 RESTART WITH 10' },
+        ddl.alter_column(W, "t", "id", { set_identity = { increment = 5, restart = 10 } }))
+      assert.same({ 'ALTER TABLE "t" ALTER COLUMN "id" RESTART' }, ddl.alter_column(W, "t", "id", { set_identity = { restart = true } }))
+      assert.equal("op.test: set_identity option restart must be an integer or true, got string",
+        error_of(ddl.alter_column, W, "t", "id", { set_identity = { restart = "1" } }))
+      assert.has_error(function() ddl.column(W, { "id", "integer", identity = { "always", restart = 1 } }) end)
+    end)
+
+    it("detaches a partition and attaches it with a bound", function()
+      assert.same({ 'ALTER TABLE "s"."m" DETACH PARTITION "p"."m1"' },
+        ddl.detach_partition(W, "m1", "m", { schema = "p", parent_schema = "s" }))
+      assert.same({ [[ALTER TABLE "m" ATTACH PARTITION "m1" FOR VALUES IN (1)]] },
+        ddl.attach_partition(W, "m1", "m", "FOR VALUES IN (1)", {}))
+      assert.has_error(function() ddl.attach_partition(W, "m1", "m", "DEFAULT; DROP TABLE m", {}) end)
+    end)
   end)
 
   -- issue 15: transition tables, constraint triggers, comments on views, triggers and policies

@@ -4,6 +4,7 @@
 -- connection, so its specs build both sides in Lua.
 local lists = require("luamig.lists")
 local kinds = require("luamig.autogen.kinds")
+local lineage = require("luamig.autogen.lineage")
 local normalize = require("luamig.autogen.normalize")
 
 local M = {}
@@ -203,8 +204,11 @@ local function compare_columns(m, d, emit, judge)
     mcols[mc.name] = true
     local dc = dcols[mc.name]
     if dc == nil then
-      emit(m, "add_column", { column = mc })
-      added[mc.name] = true
+      -- a column the table only inherits stays its own when the parent goes (NO INHERIT, luamig.autogen.lineage)
+      if not (d.inherited and d.inherited[mc.name]) then
+        emit(m, "add_column", { column = mc })
+        added[mc.name] = true
+      end
     elseif generation_differs(mc, dc) then
       emit(m, "regenerate_column", { column = mc, from = dc })
     else
@@ -297,6 +301,7 @@ local function compare_table(m, d, emit, judge)
   local added = compare_columns(m, d, emit, judge)
   compare_primary_key(m, d, emit, added)
   compare_storage(m, d, emit)
+  lineage.compare(m, d, emit, judge)
   local grown = next(added) ~= nil
   grown = compare_kind(m.indexes, d.indexes, judge.index_signature, emit, m, "index") or grown
   grown = compare_kind(not_inline(m.uniques, added), d.uniques, signatures.unique, emit, m, "constraint") or grown
@@ -514,7 +519,7 @@ end
 -- luamig.autogen.equality (none: text keys only), compare_type,
 -- compare_server_default (see switch), context (handed to their functions) }.
 function M.judge(opts)
-  local equal = opts.equal or { default = {}, check = {}, index = {} }
+  local equal = opts.equal or { default = {}, check = {}, index = {}, partkey = {}, bound = {} }
   local function default_differs(mc, dc)
     if normalize.default_key(mc.default) == normalize.default_key(dc.default) then return false end
     return equal.default[mc] ~= true
@@ -528,6 +533,8 @@ function M.judge(opts)
     default_differs = function(mc, dc) return (mc.default ~= nil or dc.default ~= nil) and switched_default(mc, dc) end,
     index_signature = function(i) return signatures.index(equal.index[i] or i) end,
     check_signature = function(c) return normalize.expr_key(equal.check[c] or c.expr) end,
+    partition_by_key = function(m) return normalize.expr_key(equal.partkey[m] or m.partition_by) end,
+    bound_key = function(m) return normalize.expr_key(equal.bound[m] or m.partition.bound) end,
   }
 end
 

@@ -8,6 +8,8 @@
 --   default = { [model column] = true (same) | false (different) }
 --   check   = { [model check] = its expression as the catalog writes it }
 --   index   = { [model index] = a copy with its expressions and predicate so }
+--   partkey = { [model table] = its PARTITION BY as pg_get_partkeydef writes it }
+--   bound   = { [model partition] = its bound as pg_get_expr writes it }
 -- What the server could not build keeps its text comparison.
 local catalog = require("luamig.autogen.catalog")
 local ddl = require("luamig.ddl")
@@ -63,6 +65,26 @@ local function table_rows(m, d, n, opts)
   return rows
 end
 
+-- The rows for a parent's PARTITION BY and a partition's bound (#15):
+-- a scratch table partitioned by the model's key; a scratch copy of the
+-- live parent with a partition of the model's bound.
+local function partition_rows(m, d, n, live)
+  local rows, scratch = {}, "luamig_scratch_" .. n
+  if m.partition_by and d.partition_by and differ(m.partition_by, d.partition_by) then
+    rows[1] = { "partkey", scratch, ddl.scratch_partitioned(scratch, d.real_schema, d.name, m.partition_by), "", "",
+                item = m }
+  end
+  local mp, dp = m.partition, d.partition
+  local parent = dp and live[key(dp.parent_schema, dp.parent)]
+  if mp and parent and parent.partition_by and differ(mp.bound, dp.bound) then
+    local of = scratch .. "_of"
+    rows[#rows + 1] = { "partkey", of, ddl.scratch_partitioned(of, parent.real_schema, parent.name, parent.partition_by),
+                        "", "" }
+    rows[#rows + 1] = { "bound", of, ddl.scratch_partition(of .. "_b", of, mp.bound), of .. "_b", "", item = m }
+  end
+  return rows
+end
+
 -- The model index as the server writes it: expressions and predicate
 -- read back (an expression that is a bare column becomes that column).
 local function canonical_index(ix, parts)
@@ -85,6 +107,8 @@ local readers = {
   default = function(_, parts) return parts[0].same end,
   check = function(_, parts) return parts[0].canon and catalog.check_expr(parts[0].canon) end,
   index = canonical_index,
+  partkey = function(_, parts) return parts[0].canon end,
+  bound = function(_, parts) return parts[0].canon end,
 }
 
 -- The verdicts for the model and reflected tables (both as
@@ -97,14 +121,32 @@ function M.verdicts(conn, model, reflected, opts)
     local d = live[key(m.schema, m.name)]
     if d then
       for _, row in ipairs(table_rows(m, d, #rows + 1, opts)) do rows[#rows + 1] = row end
+      for _, row in ipairs(partition_rows(m, d, #rows + 1, live)) do rows[#rows + 1] = row end
     end
   end
-  local out = { default = {}, check = {}, index = {} }
+  local out = { default = {}, check = {}, index = {}, partkey = {}, bound = {} }
   for i, parts in pairs(catalog.canonical_forms(conn, rows)) do
     local row = rows[i]
     if row.item and parts[0] then out[row[1]][row.item] = readers[row[1]](row.item, parts) end
   end
   return out
+end
+
+-- The model's functions with their arguments as the server writes them
+-- (#15): args as pg_get_function_arguments, identity as
+-- pg_get_function_identity_arguments (what DROP FUNCTION takes), so that
+-- they pair with the live ones however they were written. Each is
+-- created in pg_temp and read back, all in one batch; one the server
+-- refuses keeps its text.
+function M.function_signatures(conn, functions)
+  local rows = {}
+  for i, f in ipairs(functions) do
+    local name = "luamig_function_" .. i
+    rows[i] = { "function", name, ddl.scratch_function(name, f), name, "", item = f }
+  end
+  for i, parts in pairs(catalog.canonical_forms(conn, rows)) do
+    if parts[0] and parts[1] then rows[i].item.identity, rows[i].item.args = parts[0].canon, parts[1].canon end
+  end
 end
 
 return M

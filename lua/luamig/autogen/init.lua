@@ -3,6 +3,7 @@
 -- calls for a revision's upgrade and downgrade. The package, top to
 -- bottom:
 --   compare.lua    model and reflected table descriptions -> diff records, in a safe order
+--   lineage.lua    a partition's bound, a parent's PARTITION BY, INHERITS of tables both sides have
 --   objects.lua    the same for schemas, extensions, sequences, enums, domains; merged by phase
 --   render.lua     diff records -> the bodies of upgrade and downgrade
 --   describe.lua   diff records -> "Detected ..." lines
@@ -70,6 +71,7 @@ function M.compare(conn, metadata, opts)
   local current = catalog.current_schema(conn)
   local tables = compare.filter(model.tables(metadata, current), opts, false)
   local deps = dependents.filter(dependents.model(metadata, current), opts, false, current)
+  equality.function_signatures(conn, deps.functions)
   -- a schema holding only functions or views is the model's too
   local mobjects = objects.model(metadata, with_dependents(tables, deps), current)
   local names = compare.name_filter(opts.include_name, current)

@@ -99,8 +99,24 @@ function M.identity_clause(identity, schema)
   return sql
 end
 
+-- set_identity without its restart (RESTART WITH n, or RESTART at the
+-- start when true), which only ALTER COLUMN takes: it is the sequence's
+-- state, not the schema, so a column spec has no such option.
+local function without_restart(what, spec)
+  if type(spec) ~= "table" or spec.restart == nil then return spec, nil end
+  local restart = spec.restart
+  if restart ~= true and math.type(restart) ~= "integer" then
+    fail(what, "set_identity option restart must be an integer or true, got %s", args.type_of(restart))
+  end
+  local rest = {}
+  for k, v in pairs(spec) do rest[k] = v end
+  rest.restart = nil
+  return rest, restart
+end
+
 -- ALTER COLUMN's identity actions: identity (ADD GENERATED, op.NULL: DROP
--- IDENTITY) and set_identity (SET GENERATED and SET of each option given).
+-- IDENTITY) and set_identity (SET GENERATED, SET of each option given,
+-- RESTART).
 -- DROP IDENTITY goes first (before a DROP NOT NULL it allows), ADD last
 -- (after the SET NOT NULL it needs).
 local function identity_actions(what, col, ch, actions, action)
@@ -110,10 +126,13 @@ local function identity_actions(what, col, ch, actions, action)
     action("ADD " .. M.identity_clause(M.identity(what, ch.identity, true), ch.schema))
   end
   if ch.set_identity ~= nil then
-    local id = M.identity(what, ch.set_identity, false)
+    local spec, restart = without_restart(what, ch.set_identity)
+    local id = M.identity(what, spec, false)
     if id.sequence_name then fail(what, "set_identity cannot rename the sequence: use op.rename_sequence") end
     local parts = sequence_clauses(id, "SET ")
     if id[1] then table.insert(parts, 1, "SET GENERATED " .. id[1]:upper()) end
+    if restart == true then parts[#parts + 1] = "RESTART" end
+    if math.type(restart) == "integer" then parts[#parts + 1] = ("RESTART WITH %d"):format(restart) end
     if #parts == 0 then fail(what, "set_identity changes nothing") end
     action(table.concat(parts, " "))
   end

@@ -35,6 +35,8 @@ export(quote, { "NULL", "ident", "qualified", "literal", "inline_params", "bind_
 -- schema operations
 export(tables, { "create_table", "drop_table", "rename_table", "table_comment", "create_schema", "drop_schema" })
 export(tables, { "create_partition", "alter_table" })
+-- edits of existing tables (issue 15): a partition's bound, INHERITS
+export(tables, { "detach_partition", "attach_partition", "inherit", "no_inherit" })
 export(column, { "column", "add_column", "drop_column", "alter_column" })
 export(constraint, { "parse_reference", "foreign_key_target", "table_constraint", "add_constraint",
                      "drop_constraint" })
@@ -48,6 +50,7 @@ export(objects, { "create_extension", "drop_extension", "create_sequence", "alte
 
 -- autogenerate's scratch objects (issue 15 item 7: the server's equality)
 export(scratch, { "scratch_table", "scratch_default", "scratch_check" })
+export(scratch, { "scratch_partitioned", "scratch_partition", "scratch_function" })
 -- the objects that depend on tables: functions, triggers, views (issue 15)
 export(routine, { "function_identity", "create_function", "drop_function", "create_trigger", "drop_trigger", "create_view", "drop_view",
                   "comment_on_trigger", "comment_on_view", "comment_on_policy",

@@ -54,9 +54,47 @@ local function attributes(what, f)
   return lines
 end
 
+-- The pieces of an argument list split at its top-level commas: those
+-- inside parentheses, brackets or quotes (a default's) stay.
+local function split_arguments(list)
+  local parts, depth, start, i, quote_char = {}, 0, 1, 1, nil
+  while i <= #list do
+    local c = list:sub(i, i)
+    if quote_char then
+      if c == quote_char then quote_char = nil end
+    elseif c == "'" or c == '"' then
+      quote_char = c
+    elseif c == "(" or c == "[" then
+      depth = depth + 1
+    elseif c == ")" or c == "]" then
+      depth = depth - 1
+    elseif c == "," and depth == 0 then
+      parts[#parts + 1], start = list:sub(start, i - 1), i + 1
+    end
+    i = i + 1
+  end
+  parts[#parts + 1] = list:sub(start)
+  return parts
+end
+
+-- An argument without its default (DEFAULT x or = x), which DROP and
+-- COMMENT ON refuse; a quoted name or type keeps its text.
+local function without_default(arg)
+  local out, i = {}, 1
+  for piece, q in arg:gmatch("([^'\"]*)(['\"]?[^'\"]*['\"]?)") do
+    local cut = piece:find("%s*=") or piece:lower():find("%s+default%s") or piece:lower():find("%s+default$")
+    if cut then out[i] = piece:sub(1, cut - 1) break end
+    out[i], out[i + 1], i = piece, q, i + 2
+  end
+  return (table.concat(out):gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
 -- The arguments without their defaults, which DROP and COMMENT ON take.
 function M.function_identity(args)
-  return ((args or ""):gsub("%s+[Dd][Ee][Ff][Aa][Uu][Ll][Tt]%s+[^,]*", ""):gsub("%s*=%s*[^,]*", ""))
+  if (args or ""):find("^%s*$") then return "" end
+  local parts = split_arguments(args)
+  for i, arg in ipairs(parts) do parts[i] = without_default(arg) end
+  return table.concat(parts, ", ")
 end
 
 -- COMMENT ON FUNCTION; a replaced function's comment is set even when nil

@@ -30,4 +30,26 @@ function M.scratch_check(scratch, name, expr)
     ident(name), clause.fragment(WHAT, "check", expr))
 end
 
+-- A temporary table with the columns of schema.table, partitioned by
+-- partition_by (a PARTITION BY read back as the server writes it, #15).
+function M.scratch_partitioned(name, schema, table_name, partition_by)
+  return ("CREATE TEMPORARY TABLE %s (LIKE %s) PARTITION BY %s"):format(ident(name), qualified(table_name, schema),
+    clause.fragment(WHAT, "partition_by", partition_by))
+end
+
+-- A partition of the scratch table parent with bound (read back so, #15).
+function M.scratch_partition(name, parent, bound)
+  return ("CREATE TEMPORARY TABLE %s PARTITION OF %s %s"):format(ident(name), qualified(parent, "pg_temp"),
+    clause.fragment(WHAT, "bound", bound))
+end
+
+-- A function or procedure with the arguments (and result) of f, a model's
+-- function, in pg_temp: the server then spells its arguments (#15).
+function M.scratch_function(name, f)
+  local head = ("CREATE %s %s(%s)"):format(f.procedure and "PROCEDURE" or "FUNCTION", qualified(name, "pg_temp"),
+    (f.args or "") == "" and "" or clause.fragment(WHAT, "args", f.args))
+  if not f.procedure then head = head .. " RETURNS " .. clause.fragment(WHAT, "returns", f.returns) end
+  return head .. " LANGUAGE plpgsql AS 'BEGIN END'"
+end
+
 return M

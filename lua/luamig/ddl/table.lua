@@ -76,6 +76,31 @@ function M.create_partition(what, name, parent, bound, opts)
     qualified(name, opts.schema), qualified(parent, opts.parent_schema), clause.fragment(what, "bound", bound)) }
 end
 
+-- A partition's bound changed (#15): DETACH, then ATTACH with the new
+-- bound. opts: schema, parent_schema (as create_partition's).
+function M.detach_partition(_, name, parent, opts)
+  return { ("ALTER TABLE %s DETACH PARTITION %s"):format(qualified(parent, opts.parent_schema),
+    qualified(name, opts.schema)) }
+end
+
+function M.attach_partition(what, name, parent, bound, opts)
+  return { ("ALTER TABLE %s ATTACH PARTITION %s %s"):format(qualified(parent, opts.parent_schema),
+    qualified(name, opts.schema), clause.fragment(what, "bound", bound)) }
+end
+
+------------------------------------- INHERITS of an existing table (#15)
+
+-- ALTER TABLE name INHERIT parent / NO INHERIT parent. opts: schema,
+-- parent_schema.
+function M.inherit(_, name, parent, opts)
+  return { ("ALTER TABLE %s INHERIT %s"):format(qualified(name, opts.schema), qualified(parent, opts.parent_schema)) }
+end
+
+function M.no_inherit(_, name, parent, opts)
+  return { ("ALTER TABLE %s NO INHERIT %s"):format(qualified(name, opts.schema),
+    qualified(parent, opts.parent_schema)) }
+end
+
 -------------------------------------------- table storage (#15 item 11)
 
 -- opts: unlogged (true: SET UNLOGGED, false: SET LOGGED), with = {

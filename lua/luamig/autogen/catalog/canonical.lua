@@ -13,7 +13,10 @@ local text_array = common.text_array
 local CANONICAL_INPUT_SQL = "SELECT set_config('luamig.canonical', $1, false) AS ok"
 
 -- Runs the statements of each scratch table (its creation, then the
--- model's defaults, checks and indexes on it), all at once, or one by one
+-- model's defaults, checks and indexes on it; a 'partkey' row creates one
+-- partitioned by the model's PARTITION BY, a 'bound' row a partition with
+-- the model's bound, a 'function' row a function with the model's
+-- arguments, #15), all at once, or one by one
 -- when one fails, leaving out what the server refuses; then reads back in
 -- one query what the catalog holds, as catalog.inspect reads it. A
 -- constant default that reads back otherwise than the live one is
@@ -33,7 +36,7 @@ BEGIN
   BEGIN
     WHILE first <= n LOOP
       last := first;
-      WHILE last < n AND rows_in[last + 1][1] <> 'table' LOOP last := last + 1; END LOOP;
+      WHILE last < n AND rows_in[last + 1][1] NOT IN ('table', 'partkey') LOOP last := last + 1; END LOOP;
       BEGIN
         FOR i IN first .. last LOOP EXECUTE rows_in[i][3]; END LOOP;
       EXCEPTION WHEN OTHERS THEN
@@ -69,6 +72,21 @@ BEGIN
       CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
       LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum AND k.attnum > 0
       WHERE kind = 'index' AND k.ord <= x.indnkeyatts
+      UNION ALL
+      SELECT i, 0, pg_get_partkeydef(rel::oid), NULL, NULL, NULL
+      FROM input WHERE kind = 'partkey' AND rel IS NOT NULL
+      UNION ALL
+      SELECT i, 0, pg_get_expr(c.relpartbound, c.oid), NULL, NULL, NULL
+      FROM input JOIN pg_class c ON c.oid = to_regclass('pg_temp.' || quote_ident(object))
+      WHERE kind = 'bound'
+      UNION ALL
+      SELECT i, 0, pg_get_function_identity_arguments(p.oid), NULL, NULL, NULL
+      FROM input JOIN pg_proc p ON p.pronamespace = pg_my_temp_schema() AND p.proname = object
+      WHERE kind = 'function'
+      UNION ALL
+      SELECT i, 1, pg_get_function_arguments(p.oid), NULL, NULL, NULL
+      FROM input JOIN pg_proc p ON p.pronamespace = pg_my_temp_schema() AND p.proname = object
+      WHERE kind = 'function'
     LOOP
       same := NULL;
       IF r.type IS NOT NULL THEN
@@ -105,8 +123,9 @@ end
 
 -- What the server makes of each row { kind, scratch, statement, object,
 -- reflected }: { [row index] = { [part] = { canon, column_name, same } } }
--- (part 0: a default, a check's definition, an index's predicate; 1..n:
--- an index's key columns). Two round trips, whatever the number of rows.
+-- (part 0: a default, a check's definition, an index's predicate, a
+-- PARTITION BY, a bound, a function's identity arguments; 1..n: an
+-- index's key columns, 1: a function's arguments). Two round trips, whatever the number of rows.
 function M.canonical_forms(conn, rows)
   local out = {}
   if #rows == 0 then return out end

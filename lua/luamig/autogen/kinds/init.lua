@@ -339,7 +339,8 @@ M.kinds.identity_sequence_name = {
   inverse = swap_ends,
 }
 
-for _, more in ipairs { require("luamig.autogen.kinds.objects"), (require("luamig.autogen.kinds.dependents")) } do
+for _, more in ipairs { require("luamig.autogen.kinds.objects"), (require("luamig.autogen.kinds.dependents")),
+                        (require("luamig.autogen.kinds.lineage")) } do
   for name, entry in pairs(more.kinds) do M.kinds[name] = entry end
 end
 
