@@ -7,14 +7,8 @@ local lists = require("luamig.lists")
 
 local T, meta = schema.table, schema.metadata
 
-local function run_body(conn, body)
-  local fn = assert(load("return function(op)\n" .. body .. "\nend", "=rendered", "t", {}))()
-  helpers.apply(conn, fn)
-end
-
-local function describe_diffs(conn, model, opts)
-  return autogen.describe(autogen.compare(conn, model, opts))
-end
+local steps = require("support.autogen")
+local run_body, describe_diffs = steps.run_body, steps.describe_diffs
 
 -- The server's own text of every function, trigger and view, by name.
 local function definitions(conn)

@@ -8,14 +8,8 @@ local autogen = require("luamig.autogen")
 
 local T, meta = schema.table, schema.metadata
 
-local function run_body(conn, body)
-  local fn = assert(load("return function(op)\n" .. body .. "\nend", "=rendered", "t", {}))()
-  helpers.apply(conn, fn)
-end
-
-local function detected(conn, model, opts)
-  return autogen.describe(autogen.compare(conn, model, opts))
-end
+local steps = require("support.autogen")
+local run_body, detected = steps.run_body, steps.describe_diffs
 
 -- The revision of an edit: its upgrade leaves check clean against the
 -- edited model, its downgrade against the model before the edit.

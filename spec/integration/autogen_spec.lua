@@ -6,22 +6,14 @@ local autogen = require("luamig.autogen")
 
 local T, meta = schema.table, schema.metadata
 
--- Runs a rendered body as a revision's upgrade. The chunk's environment is
--- empty: rendered code may use nothing but `op`.
-local function run_body(conn, body)
-  local fn = assert(load("return function(op)\n" .. body .. "\nend", "=rendered", "t", {}))()
-  helpers.apply(conn, fn)
-end
+local steps = require("support.autogen")
+local run_body, describe_diffs = steps.run_body, steps.describe_diffs
 
 local function wall_clock()
   local p = io.popen("date +%s.%N")
   local t = tonumber(p:read("l"))
   p:close()
   return t
-end
-
-local function describe_diffs(conn, model, opts)
-  return autogen.describe(autogen.compare(conn, model, opts))
 end
 
 -- compare -> render -> upgrade -> nothing left to do -> downgrade.
