@@ -93,6 +93,11 @@ M.commands = {
   { name = "status", summary = "applied and pending revisions, in order",
     text = "Prints every revision in upgrade order, marked applied or pending, then a count on stderr; warns of applied revision files changed since they ran (drift).",
     example = { "luamig status", "luamig --json status" } },
+  -- lint (#17)
+  { name = "lint", args = { "range?" }, summary = "report what the revisions in RANGE would do that is unsafe on a live database",
+    text = "Records the statements each revision in RANGE would run (as upgrade --sql prints them), parses each with the PostgreSQL parser and reports what would lock or rewrite a table in use: one line per finding naming the revision, file:line, rule and why, then the safe way as a hint. Connected, a table created earlier in the run or estimated under lint_small_table_rows rows is exempt from lock and rewrite rules. Exits 1 when any finding is an error. --json prints one document.",
+    arg_help = { range = "TO or FROM:TO, as upgrade takes them (default: the pending revisions up to heads when the database is reachable, else base:heads)" },
+    example = { "luamig lint", "luamig lint base:heads", "luamig --json lint" } },
   { name = "help", args = { "command?" }, summary = "help on luamig or on one COMMAND",
     text = "Prints the list of commands and global options, or the help of COMMAND (the same as 'luamig COMMAND --help').",
     arg_help = { command = "a command name" },
@@ -100,7 +105,7 @@ M.commands = {
 }
 
 -- The commands whose output --json turns into one JSON document.
-M.json_commands = { current = true, heads = true, history = true, status = true }
+M.json_commands = { current = true, heads = true, history = true, status = true, lint = true }
 
 ---------------------------------------------------------------- parsing
 
@@ -205,7 +210,7 @@ function M.parse(argv)
     end
     if #positional > #wanted then usage_error("%s: unexpected argument %q", cmd.name, positional[#wanted + 1]) end
     if opts.json and not opts.help and not M.json_commands[cmd.name] then
-      usage_error("--json works with current, heads, history and status, not with %s", cmd.name)
+      usage_error("--json works with current, heads, history, status and lint, not with %s", cmd.name)
     end
   end
   if opts.x then
@@ -349,6 +354,11 @@ local function session(opts, args, paint)
     warn = function(line)
       io.stdout:flush()
       io.stderr:write(paint.warning("luamig: warning:"), " ", display.printable(line), "\n")
+    end,
+    -- a diagnostic line as it is, even with -q (upgrade's lint findings)
+    diag = function(line)
+      io.stdout:flush()
+      io.stderr:write(display.printable(line), "\n")
     end,
   }
 end

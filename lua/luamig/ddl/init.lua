@@ -11,6 +11,7 @@ local column = require("luamig.ddl.column")
 local constraint = require("luamig.ddl.constraint")
 local copy = require("luamig.ddl.copy")
 local index = require("luamig.ddl.index")
+local lint = require("luamig.ddl.lint")
 local keys = require("luamig.ddl.keys")
 local objects = require("luamig.ddl.objects")
 local quote = require("luamig.ddl.quote")
@@ -48,6 +49,9 @@ export(scratch, { "scratch_table", "scratch_default", "scratch_check" })
 -- the objects that depend on tables: functions, triggers, views (issue 15)
 export(routine, { "function_identity", "create_function", "drop_function", "create_trigger", "drop_trigger", "create_view", "drop_view",
                   "enable_row_security", "disable_row_security", "create_policy", "drop_policy" })
+
+-- lint's live facts (issue 17)
+export(lint, { "TABLE_FACTS_QUERY" })
 
 -- luamig's bookkeeping and session
 export(bookkeeping, {

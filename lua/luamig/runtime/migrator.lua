@@ -29,11 +29,12 @@ end
 local Migrator = {}
 Migrator.__index = Migrator
 
--- opts: { cfg, conn (nil for offline), out (offline), log = function(line) }
+-- opts: { cfg, conn (nil for offline), out (offline), target (instead of
+-- either: lint's recorder), log = function(line) }
 function M.new(opts)
   local self = setmetatable({ cfg = opts.cfg, log = opts.log or function() end, commits = 0,
                               steps_uncommitted = 0, steps_recorded = 0, steps_rolled_back = 0 }, Migrator)
-  self.target = opts.conn and targets.online(opts.conn) or targets.offline(opts.out or io.stdout)
+  self.target = opts.target or (opts.conn and targets.online(opts.conn) or targets.offline(opts.out or io.stdout))
   self.target.migrator = self
   self.conn = opts.conn
   self.db = opts.conn and targets.db_handle(opts.conn)

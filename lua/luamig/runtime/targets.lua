@@ -3,6 +3,7 @@
 -- same methods; and the database handle env.lua and revisions see.
 local core = require("luamig.core")
 local ddl = require("luamig.ddl")
+local errors = require("luamig.errors")
 
 local M = {}
 
@@ -163,5 +164,57 @@ local function autocommit(target, fn)
 end
 Online.autocommit = autocommit
 Offline.autocommit = autocommit
+
+------------------------------------------------------ recording (lint, #17)
+
+-- Recording: offline as --sql, but each statement a revision runs goes to
+-- record(sql, line, in_transaction) with the line of the revision file
+-- (path) it came from; the runner's own statements (BEGIN, COMMIT, the
+-- version table) are left out, as they have no line in it. op.query and
+-- op.rows stop the revision with a needs_database error.
+local Recorder = setmetatable({ recording = true }, { __index = Offline })
+Recorder.__index = Recorder
+
+local NeedsDatabase = {}
+NeedsDatabase.__index = NeedsDatabase
+NeedsDatabase.__tostring = function(e) return e.what .. " needs the database" end
+
+-- Whether err (a revision error's cause) is a recorder's stop at op.query
+-- or op.rows: { what = "op.query", line = n }.
+function M.needs_database(err)
+  return getmetatable(err) == NeedsDatabase
+end
+
+function M.recorder(path, record)
+  return setmetatable({ path = path, record = record, transaction_open = false }, Recorder)
+end
+
+function Recorder:execute(sql, params)
+  local line = errors.line_in(self.path)
+  if line then self.record(ddl.inline_params(sql, params), line, self.transaction_open) end
+end
+
+function Recorder:copy_in(sql)
+  self:execute(sql)
+end
+
+local function stop(what)
+  return function(self)
+    error(setmetatable({ what = what, line = errors.line_in(self.path) }, NeedsDatabase), 0)
+  end
+end
+Recorder.query = stop("op.query")
+Recorder.stream = stop("op.rows")
+
+function Recorder.write_comment() end
+
+-- Outside the revision's transaction for fn() only: the runner's COMMIT
+-- and BEGIN around it are not the revision's statements.
+function Recorder:autocommit(fn)
+  local was_open = self.transaction_open
+  self.transaction_open = false
+  fn()
+  self.transaction_open = was_open
+end
 
 return M

@@ -1,0 +1,39 @@
+-- The statements each step would run, recorded by the runtime's --sql
+-- target (targets.recorder): the same op calls, op.execute SQL and
+-- transactions as `upgrade --sql` prints, each with the line of the
+-- revision file it came from and whether it runs in a transaction.
+local runtime = require("luamig.runtime")
+local targets = require("luamig.runtime.targets")
+local errors = require("luamig.errors")
+
+local M = {}
+
+-- Why a step's recording stopped early: it needs the database (op.query,
+-- op.rows) or it failed; { revision, path, line, message }.
+local function stop_of(node, err)
+  if errors.is_revision_error(err) and targets.needs_database(err.cause) then
+    return { revision = node.revision, path = node.path, line = err.cause.line,
+             message = ("%s needs the database: linted up to this line"):format(err.cause.what) }
+  end
+  local line = errors.is_revision_error(err) and err.line or nil
+  return { revision = node.revision, path = node.path, line = line,
+           message = "the revision fails before the end: " .. errors.describe(errors.is_revision_error(err) and err.cause or err) }
+end
+
+-- steps (revmap's) -> statements { source, revision, path, line, sql, in_transaction }, stops
+function M.steps(cfg, steps)
+  local statements, stops = {}, {}
+  for _, step in ipairs(steps) do
+    local node, source = step.node, step.source or step.node
+    local target = targets.recorder(node.path, function(sql, line, in_transaction)
+      statements[#statements + 1] = { source = source, revision = node.revision, path = node.path, line = line,
+                                      sql = sql, in_transaction = in_transaction }
+    end)
+    local m = runtime.new({ cfg = cfg, target = target })
+    local ok, err = pcall(m.run, m, { step })
+    if not ok then stops[#stops + 1] = stop_of(node, err) end
+  end
+  return statements, stops
+end
+
+return M
