@@ -17,7 +17,7 @@ local global_options = {
   { "-x", nil, key = "x", value = "KEY=VALUE", list = true, help = "a value for env.lua and revisions: luamig.context().x.KEY" },
   { nil, "--lock-timeout", key = "lock_timeout", value = "SECONDS", number = true, help = "give up waiting for another run's lock after SECONDS" },
   { "-q", "--quiet", key = "quiet", flag = true, help = "no progress output" },
-  { nil, "--json", key = "json", flag = true, help = "one JSON document (current, heads, history, status)" },
+  { nil, "--json", key = "json", flag = true, help = "one JSON document (current, heads, history, status, lint)" },
   { "-h", "--help", key = "help", flag = true, help = "show help" },
   { nil, "--version", key = "version", flag = true, help = "print the version" },
 }

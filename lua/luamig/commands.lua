@@ -249,7 +249,8 @@ end
 local function lint_gate(s, cfg, steps, conn)
   if cfg.lint == "off" or #steps == 0 then return end
   local result = lint.run({ cfg = cfg, steps = steps, conn = conn })
-  for _, line in ipairs(lint.lines(result)) do s.diag(line) end
+  -- the findings only: where lint stopped early (op.query) the run goes on
+  for _, line in ipairs(lint.lines({ findings = result.findings, stopped = {} })) do s.diag(line) end
   if cfg.lint == "error" and lint.has_error(result) then
     error("lint found errors in the revisions to run (lint = \"error\" in the config): nothing was applied", 0)
   end

@@ -166,7 +166,7 @@ describe("cli.parse", function()
     end)
 
     it("refuse --json with a command that has no JSON output", function()
-      assert.equal("--json works with current, heads, history and status, not with upgrade",
+      assert.equal("--json works with current, heads, history, status and lint, not with upgrade",
         usage_error("--json upgrade head"))
     end)
   end)
