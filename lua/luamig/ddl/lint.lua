@@ -3,13 +3,15 @@
 -- it is or belongs to. One round trip for every table a run touches:
 -- $1 is a JSON array of names, each quoted as SQL writes it, resolved by
 -- the server on the session's search_path (to_regclass: NULL, not an
--- error, for a name it does not know).
+-- error, for a name it does not know). Only pg_class is read, as the last
+-- VACUUM or ANALYZE left it: pg_relation_size would take a lock on the
+-- table and wait behind the very transaction lint warns of.
 local M = {}
 
 M.TABLE_FACTS_QUERY = [[
 SELECT w.name, t.oid::regclass::text AS table_name, t.reltuples::float8 AS estimated_rows,
-       pg_relation_size(t.oid) AS heap_bytes,
-       pg_size_pretty(pg_total_relation_size(t.oid)) AS size
+       t.relpages::bigint AS pages,
+       pg_size_pretty(t.relpages::bigint * current_setting('block_size')::bigint) AS size
 FROM json_array_elements_text($1::json) AS w(name)
 JOIN pg_class c ON c.oid = to_regclass(w.name)
 LEFT JOIN pg_index i ON i.indexrelid = c.oid

@@ -52,8 +52,8 @@ function M.read(conn, stmts, small)
   if #names > 0 then
     for _, row in ipairs(conn:query(ddl.TABLE_FACTS_QUERY, { display.json(setmetatable(names, display.array)) })) do
       local rows = row.estimated_rows
-      -- never analyzed: reltuples is -1; an empty heap has no rows either way
-      local is_small = (rows >= 0 and rows < small) or (rows < 0 and row.heap_bytes == 0)
+      -- never analyzed (reltuples -1): its rows are unknown, so it counts as big
+      local is_small = rows >= 0 and rows < small
       tables[by_quoted[row.name]] = { table = row.table_name, rows = rows, size = row.size, small = is_small }
     end
   end
