@@ -249,8 +249,14 @@ end
 local function lint_gate(s, cfg, steps, conn)
   if cfg.lint == "off" or #steps == 0 then return end
   local result = lint.run({ cfg = cfg, steps = steps, conn = conn })
-  -- the findings only: where lint stopped early (op.query) the run goes on
-  for _, line in ipairs(lint.lines({ findings = result.findings, stopped = {} })) do s.diag(line) end
+  -- the findings only: where lint stopped early (op.query) the run goes
+  -- on; and warning, not what the server reports itself when it runs
+  -- the statement (a syntax error, with its SQLSTATE)
+  local shown = {}
+  for _, f in ipairs(result.findings) do
+    if cfg.lint == "error" or f.rule ~= lint.SYNTAX_ERROR then shown[#shown + 1] = f end
+  end
+  for _, line in ipairs(lint.lines({ findings = shown, stopped = {} })) do s.diag(line) end
   if cfg.lint == "error" and lint.has_error(result) then
     error("lint found errors in the revisions to run (lint = \"error\" in the config): nothing was applied", 0)
   end

@@ -17,9 +17,12 @@ local M = {}
 
 M.DEFAULT_SMALL_TABLE_ROWS = 10000
 
+-- the rule of a statement the parser refuses
+M.SYNTAX_ERROR = "syntax-error"
+
 -- A statement the parser refuses fails on the server too.
 local function refused_finding(r)
-  return { revision = r.recorded.revision, path = r.recorded.path, line = r.recorded.line, rule = "syntax-error",
+  return { revision = r.recorded.revision, path = r.recorded.path, line = r.recorded.line, rule = M.SYNTAX_ERROR,
            level = "error", message = "the PostgreSQL parser refuses this statement: " .. r.message,
            hint = "fix the SQL; luamig --sql shows the statement as it would be sent", statement = r.recorded.sql }
 end

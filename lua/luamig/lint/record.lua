@@ -5,6 +5,7 @@
 local runtime = require("luamig.runtime")
 local targets = require("luamig.runtime.targets")
 local errors = require("luamig.errors")
+local core = require("luamig.core")
 
 local M = {}
 
@@ -20,6 +21,18 @@ local function stop_of(node, err)
            message = "the revision fails before the end: " .. errors.describe(errors.is_revision_error(err) and err.cause or err) }
 end
 
+-- What ends the recording of every step: a signal (Ctrl-C stops lint as
+-- it stops a run), or an error outside the revision's own code (its file
+-- cannot be loaded), which the real run must not meet as something else.
+local function stops_all(node, err)
+  if core.interrupted() then
+    return errors.revision_error(node, "upgrade", ("interrupted by %s while lint recorded it before the run: nothing was applied")
+      :format(core.interrupted()), errors.is_revision_error(err) and err.line or nil)
+  end
+  if not errors.is_revision_error(err) then return err end
+  return nil
+end
+
 -- steps (revmap's) -> statements { source, revision, path, line, sql, in_transaction }, stops
 function M.steps(cfg, steps)
   local statements, stops = {}, {}
@@ -31,7 +44,11 @@ function M.steps(cfg, steps)
     end)
     local m = runtime.new({ cfg = cfg, target = target })
     local ok, err = pcall(m.run, m, { step })
-    if not ok then stops[#stops + 1] = stop_of(node, err) end
+    if not ok then
+      local fatal = stops_all(node, err)
+      if fatal then error(fatal, 0) end
+      stops[#stops + 1] = stop_of(node, err)
+    end
   end
   return statements, stops
 end
