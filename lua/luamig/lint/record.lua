@@ -33,17 +33,35 @@ local function stops_all(node, err)
   return nil
 end
 
+-- The step with its upgrade function wrapped to mark target.inside while
+-- it runs (the rest of the revision file's table as it is). No pcall: the
+-- runner's message handler must see the revision's frames on an error
+-- (its line); after one, the next step clears the mark.
+local function marked(step, target)
+  local source = step.source or step.node
+  local upgrade = source.upgrade
+  local copy = setmetatable({}, { __index = step })
+  copy.source = setmetatable({ upgrade = upgrade and function(...)
+    target.inside = true
+    upgrade(...)
+    target.inside = false
+  end }, { __index = source })
+  return copy
+end
+
 -- steps (revmap's) -> statements { source, revision, path, line, sql, in_transaction }, stops
 function M.steps(cfg, steps)
   local statements, stops = {}, {}
+  local node, source
+  local target = targets.recorder(function(sql, line, in_transaction)
+    statements[#statements + 1] = { source = source, revision = node.revision, path = node.path, line = line,
+                                    sql = sql, in_transaction = in_transaction }
+  end)
+  local m = runtime.new({ cfg = cfg, target = target })
   for _, step in ipairs(steps) do
-    local node, source = step.node, step.source or step.node
-    local target = targets.recorder(node.path, function(sql, line, in_transaction)
-      statements[#statements + 1] = { source = source, revision = node.revision, path = node.path, line = line,
-                                      sql = sql, in_transaction = in_transaction }
-    end)
-    local m = runtime.new({ cfg = cfg, target = target })
-    local ok, err = pcall(m.run, m, { step })
+    node, source = step.node, step.source or step.node
+    target.path, target.inside = node.path, false
+    local ok, err = pcall(m.run, m, { marked(step, target) })
     if not ok then
       local fatal = stops_all(node, err)
       if fatal then error(fatal, 0) end

@@ -169,7 +169,7 @@ Offline.autocommit = autocommit
 
 -- Recording: offline as --sql, but each statement a revision runs goes to
 -- record(sql, line, in_transaction) with the line of the revision file
--- (path) it came from; the runner's own statements (BEGIN, COMMIT, the
+-- (.path) it came from; the runner's own statements (BEGIN, COMMIT, the
 -- version table) are left out, as they have no line in it. op.query and
 -- op.rows stop the revision with a needs_database error.
 local Recorder = setmetatable({ recording = true }, { __index = Offline })
@@ -185,12 +185,16 @@ function M.needs_database(err)
   return getmetatable(err) == NeedsDatabase
 end
 
-function M.recorder(path, record)
-  return setmetatable({ path = path, record = record, transaction_open = false }, Recorder)
+-- record(sql, line, in_transaction); the caller sets .path to the file
+-- of the revision about to run, and .inside while its function runs.
+function M.recorder(record)
+  return setmetatable({ record = record, transaction_open = false }, Recorder)
 end
 
+-- .inside: the caller's mark that the revision's function is running
+-- (the runner's own statements need no walk of the stack to be told apart)
 function Recorder:execute(sql, params)
-  local line = errors.line_in(self.path)
+  local line = self.inside and errors.line_in(self.path)
   if line then self.record(ddl.inline_params(sql, params), line, self.transaction_open) end
 end
 
