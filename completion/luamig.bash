@@ -23,7 +23,7 @@ _luamig() {
     cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
   fi
 
-  local commands="init revision upgrade downgrade current history heads branches show stamp merge check status help"
+  local commands="init revision upgrade downgrade current history heads branches show stamp merge check status lint help"
   local global="-c --config --url -x --lock-timeout -j --shard --target --targets --fail-fast -q --quiet --json -h --help --version"
 
   # the command and the config file named so far
@@ -65,7 +65,7 @@ _luamig() {
     return
   fi
   case $cmd in
-    upgrade|downgrade|show|stamp|merge)
+    upgrade|downgrade|show|stamp|merge|lint)
       local targets="head heads base $(_luamig_revisions "$cfg")"
       [[ $cmd == show ]] && targets+=" current"
       local label extra=""

@@ -25,7 +25,7 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-
   -DFUZZ_LUA_DIR="\"$PWD/lua\"" -DFUZZ_DIR="\"$PWD/fuzz\"" -DLUAMIG_VERSION="\"fuzz\"" -Iruntime \
   $(pkg-config --cflags lua5.4 libpq) \
   fuzz/harness.c $core_sources \
-  $(pkg-config --libs lua5.4) -pthread -o "$bin"
+  $(pkg-config --libs lua5.4) -lpg_query -pthread -o "$bin"
 
 # the corpus grows in a scratch copy; the seeds in the repo stay as they are
 work=$(mktemp -d /tmp/luamig-fuzz.XXXXXX)

@@ -147,11 +147,23 @@ local function read_index(text)
   end
 end
 
+-- lint's parser (#17): any text gives a tree, or nil, a message and a
+-- position; pg_query's JSON is read back into Lua tables without error.
+local function parse_sql(text)
+  local ok, tree, message, position = pcall(core.parse_sql, text)
+  if not ok then finding("parse_sql(%q) raised: %s", text, tree) end
+  if tree == nil and not (type(message) == "string" and math.type(position) == "integer") then
+    finding("parse_sql(%q) failed without a message and a position", text)
+  end
+  if tree ~= nil and type(tree.version) ~= "number" then finding("parse_sql(%q) gave a tree without a version", text) end
+end
+
 function M.fuzz_target(data)
   resolve_all(data)
   quote_all(data)
   copy_row(data)
   read_index(data)
+  parse_sql(data)
 end
 
 return M

@@ -45,12 +45,14 @@ static const luaL_Reg core_functions[] = {
   {"close", proc_close},
   {"reap", proc_reap},
   {"signal", proc_signal},
+  {"parse_sql", parse_sql},
   {NULL, NULL}
 };
 
 int luaopen_luamig_core(lua_State *L) {
   luaL_newlib(L, core_functions);
   luamig_open_pg(L);
+  luamig_open_pgparse(L);
   lua_pushliteral(L, LUAMIG_VERSION);
   lua_setfield(L, -2, "version");
   return 1;

@@ -40,6 +40,10 @@ int index_decode(lua_State *L);
 int index_column(lua_State *L);
 int index_parents(lua_State *L);
 
+/* pgparse.c: the PostgreSQL parser (libpg_query), for lint */
+int parse_sql(lua_State *L);
+void luamig_open_pgparse(lua_State *L);
+
 /* sys.c: the process and the file system */
 int luamig_push_path_error(lua_State *L, const char *path, const char *why);  /* nil, "path: why" */
 int sys_listdir(lua_State *L);

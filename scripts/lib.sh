@@ -2,7 +2,8 @@
 # Debian packages, building, and a throwaway PostgreSQL cluster.
 # shellcheck shell=bash
 
-LUAMIG_PACKAGES="liblua5.4-dev lua5.4 lua-busted libpq-dev postgresql cmake gcc pkg-config"
+# libpg-query-dev: the PostgreSQL parser that lint reads every statement with
+LUAMIG_PACKAGES="liblua5.4-dev lua5.4 lua-busted libpq-dev libpg-query-dev postgresql cmake gcc pkg-config"
 # needed only by the specs: a real PgBouncer (spec/e2e/pgbouncer_spec.lua) and
 # jq, a strict second JSON parser (spec/e2e/json_spec.lua); bsdutils' script(1),
 # a real pseudo-terminal (spec/e2e/progress_spec.lua, cli_spec.lua's colour)

@@ -17,7 +17,7 @@ local global_options = {
   { "-x", nil, key = "x", value = "KEY=VALUE", list = true, help = "a value for env.lua and revisions: luamig.context().x.KEY" },
   { nil, "--lock-timeout", key = "lock_timeout", value = "SECONDS", number = true, help = "give up waiting for another run's lock after SECONDS" },
   { "-q", "--quiet", key = "quiet", flag = true, help = "no progress output" },
-  { nil, "--json", key = "json", flag = true, help = "one JSON document (current, heads, history, status)" },
+  { nil, "--json", key = "json", flag = true, help = "one JSON document (current, heads, history, status, lint)" },
   -- fleets (issue 18): the options of a run over many targets
   { "-j", nil, key = "jobs", value = "N", help = "with targets: run N targets at once, each in its own process (default 1)" },
   { nil, "--shard", key = "shard", value = "K/N", help = "with targets: only those whose position (from 0) is K modulo N" },
@@ -99,6 +99,11 @@ M.commands = {
   { name = "status", summary = "applied and pending revisions, in order",
     text = "Prints every revision in upgrade order, marked applied or pending, then a count on stderr; warns of applied revision files changed since they ran (drift).",
     example = { "luamig status", "luamig --json status" } },
+  -- lint (#17)
+  { name = "lint", args = { "range?" }, summary = "report what the revisions in RANGE would do that is unsafe on a live database",
+    text = "Records the statements each revision in RANGE would run (as upgrade --sql prints them), parses each with the PostgreSQL parser and reports what would lock or rewrite a table in use: one line per finding naming the revision, file:line, rule and why, then the safe way as a hint. Connected, a table created earlier in the run or estimated under lint_small_table_rows rows is exempt from lock and rewrite rules. Exits 1 when any finding is an error. --json prints one document.",
+    arg_help = { range = "TO or FROM:TO, as upgrade takes them (default: the pending revisions up to heads when the database is reachable, else base:heads)" },
+    example = { "luamig lint", "luamig lint base:heads", "luamig --json lint" } },
   { name = "help", args = { "command?" }, summary = "help on luamig or on one COMMAND",
     text = "Prints the list of commands and global options, or the help of COMMAND (the same as 'luamig COMMAND --help').",
     arg_help = { command = "a command name" },
@@ -106,7 +111,7 @@ M.commands = {
 }
 
 -- The commands whose output --json turns into one JSON document.
-M.json_commands = { current = true, heads = true, history = true, status = true }
+M.json_commands = { current = true, heads = true, history = true, status = true, lint = true }
 
 -- The commands that run on every target of a fleet (issue 18).
 M.fleet_commands = require("luamig.fleet.commands")
@@ -120,7 +125,7 @@ local function usage_error(fmt, ...)
 end
 
 function M.json_refused(command)
-  usage_error("--json works with current, heads, history and status, not with %s", command)
+  usage_error("--json works with current, heads, history, status and lint, not with %s", command)
 end
 
 -- Whether err is a mistake on the command line ({ message }): exit 2.
@@ -377,6 +382,11 @@ local function session(opts, args, paint)
     end,
     warn = function(line)
       console:line(paint.warning("luamig: warning:") .. " " .. display.printable(line))
+    end,
+    -- a diagnostic line as it is, even with -q (upgrade's lint findings)
+    diag = function(line)
+      io.stdout:flush()
+      io.stderr:write(display.printable(line), "\n")
     end,
   }
 end

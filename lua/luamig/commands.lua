@@ -21,6 +21,7 @@ local function on_demand(name)
 end
 local runtime = on_demand("luamig.runtime")
 local autogen = on_demand("luamig.autogen")
+local lint = on_demand("luamig.lint")
 local luamig = require("luamig")
 
 local M = {}
@@ -74,7 +75,7 @@ local function with_migrator(s, cfg, fn, opts)
     return fn(runtime.new({ cfg = cfg, out = io.stdout, log = s.log, console = s.console }))
   end
   local env = load_env(cfg)
-  local conn = runtime.connect(cfg.url, cfg.connect_timeout)
+  local conn = opts.conn or runtime.connect(cfg.url, cfg.connect_timeout)
   conn:set_notices(not s.opts.quiet)
   local migrator = runtime.new({ cfg = cfg, conn = conn, log = s.log, console = s.console })
   if s.observe then s.observe(migrator) end  -- a fleet's child reports on it (fleet/member.lua)
@@ -243,6 +244,25 @@ local function split_range(target, offline)
   return nil, target
 end
 
+-- lint (#17): upgrade lints the steps it is about to run, before running
+-- any; config lint = "warn" (default) prints the findings, "error" refuses
+-- to start when one is an error, "off" skips it.
+local function lint_gate(s, cfg, steps, conn)
+  if cfg.lint == "off" or #steps == 0 then return end
+  local result = lint.run({ cfg = cfg, steps = steps, conn = conn })
+  -- the findings only: where lint stopped early (op.query) the run goes
+  -- on; and warning, not what the server reports itself when it runs
+  -- the statement (a syntax error, with its SQLSTATE)
+  local shown = {}
+  for _, f in ipairs(result.findings) do
+    if cfg.lint == "error" or f.rule ~= lint.SYNTAX_ERROR then shown[#shown + 1] = f end
+  end
+  for _, line in ipairs(lint.lines({ findings = shown, stopped = {} })) do s.diag(line) end
+  if cfg.lint == "error" and lint.has_error(result) then
+    error("lint found errors in the revisions to run (lint = \"error\" in the config): nothing was applied", 0)
+  end
+end
+
 local function migrate(s, direction)
   local cfg, map = load_project(s)
   local offline = s.args.sql
@@ -263,6 +283,7 @@ local function migrate(s, direction)
     local steps
     if direction == "upgrade" then
       steps = map:upgrade_steps(heads, target)
+      lint_gate(s, cfg, steps, m.conn)
     else
       steps = map:downgrade_steps(heads, target)
     end
@@ -272,6 +293,39 @@ end
 
 function M.upgrade(s) return migrate(s, "upgrade") end
 function M.downgrade(s) return migrate(s, "downgrade") end
+
+-------------------------------------------------------------- lint (#17)
+
+-- The upgrade steps of lint's RANGE: TO from the version rows (heads), or
+-- FROM:TO.
+local function lint_steps(map, range, heads)
+  local from, to = (range or ""):match("^(.-):(.+)$")
+  if not from then to = range or "heads" end
+  return map:upgrade_steps(from and map:resolve(from, {}) or heads, to)
+end
+
+-- Connected: from the version rows, with live facts; the database out of
+-- reach: from base, without.
+function M.lint(s)
+  local cfg, map = load_project(s)
+  local reachable, conn = pcall(runtime.connect, cfg.url, cfg.connect_timeout)
+  local result
+  if reachable then
+    result = with_migrator(s, cfg, function(m)
+      return lint.run({ cfg = cfg, steps = lint_steps(map, s.args.range, m:current_heads()), conn = m.conn })
+    end, { conn = conn })
+  else
+    s.log(("the database is not reachable (%s): linting from base, without live facts"):format(errors.describe(conn)))
+    result = lint.run({ cfg = cfg, steps = lint_steps(map, s.args.range, {}) })
+  end
+  if s.opts.json then
+    s.out(lint.json(result))
+  else
+    for _, line in ipairs(lint.lines(result)) do s.out(line) end
+    s.log(("%d finding(s)"):format(#result.findings))
+  end
+  return lint.has_error(result) and 1 or 0
+end
 
 ------------------------------------------------------------------ reports
 

@@ -22,7 +22,12 @@ local known_keys = {
   statement_timeout = "number|string",
   connect_timeout = "number",
   targets = "table|function",  -- a fleet (DESIGN.md §12): luamig.fleet reads it
+  -- lint (#17)
+  lint = "string",
+  lint_small_table_rows = "number",
 }
+
+local LINT_MODES = { warn = true, error = true, off = true }
 
 local function check_types(path, cfg)
   local what = "config " .. path
@@ -34,6 +39,12 @@ local function check_types(path, cfg)
   end
   if cfg.connect_timeout ~= nil and not (cfg.connect_timeout > 0) then
     args.fail(what, "connect_timeout must be a positive number of seconds, got %s", cfg.connect_timeout)
+  end
+  if cfg.lint ~= nil and not LINT_MODES[cfg.lint] then
+    args.fail(what, "lint must be \"warn\", \"error\" or \"off\", got %q", cfg.lint)
+  end
+  if cfg.lint_small_table_rows ~= nil and not (cfg.lint_small_table_rows >= 0) then
+    args.fail(what, "lint_small_table_rows must be a number of rows (0 or more), got %s", cfg.lint_small_table_rows)
   end
   for i, loc in ipairs(cfg.version_locations or {}) do
     if type(loc) ~= "string" or loc == "" then

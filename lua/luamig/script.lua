@@ -43,6 +43,10 @@ local function validate(rev, path)
   if rev.transaction ~= nil and type(rev.transaction) ~= "boolean" then
     bad("'transaction' must be true or false")
   end
+  -- lint (#17): the rules this revision silences
+  for _, rule in ipairs(rev.lint_ignore ~= nil and type(rev.lint_ignore) ~= "table" and { false } or rev.lint_ignore or {}) do
+    if type(rule) ~= "string" then bad("'lint_ignore' must be a list of rule names (strings)") end
+  end
 end
 
 -- Loads one revision file: it runs in its own environment (globals it sets
@@ -58,7 +62,7 @@ end
 -- A revision known from the index: its graph fields now; its checksum
 -- from the index when asked; the file itself (upgrade, downgrade,
 -- transaction) loaded on first use. One metatable per index read.
-local lazy_fields = { upgrade = true, downgrade = true, transaction = true }
+local lazy_fields = { upgrade = true, downgrade = true, transaction = true, lint_ignore = true }
 
 -- the graph fields a file declares, which its revision from the index must
 -- declare alike (nil, a string or a list of strings each)

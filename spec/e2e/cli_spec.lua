@@ -95,7 +95,7 @@ describe("luamig usage errors", function()
     { "a missing argument", "upgrade", "upgrade needs TARGET" },
     { "an extra argument", "current extra", 'current: unexpected argument "extra"' },
     { "a missing option value", "revision -m", "option -m needs a value" },
-    { "--json on a command without JSON output", "--json upgrade head", "--json works with current, heads, history and status" },
+    { "--json on a command without JSON output", "--json upgrade head", "--json works with current, heads, history, status and lint" },
     { "help on an unknown command", "help frobnicate", 'unknown command "frobnicate"' },
     { "a bad --lock-timeout", "--lock-timeout soon upgrade head", "needs a number of seconds" },
   }

@@ -27,7 +27,7 @@ describe("a fleet command without targets", function()
     local dir = helpers.project { url = url }
     local code, _, err = helpers.run(dir, "--json upgrade head")
     assert.equal(2, code)
-    assert.matches("%-%-json works with current, heads, history and status, not with upgrade", err)
+    assert.matches("%-%-json works with current, heads, history, status and lint, not with upgrade", err)
     code, _, err = helpers.run(dir, "-j 4 upgrade head")
     assert.equal(2, code)
     assert.matches("%-j needs targets: a targets list in the config, or %-%-targets FILE", err)

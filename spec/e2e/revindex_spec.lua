@@ -234,11 +234,12 @@ describe("a damaged or crafted revision index", function()
     helpers.write(index_file(d), core.encode_index(index))
     local code, _, err = run(d, "upgrade head")
     assert.equal(1, code, err)
-    -- after the progress of the four before it, one line naming the index
-    assert.matches("\nluamig: [^\n]*p00000000006_rev%.lua[^\n]*revision index[^\n]*inconsistent[^\n]*\n$", err)
+    -- one line naming the index: upgrade's lint (#17) reads every file
+    -- before the run, so nothing ran (not even the version table's creation)
+    assert.matches("^luamig: [^\n]*p00000000006_rev%.lua[^\n]*revision index[^\n]*inconsistent[^\n]*\n$", err)
     assert.not_matches("table t6", err)
     assert.not_matches("%.lua:%d+:", err)
-    assert.same({ ("p%011d"):format(4) }, helpers.versions(conn))  -- what ran before it stays
+    assert.same({}, helpers.tables(conn))
     assert.is_nil(io.open(index_file(d), "rb"))                   -- removed: the next run rebuilds it
     code, _, err = run(d, "upgrade head")
     assert.equal(0, code, err)

@@ -4,6 +4,11 @@ local core = require("luamig.core")
 
 local run, project = helpers.run, helpers.project
 
+-- A revision that loops in Lua forever loops in upgrade's lint pass too,
+-- which records the revision before it runs (#17); the specs of a signal
+-- inside such a loop on the server switch lint off (`lint = "off"`).
+local LINT_OFF = { lint = "off" }
+
 local first = { id = "aaaa00000001", message = "create a", up = [[op.create_table("a", { { "id", "int" } })]],
                 down_body = [[op.drop_table("a")]] }
 
@@ -224,7 +229,7 @@ for what, loop in pairs(endless) do
       setup(function()
         local url
         url, conn = helpers.fresh_db()
-        local dir = project { url = url, revisions = { first,
+        local dir = project { settings = LINT_OFF, url = url, revisions = { first,
           { id = "bbbb00000002", down = "aaaa00000001", slug = "endless", up = ([[
     op.create_table("b", { { "id", "int" } })
     op.execute("SELECT set_config('application_name', 'luamig-endless', false)")
@@ -306,7 +311,7 @@ describe("SIGINT while luamig describes an error object whose __tostring never r
   setup(function()
     local url
     url, conn = helpers.fresh_db()
-    local dir = project { url = url, revisions = { first,
+    local dir = project { settings = LINT_OFF, url = url, revisions = { first,
       { id = "bbbb00000002", down = "aaaa00000001", slug = "object", up = [[
     op.execute("SELECT set_config('application_name', 'luamig-object', false), pg_sleep(0.5)")
     error(setmetatable({}, { __tostring = function() while true do end end }))]] } } }
@@ -354,7 +359,7 @@ for what, case in pairs(finalizers) do
     setup(function()
       local url
       url, conn = helpers.fresh_db()
-      local dir = project { url = url, revisions = { first,
+      local dir = project { settings = LINT_OFF, url = url, revisions = { first,
         { id = "bbbb00000002", down = "aaaa00000001", slug = "gc", up = [[
     op.create_table("b", { { "id", "int" } })
     op.execute("SELECT set_config('application_name', 'luamig-gc', false)")
@@ -392,7 +397,7 @@ end
 describe("SIGINT during upgrade --sql", function()
   local dir, p, code
   setup(function()
-    dir = project { url = "postgresql://nowhere.invalid/none", revisions = { first,
+    dir = project { settings = LINT_OFF, url = "postgresql://nowhere.invalid/none", revisions = { first,
       { id = "bbbb00000002", down = "aaaa00000001", slug = "endless", up = [[
     op.execute("SELECT 1")
     io.open("reached", "w"):close()
@@ -409,6 +414,31 @@ describe("SIGINT during upgrade --sql", function()
     assert.equal(1, code, p:stderr())
     assert.matches("^Running upgrade  %-> aaaa00000001[^\n]*\nRunning upgrade aaaa00000001 %-> bbbb00000002[^\n]*\nluamig: bbbb00000002 %(migrations/versions/bbbb00000002_endless%.lua:%d+%): "
       .. "interrupted by SIGINT; the SQL script written so far is incomplete: it ends inside this revision\n$", p:stderr())
+  end)
+end)
+
+describe("SIGINT while upgrade's lint records a revision (#17)", function()
+  local url, conn, dir, p, code
+  setup(function()
+    url, conn = helpers.fresh_db()
+    dir = project { url = url, revisions = { first,
+      { id = "bbbb00000002", down = "aaaa00000001", slug = "endless", up = [[
+    op.execute("SELECT 1")
+    io.open("reached", "w"):close()
+    while true do end]] } } }
+    p = process.spawn(dir, "upgrade head")
+    assert(process.wait_until(function() return io.open(dir .. "/reached") ~= nil end, 10),
+      "the lint never reached the loop: " .. p:stderr())
+    p:signal("INT")
+    code = p:wait(10)
+  end)
+  teardown(function() p:cleanup(); conn:close() end)
+
+  it("stops the command before it runs anything, naming the revision", function()
+    assert.equal(1, code, p:stderr())
+    assert.matches("^luamig: bbbb00000002 %(migrations/versions/bbbb00000002_endless%.lua:%d+%): "
+      .. "interrupted by SIGINT while lint recorded it before the run: nothing was applied\n$", p:stderr())
+    assert.same({}, helpers.tables(conn))
   end)
 end)
 

@@ -167,7 +167,7 @@ describe("cli.parse", function()
 
     it("refuse --json with a command that has no JSON output", function()
       -- (a fleet command is refused once it knows it has no targets: spec/e2e/fleet_spec.lua)
-      assert.equal("--json works with current, heads, history and status, not with revision",
+      assert.equal("--json works with current, heads, history, status and lint, not with revision",
         usage_error("--json revision"))
     end)
   end)

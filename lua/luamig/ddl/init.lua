@@ -12,6 +12,7 @@ local column = require("luamig.ddl.column")
 local constraint = require("luamig.ddl.constraint")
 local copy = require("luamig.ddl.copy")
 local index = require("luamig.ddl.index")
+local lint = require("luamig.ddl.lint")
 local keys = require("luamig.ddl.keys")
 local objects = require("luamig.ddl.objects")
 local quote = require("luamig.ddl.quote")
@@ -62,6 +63,9 @@ export(aggregate, { "create_aggregate", "drop_aggregate", "aggregate_fields" })
 export(backfill, { "BACKFILL_TABLE", "create_backfill_table", "backfill_start", "delete_backfills", "backfills_query",
                    "table_present_query", "backfill_columns_query", "row_estimate_query", "backfill_bound",
                    "backfill_sql_batch", "backfill_read", "backfill_lua_batch", "text_array" })
+
+-- lint's live facts (issue 17)
+export(lint, { "TABLE_FACTS_QUERY" })
 
 -- luamig's bookkeeping and session
 export(bookkeeping, {

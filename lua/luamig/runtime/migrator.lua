@@ -29,16 +29,17 @@ end
 local Migrator = {}
 Migrator.__index = Migrator
 
--- opts: { cfg, conn (nil for offline), out (offline), log = function(line),
--- console = what shows the steps and progress (luamig.console; default:
--- each step's Running line through log, no progress) }
+-- opts: { cfg, conn (nil for offline), out (offline), target (instead of
+-- either: lint's recorder), log = function(line), console = what shows the
+-- steps and progress (luamig.console; default: each step's Running line
+-- through log, no progress) }
 function M.new(opts)
   local log = opts.log or function() end
   local self = setmetatable({ cfg = opts.cfg, log = log, commits = 0,
                               console = opts.console or { step_began = function(_, line) log(line) end,
                                                           step_ended = function() end },
                               steps_uncommitted = 0, steps_recorded = 0, steps_rolled_back = 0 }, Migrator)
-  self.target = opts.conn and targets.online(opts.conn) or targets.offline(opts.out or io.stdout)
+  self.target = opts.target or (opts.conn and targets.online(opts.conn) or targets.offline(opts.out or io.stdout))
   self.target.migrator = self
   self.conn = opts.conn
   self.db = opts.conn and targets.db_handle(opts.conn)

@@ -3,6 +3,7 @@
 -- same methods; and the database handle env.lua and revisions see.
 local core = require("luamig.core")
 local ddl = require("luamig.ddl")
+local errors = require("luamig.errors")
 
 local M = {}
 
@@ -175,5 +176,61 @@ local function progress(target, done, total, label)
 end
 Online.progress = progress
 Offline.progress = progress
+------------------------------------------------------ recording (lint, #17)
+
+-- Recording: offline as --sql, but each statement a revision runs goes to
+-- record(sql, line, in_transaction) with the line of the revision file
+-- (.path) it came from; the runner's own statements (BEGIN, COMMIT, the
+-- version table) are left out, as they have no line in it. op.query and
+-- op.rows stop the revision with a needs_database error.
+local Recorder = setmetatable({ recording = true }, { __index = Offline })
+Recorder.__index = Recorder
+
+local NeedsDatabase = {}
+NeedsDatabase.__index = NeedsDatabase
+NeedsDatabase.__tostring = function(e) return e.what .. " needs the database" end
+
+-- Whether err (a revision error's cause) is a recorder's stop at op.query
+-- or op.rows: { what = "op.query", line = n }.
+function M.needs_database(err)
+  return getmetatable(err) == NeedsDatabase
+end
+
+-- record(sql, line, in_transaction); the caller sets .path to the file
+-- of the revision about to run, and .inside while its function runs.
+function M.recorder(record)
+  return setmetatable({ record = record, transaction_open = false }, Recorder)
+end
+
+-- .inside: the caller's mark that the revision's function is running
+-- (the runner's own statements need no walk of the stack to be told apart)
+function Recorder:execute(sql, params)
+  local line = self.inside and errors.line_in(self.path)
+  if line then self.record(ddl.inline_params(sql, params), line, self.transaction_open) end
+end
+
+function Recorder:copy_in(sql)
+  self:execute(sql)
+end
+
+local function stop(what)
+  return function(self)
+    error(setmetatable({ what = what, line = errors.line_in(self.path) }, NeedsDatabase), 0)
+  end
+end
+Recorder.query = stop("op.query")
+Recorder.stream = stop("op.rows")
+
+function Recorder.write_comment() end
+function Recorder.progress() end  -- lint's pass shows no progress
+
+-- Outside the revision's transaction for fn() only: the runner's COMMIT
+-- and BEGIN around it are not the revision's statements.
+function Recorder:autocommit(fn)
+  local was_open = self.transaction_open
+  self.transaction_open = false
+  fn()
+  self.transaction_open = was_open
+end
 
 return M

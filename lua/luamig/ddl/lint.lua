@@ -1,0 +1,20 @@
+-- The catalog query of lint's live facts (#17): for each table (or index)
+-- named as a statement names it, the estimated rows and size of the table
+-- it is or belongs to. One round trip for every table a run touches:
+-- $1 is a JSON array of names, each quoted as SQL writes it, resolved by
+-- the server on the session's search_path (to_regclass: NULL, not an
+-- error, for a name it does not know). Only pg_class is read, as the last
+-- VACUUM or ANALYZE left it: pg_relation_size would take a lock on the
+-- table and wait behind the very transaction lint warns of.
+local M = {}
+
+M.TABLE_FACTS_QUERY = [[
+SELECT w.name, t.oid::regclass::text AS table_name, t.reltuples::float8 AS estimated_rows,
+       t.relpages::bigint AS pages,
+       pg_size_pretty(t.relpages::bigint * current_setting('block_size')::bigint) AS size
+FROM json_array_elements_text($1::json) AS w(name)
+JOIN pg_class c ON c.oid = to_regclass(w.name)
+LEFT JOIN pg_index i ON i.indexrelid = c.oid
+JOIN pg_class t ON t.oid = COALESCE(i.indrelid, c.oid)]]
+
+return M

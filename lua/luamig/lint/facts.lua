@@ -1,0 +1,63 @@
+-- Facts from the live database (when lint is connected): the estimated
+-- rows and size of every table the statements touch, in one query, and
+-- the server's version.
+local ddl = require("luamig.ddl")
+local display = require("luamig.display")
+local tree = require("luamig.lint.tree")
+
+local M = {}
+
+-- The tables (and indexes) a statement names: every RangeVar in its tree
+-- (a table with relname), as { relname, schemaname? }.
+local function relations_in(node, found)
+  if type(node) ~= "table" then return end
+  if type(node.relname) == "string" then found[#found + 1] = node end
+  for _, v in pairs(node) do relations_in(v, found) end
+end
+
+function M.relations(stmt)
+  local found = {}
+  relations_in(stmt.body, found)
+  if stmt.kind == "DropStmt" and stmt.body.removeType == "OBJECT_INDEX" then
+    for _, object in ipairs(stmt.body.objects or {}) do
+      local list = tree.as(object, "List")
+      found[#found + 1] = tree.qualified_name(list and list.items)
+    end
+  end
+  return found
+end
+
+-- The name a table is known by here: as the statement wrote it.
+function M.key(rel)
+  return tree.relation_name(rel)
+end
+
+-- conn, parsed statements, small (lint_small_table_rows) ->
+-- { server_version, tables = { [key] = { table (its name, or its table's
+-- for an index), rows, size, small } } }
+function M.read(conn, stmts, small)
+  local names, seen = {}, {}
+  for _, stmt in ipairs(stmts) do
+    for _, rel in ipairs(M.relations(stmt)) do
+      local key = M.key(rel)
+      if not seen[key] then
+        seen[key] = ddl.qualified(rel.relname, rel.schemaname)
+        names[#names + 1] = seen[key]
+      end
+    end
+  end
+  local by_quoted = {}
+  for key, quoted in pairs(seen) do by_quoted[quoted] = key end
+  local tables = {}
+  if #names > 0 then
+    for _, row in ipairs(conn:query(ddl.TABLE_FACTS_QUERY, { display.json(setmetatable(names, display.array)) })) do
+      local rows = row.estimated_rows
+      -- never analyzed (reltuples -1): its rows are unknown, so it counts as big
+      local is_small = rows >= 0 and rows < small
+      tables[by_quoted[row.name]] = { table = row.table_name, rows = rows, size = row.size, small = is_small }
+    end
+  end
+  return { server_version = conn:server_version(), tables = tables }
+end
+
+return M
