@@ -3,10 +3,14 @@
 --         revision, path, line (of the op call or op.execute),
 --         in_transaction, source (the revision file's table)
 --   ctx:  cfg, server_version (the oldest supported, 12, when offline),
---         revision_state (a table per revision, for rules that look back)
+--         revision_state (a table per revision, for rules that look back),
+--         columns (facts.read's: the live types of retyped columns; {} offline),
+--         planned_rows (facts.read's: UPDATE/DELETE estimates by statement),
+--         tables (facts.read's tables by key; {} offline)
 -- A lock or rewrite finding (one naming a table) is dropped for a table
 -- created earlier in the run or one estimated under lint_small_table_rows
--- rows, and says the table's estimated rows and size.
+-- rows (a finding with small_too only for a table created in the run),
+-- and says the table's estimated rows and size.
 local rules = require("luamig.lint.rules")
 local facts = require("luamig.lint.facts")
 local set_of = require("luamig.lists").set_of
@@ -39,7 +43,7 @@ local function settle(rule, stmt, f, run)
     local key = facts.key(f.table)
     if run.created[key] then return nil end
     local known = run.facts and run.facts.tables[key]
-    if known and known.small then return nil end
+    if known and known.small and not f.small_too then return nil end
     if known then message = message .. size_note(known) end
   end
   return { revision = stmt.revision, path = stmt.path, line = stmt.line, rule = rule.name, level = rule.level,
@@ -87,7 +91,8 @@ function M.run(stmts, cfg, live)
   for _, stmt in ipairs(stmts) do
     states[stmt.revision] = states[stmt.revision] or {}
     local ctx = { cfg = cfg, server_version = live and live.server_version or OLDEST_SUPPORTED,
-                  revision_state = states[stmt.revision] }
+                  revision_state = states[stmt.revision], columns = live and live.columns or {},
+                  planned_rows = live and live.planned_rows or {}, tables = live and live.tables or {} }
     check_statement(stmt, ctx, run, out)
     note_created(stmt, run.created)
   end

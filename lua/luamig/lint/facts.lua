@@ -32,9 +32,53 @@ function M.key(rel)
   return tree.relation_name(rel)
 end
 
+-- The columns of the tables whose columns stmts retype (ALTER COLUMN TYPE),
+-- in one query: { [key] = { [column] = { type (pg_type's name), typmod } } }.
+local function retyped_columns(conn, stmts)
+  local names, seen = {}, {}
+  for _, stmt in ipairs(stmts) do
+    for _, cmd in ipairs(stmt.kind == "AlterTableStmt" and tree.alter_commands(stmt.body) or {}) do
+      local key = cmd.subtype == "AT_AlterColumnType" and M.key(stmt.body.relation)
+      if key and not seen[key] then
+        seen[key] = ddl.qualified(stmt.body.relation.relname, stmt.body.relation.schemaname)
+        names[#names + 1] = seen[key]
+      end
+    end
+  end
+  local columns = {}
+  if #names == 0 then return columns end
+  local by_quoted = {}
+  for key, quoted in pairs(seen) do by_quoted[quoted] = key end
+  for _, row in ipairs(conn:query(ddl.COLUMN_FACTS_QUERY, { display.json(setmetatable(names, display.array)) })) do
+    local key = by_quoted[row.name]
+    columns[key] = columns[key] or {}
+    columns[key][row.attname] = { type = row.typname, typmod = row.atttypmod }
+  end
+  return columns
+end
+
+-- The planner's row estimate of each UPDATE or DELETE with a WHERE, keyed
+-- by the statement: { [stmt] = rows }. A statement the server cannot plan
+-- yet (it names a column or table an earlier revision of the run creates)
+-- has none.
+local function planned_rows(conn, stmts)
+  local planned = {}
+  for _, stmt in ipairs(stmts) do
+    if (stmt.kind == "UpdateStmt" or stmt.kind == "DeleteStmt") and stmt.body.whereClause then
+      local ok, rows = pcall(conn.query, conn, ddl.explain(stmt.sql))
+      local plan = ok and rows[1] and tostring(select(2, next(rows[1])))
+      local most = nil
+      for n in (plan or ""):gmatch('"Plan Rows": (%d+)') do most = math.max(most or 0, tonumber(n)) end
+      planned[stmt] = most
+    end
+  end
+  return planned
+end
+
 -- conn, parsed statements, small (lint_small_table_rows) ->
 -- { server_version, tables = { [key] = { table (its name, or its table's
--- for an index), rows, size, small } } }
+-- for an index), rows, size, small } }, columns (retyped_columns'),
+-- planned_rows (planned_rows') }
 function M.read(conn, stmts, small)
   local names, seen = {}, {}
   for _, stmt in ipairs(stmts) do
@@ -57,7 +101,8 @@ function M.read(conn, stmts, small)
       tables[by_quoted[row.name]] = { table = row.table_name, rows = rows, size = row.size, small = is_small }
     end
   end
-  return { server_version = conn:server_version(), tables = tables }
+  return { server_version = conn:server_version(), tables = tables, columns = retyped_columns(conn, stmts),
+           planned_rows = planned_rows(conn, stmts) }
 end
 
 return M

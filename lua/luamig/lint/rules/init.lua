@@ -20,6 +20,11 @@ local NAMES = {
   "constraint-missing-not-valid",
   "adding-foreign-key-constraint",
   "require-timeout-settings",
+  -- #17, the rest of squawk's rules
+  "adding-required-field",
+  "disallowed-unique-constraint",
+  "changing-column-type",
+  "adding-serial-primary-key-field",
 }
 
 local M = { list = {}, by_name = {}, by_kind = {} }
