@@ -25,6 +25,14 @@ local NAMES = {
   "disallowed-unique-constraint",
   "changing-column-type",
   "adding-serial-primary-key-field",
+  "renaming-column",
+  "renaming-table",
+  "ban-drop-column",
+  "ban-drop-table",
+  "ban-drop-database",
+  "ban-drop-not-null",
+  "transaction-nesting",
+  "ban-truncate-cascade",
 }
 
 local M = { list = {}, by_name = {}, by_kind = {} }
