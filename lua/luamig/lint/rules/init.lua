@@ -33,6 +33,14 @@ local NAMES = {
   "ban-drop-not-null",
   "transaction-nesting",
   "ban-truncate-cascade",
+  "ban-char-field",
+  "prefer-bigint-over-int",
+  "prefer-bigint-over-smallint",
+  "prefer-identity",
+  "prefer-text-field",
+  "prefer-timestamptz",
+  "prefer-robust-stmts",
+  "identifier-too-long",
 }
 
 local M = { list = {}, by_name = {}, by_kind = {} }
