@@ -41,6 +41,11 @@ local NAMES = {
   "prefer-timestamptz",
   "prefer-robust-stmts",
   "identifier-too-long",
+  "ban-create-domain-with-constraint",
+  "ban-alter-domain-with-add-constraint",
+  "require-concurrent-reindex",
+  "require-concurrent-partition-detach",
+  "prefer-repack",
 }
 
 local M = { list = {}, by_name = {}, by_kind = {} }
