@@ -46,6 +46,10 @@ local NAMES = {
   "require-concurrent-reindex",
   "require-concurrent-partition-detach",
   "prefer-repack",
+  -- #17, the rules only luamig can have (it knows the table and the transaction)
+  "ban-whole-table-write",
+  "ban-data-migration-in-ddl-transaction",
+  "ban-new-enum-value-in-transaction",
 }
 
 local M = { list = {}, by_name = {}, by_kind = {} }
