@@ -46,6 +46,8 @@ local NAMES = {
   "require-concurrent-reindex",
   "require-concurrent-partition-detach",
   "prefer-repack",
+  "require-enum-value-ordering",
+  "ban-duplicate-column-assignments",
   -- #17, the rules only luamig can have (it knows the table and the transaction)
   "ban-whole-table-write",
   "ban-data-migration-in-ddl-transaction",
