@@ -5,9 +5,12 @@ local tree = require("luamig.lint.tree")
 
 local M = {}
 
--- A TypeName node -> { name (without pg_catalog.), mods (integers), array }
--- e.g. varchar(20) -> { name = "varchar", mods = { 20 } }
-function M.type_of(type_name)
+-- Each rule of types reads every column of every statement: what this
+-- module makes of a node (or a statement) is kept while the node lives.
+local known_types = setmetatable({}, { __mode = "k" })
+local known_defined = setmetatable({}, { __mode = "k" })
+
+local function read_type(type_name)
   local names = {}
   for i, n in ipairs(type_name.names or {}) do names[i] = (tree.as(n, "String") or {}).sval end
   if names[1] == "pg_catalog" then table.remove(names, 1) end
@@ -19,9 +22,18 @@ function M.type_of(type_name)
   return { name = table.concat(names, "."), mods = mods, array = type_name.arrayBounds ~= nil }
 end
 
--- The columns stmt defines: a list of { coldef, table (its RangeVar),
--- how ("create", "add" or "retype") }.
-function M.defined(stmt)
+-- A TypeName node -> { name (without pg_catalog.), mods (integers), array }
+-- e.g. varchar(20) -> { name = "varchar", mods = { 20 } }
+function M.type_of(type_name)
+  local t = known_types[type_name]
+  if not t then
+    t = read_type(type_name)
+    known_types[type_name] = t
+  end
+  return t
+end
+
+local function read_defined(stmt)
   local found, body = {}, stmt.body
   if stmt.kind == "CreateStmt" then
     for _, e in ipairs(body.tableElts or {}) do
@@ -38,6 +50,17 @@ function M.defined(stmt)
         found[#found + 1] = { coldef = coldef, table = body.relation, how = "retype" }
       end
     end
+  end
+  return found
+end
+
+-- The columns stmt defines: a list of { coldef, table (its RangeVar),
+-- how ("create", "add" or "retype") }.
+function M.defined(stmt)
+  local found = known_defined[stmt]
+  if not found then
+    found = read_defined(stmt)
+    known_defined[stmt] = found
   end
   return found
 end

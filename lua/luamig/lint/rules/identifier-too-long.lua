@@ -27,8 +27,15 @@ local function skipped(sql, i)
   return nil
 end
 
+-- what any name over MAX bytes contains (a run of name bytes, or of
+-- anything but a double quote): most statements have neither, and are
+-- not read further
+local LONG_RUN = ("[%w_$\128-\255]"):rep(MAX + 1)
+local LONG_QUOTED = '"' .. ('[^"]'):rep(MAX + 1)
+
 -- the identifiers of sql longer than MAX bytes, each once
 local function long_identifiers(sql)
+  if not (sql:find(LONG_RUN) or sql:find(LONG_QUOTED)) then return {} end
   local found, seen, i = {}, {}, 1
   while i <= #sql do
     local name, to
