@@ -10,9 +10,13 @@ local M = {}
 -- The tables (and indexes) a statement names: every RangeVar in its tree
 -- (a table with relname), as { relname, schemaname? }.
 local function relations_in(node, found)
-  if type(node) ~= "table" then return end
-  if type(node.relname) == "string" then found[#found + 1] = node end
-  for _, v in pairs(node) do relations_in(v, found) end
+  if type(node.relname) == "string" then
+    found[#found + 1] = node
+    return  -- a RangeVar holds no other (only its alias)
+  end
+  for _, v in pairs(node) do
+    if type(v) == "table" then relations_in(v, found) end
+  end
 end
 
 function M.relations(stmt)
