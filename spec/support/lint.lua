@@ -84,6 +84,7 @@ end
 -- it, in the case of a table created in the run). A rule that is not
 -- about locks (spec.everywhere) reports on new and small tables alike;
 -- one about rows that are there (spec.small_too) on small tables too.
+-- spec.cfg: overrides of the config (an opt-in rule's lint_include).
 -- spec.safe_ignore: the safe revision's lint_ignore (the safe way of a
 -- rule that asks for a decision, such as dropping a column).
 -- Returns the cases, { name, fn }, for the spec file's `it`s.
@@ -104,7 +105,7 @@ function M.rule_cases(rule, spec)
     { "reports the unsafe revision on a big table, with its line, rows and size", function()
       local conn = fresh(1000)
       local rev = M.revision({ up = spec.unsafe, transaction = spec.transaction })
-      local found = M.of_rule(M.lint(conn, { rev }), rule)
+      local found = M.of_rule(M.lint(conn, { rev }, spec.cfg), rule)
       assert.are.equal(1, #found, "findings of " .. rule)
       assert.are.equal(rev.path, found[1].path)
       assert.are.equal(FIRST_BODY_LINE + (spec.line or 1) - 1, found[1].line)
@@ -120,19 +121,19 @@ function M.rule_cases(rule, spec)
     { "does not report the safe rewrite, which runs", function()
       local conn = fresh(1000)
       local rev = M.revision({ up = spec.safe, transaction = spec.safe_transaction, lint_ignore = spec.safe_ignore })
-      assert.are.same({}, M.of_rule(M.lint(conn, { rev }), rule))
+      assert.are.same({}, M.of_rule(M.lint(conn, { rev }, spec.cfg), rule))
       M.apply(conn, { rev })
     end },
     { spec.everywhere and "reports it on a table created earlier in the run too" or
       "does not report it on a table created earlier in the run", function()
       local conn = fresh()
       local rev = M.revision({ up = spec.unsafe, transaction = spec.transaction })
-      not_reported(M.of_rule(M.lint(conn, { M.revision({ up = create }), rev }), rule, rev))
+      not_reported(M.of_rule(M.lint(conn, { M.revision({ up = create }), rev }, spec.cfg), rule, rev))
     end },
     { (spec.everywhere or spec.small_too) and "reports it on a small table too" or "does not report it on a small table", function()
       local conn = fresh(50)
       local rev = M.revision({ up = spec.unsafe, transaction = spec.transaction })
-      local found = M.of_rule(M.lint(conn, { rev }), rule)
+      local found = M.of_rule(M.lint(conn, { rev }, spec.cfg), rule)
       if spec.small_too then assert.are.equal(1, #found) else not_reported(found) end
     end },
   }

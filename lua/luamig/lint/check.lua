@@ -55,7 +55,7 @@ local function check_statement(stmt, ctx, run, out)
   local ignored = run.ignored(stmt.source)
   for _, rule in ipairs(rules.by_kind[stmt.kind] or {}) do
     local state = ctx.revision_state
-    if not ignored[rule.name] and not (rule.once and state[rule]) then
+    if not ignored[rule.name] and not (rule.once and state[rule]) and (not rule.opt_in or run.included[rule.name]) then
       local found = rule.check(stmt, ctx)
       if found and found.message then found = { found } end
       for _, f in ipairs(found or {}) do
@@ -80,10 +80,22 @@ local function ignored_of(source)
   return set_of(names)
 end
 
+-- The config's lint_include as a set: each name an opt-in rule's.
+local function included_of(cfg)
+  local names = cfg.lint_include or {}
+  for _, name in ipairs(names) do
+    local rule = rules.by_name[name]
+    local why = not rule and ("lint_include names no lint rule: %q"):format(tostring(name))
+      or not rule.opt_in and ("%s is on without lint_include (it takes only opt-in rules)"):format(name)
+    if why then error(("config %s: %s"):format(cfg.path or "luamig.lua", why), 0) end
+  end
+  return set_of(names)
+end
+
 -- stmts (parse.statements), cfg, live (facts.read's, or nil offline) -> findings
 function M.run(stmts, cfg, live)
   local ignored = {}
-  local run = { created = {}, facts = live, ignored = function(source)
+  local run = { created = {}, facts = live, included = included_of(cfg), ignored = function(source)
     ignored[source] = ignored[source] or ignored_of(source)
     return ignored[source]
   end }

@@ -81,11 +81,13 @@ function M.constraints_added(body)
 end
 
 -- A rule that prefers one type to others (prefer-text-field, ban-char-field,
--- ...): spec = { name, types (set of type names), why, hint }.
+-- ...): spec = { name, types (set of type names), why, hint }. Opt-in:
+-- every table of a schema would be reported on every run.
 function M.preference_rule(spec)
   return {
     name = spec.name,
     level = "warning",
+    opt_in = true,
     kinds = { "CreateStmt", "AlterTableStmt" },
     check = function(stmt)
       local found = {}

@@ -5,6 +5,7 @@ describe("lint rule prefer-bigint-over-int", function()
     level = "warning",
     -- a choice of type, not a lock: reported on any table
     no_facts = true, everywhere = true,
+    cfg = { lint_include = { "prefer-bigint-over-int" } },  -- a style rule: opt-in
     unsafe = [[    op.add_column("t", { "c", "integer" })]],
     safe = [[    op.add_column("t", { "c", "bigint" })]],
   })) do it(case[1], case[2]) end

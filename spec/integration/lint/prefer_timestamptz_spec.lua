@@ -5,6 +5,7 @@ describe("lint rule prefer-timestamptz", function()
     level = "warning",
     -- a choice of type, not a lock: reported on any table
     no_facts = true, everywhere = true,
+    cfg = { lint_include = { "prefer-timestamptz" } },  -- a style rule: opt-in
     unsafe = [[    op.add_column("t", { "c", "timestamp" })]],
     safe = [[    op.add_column("t", { "c", "timestamptz" })]],
   })) do it(case[1], case[2]) end

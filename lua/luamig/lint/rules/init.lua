@@ -10,6 +10,9 @@
 --            lint_small_table_rows, and which it completes with the
 --            table's estimated rows and size
 --   once     true: one finding per revision at most
+--   opt_in   true: a choice of style, not of safety (squawk's type
+--            preferences): reported only when the config's lint_include
+--            names it
 -- stmt and ctx are described in lint/check.lua.
 local NAMES = {
   "require-concurrent-index-creation",
