@@ -32,6 +32,8 @@ install_squawk
 url="host=$PG_DIR port=5432 user=postgres dbname=bench"
 lua5.4 bench/gen.lua "$work/project" "$n" chain "$url" 10
 cd "$work/project"
+# squawk's type preferences are opt-in in luamig: on, for the same work
+sed -i 's/^return {/return { lint_include = { "ban-char-field", "prefer-bigint-over-int", "prefer-bigint-over-smallint", "prefer-identity", "prefer-text-field", "prefer-timestamptz" },/' luamig.lua
 "${psql[@]}" -d postgres -c "CREATE DATABASE bench"
 # offline: a server that is not there (lint says so and lints from base)
 offline="host=$work/nowhere port=5432 user=postgres dbname=bench"

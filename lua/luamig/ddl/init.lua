@@ -51,7 +51,7 @@ export(routine, { "function_identity", "create_function", "drop_function", "crea
                   "enable_row_security", "disable_row_security", "create_policy", "drop_policy" })
 
 -- lint's live facts (issue 17)
-export(lint, { "TABLE_FACTS_QUERY", "COLUMN_FACTS_QUERY", "explain" })
+export(lint, { "TABLE_FACTS_QUERY", "COLUMN_FACTS_QUERY", "explain", "EXPLAIN_BEGIN", "EXPLAIN_END" })
 
 -- luamig's bookkeeping and session
 export(bookkeeping, {

@@ -26,7 +26,13 @@ JOIN pg_attribute a ON a.attrelid = to_regclass(w.name) AND a.attnum > 0 AND NOT
 JOIN pg_type t ON t.oid = a.atttypid]]
 
 -- The planner's estimate of a data migration's statement, not run: lint
--- tells an UPDATE or DELETE that touches most of a big table.
+-- tells an UPDATE or DELETE that touches most of a big table. Planning
+-- takes the statement's lock on its table (ROW EXCLUSIVE): in a
+-- transaction of its own that gives up after EXPLAIN_LOCK_TIMEOUT, so
+-- lint never queues behind the transaction it would warn of.
+M.EXPLAIN_BEGIN = "BEGIN; SET LOCAL lock_timeout = '100ms'"
+M.EXPLAIN_END = "ROLLBACK"
+
 function M.explain(sql)
   return "EXPLAIN (FORMAT JSON) " .. sql
 end

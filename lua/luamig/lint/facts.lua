@@ -61,19 +61,29 @@ local function retyped_columns(conn, stmts)
   return columns
 end
 
+-- The planner's estimate of sql (its largest "Plan Rows"), or nil when
+-- the server cannot plan it (a column or table an earlier revision of the
+-- run creates) or its table is locked (ddl.EXPLAIN_BEGIN's lock_timeout).
+local function estimate(conn, sql)
+  conn:exec(ddl.EXPLAIN_BEGIN)
+  local ok, rows = pcall(conn.query, conn, ddl.explain(sql))
+  conn:exec(ddl.EXPLAIN_END)
+  local most = nil
+  for n in (ok and rows[1] and tostring(select(2, next(rows[1]))) or ""):gmatch('"Plan Rows": (%d+)') do
+    most = math.max(most or 0, tonumber(n))
+  end
+  return most
+end
+
 -- The planner's row estimate of each UPDATE or DELETE with a WHERE, keyed
--- by the statement: { [stmt] = rows }. A statement the server cannot plan
--- yet (it names a column or table an earlier revision of the run creates)
--- has none.
+-- by the statement: { [stmt] = rows }; none inside a transaction already
+-- open (lint's own would end it).
 local function planned_rows(conn, stmts)
   local planned = {}
+  if conn:transaction_status() ~= "idle" then return planned end
   for _, stmt in ipairs(stmts) do
     if (stmt.kind == "UpdateStmt" or stmt.kind == "DeleteStmt") and stmt.body.whereClause then
-      local ok, rows = pcall(conn.query, conn, ddl.explain(stmt.sql))
-      local plan = ok and rows[1] and tostring(select(2, next(rows[1])))
-      local most = nil
-      for n in (plan or ""):gmatch('"Plan Rows": (%d+)') do most = math.max(most or 0, tonumber(n)) end
-      planned[stmt] = most
+      planned[stmt] = estimate(conn, stmt.sql)
     end
   end
   return planned
