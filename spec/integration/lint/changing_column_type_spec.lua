@@ -51,4 +51,32 @@ describe("lint rule changing-column-type", function()
     local rev = lint.revision({ up = [[    op.alter_column("t", "v", { type = "text" })]] })
     assert.are.equal(1, #lint.of_rule(lint.lint(nil, { rev }), "changing-column-type"))
   end)
+
+  -- each change: the column's type, the new one, and whether the server
+  -- rewrites the table (its file changes); lint must say the same.
+  -- (timestamp to timestamptz is free only under TimeZone UTC, and lint
+  -- reports it: the run's TimeZone may be another.)
+  local CHANGES = {
+    { "varchar(20)", "varchar(40)", false }, { "varchar(20)", "varchar", false }, { "varchar(20)", "text", false },
+    { "text", "varchar", false }, { "numeric(10,2)", "numeric(12,2)", false }, { "numeric(10,2)", "numeric", false },
+    { "varbit(8)", "varbit(16)", false }, { "timestamp(3)", "timestamp(6)", false },
+    { "timestamptz(3)", "timestamptz", false }, { "cidr", "inet", false },
+    { "varchar(20)", "varchar(10)", true }, { "numeric(10,2)", "numeric(12,4)", true }, { "text", "varchar(10)", true },
+    { "integer", "bigint", true }, { "char(4)", "text", true },
+  }
+  for _, change in ipairs(CHANGES) do
+    local from, to, rewrites = change[1], change[2], change[3]
+    it(("says %s to %s %s, as the server does"):format(from, to, rewrites and "rewrites" or "does not rewrite"), function()
+      local _, conn = helpers.fresh_db()
+      conn:exec(("CREATE TABLE t (id bigint PRIMARY KEY, c %s)"):format(from))
+      conn:exec("INSERT INTO t SELECT g FROM generate_series(1, 1000) g")
+      conn:exec("ANALYZE t")
+      local rev = lint.revision({ up = ([[    op.alter_column("t", "c", { type = %q })]]):format(to) })
+      local found = lint.of_rule(lint.lint(conn, { rev }), "changing-column-type")
+      local before = relfilenode(conn)
+      lint.apply(conn, { rev })
+      assert.are.equal(rewrites, before ~= relfilenode(conn), "the server")
+      assert.are.equal(rewrites and 1 or 0, #found, "lint")
+    end)
+  end
 end)
