@@ -75,14 +75,15 @@ local function estimate(conn, sql)
   return most
 end
 
--- The planner's row estimate of each UPDATE or DELETE with a WHERE, keyed
--- by the statement: { [stmt] = rows }; none inside a transaction already
--- open (lint's own would end it).
-local function planned_rows(conn, stmts)
+-- The planner's row estimate of each UPDATE or DELETE with a WHERE on a
+-- big table (tables: read's), keyed by the statement: { [stmt] = rows };
+-- none inside a transaction already open (lint's own would end it).
+local function planned_rows(conn, stmts, tables)
   local planned = {}
   if conn:transaction_status() ~= "idle" then return planned end
   for _, stmt in ipairs(stmts) do
-    if (stmt.kind == "UpdateStmt" or stmt.kind == "DeleteStmt") and stmt.body.whereClause then
+    local known = (stmt.kind == "UpdateStmt" or stmt.kind == "DeleteStmt") and tables[M.key(stmt.body.relation)]
+    if known and not known.small and stmt.body.whereClause then
       planned[stmt] = estimate(conn, stmt.sql)
     end
   end
@@ -116,7 +117,7 @@ function M.read(conn, stmts, small)
     end
   end
   return { server_version = conn:server_version(), tables = tables, columns = retyped_columns(conn, stmts),
-           planned_rows = planned_rows(conn, stmts) }
+           planned_rows = planned_rows(conn, stmts, tables) }
 end
 
 return M
