@@ -80,6 +80,27 @@ function M.constraints_added(body)
   return found
 end
 
+-- A rule on a constraint that builds its index while holding an ACCESS
+-- EXCLUSIVE lock (UNIQUE, PRIMARY KEY), where USING INDEX adopts one
+-- built CONCURRENTLY at once: spec = { name, contype, what(added) (the
+-- message), hint }.
+function M.index_constraint_rule(spec)
+  return {
+    name = spec.name,
+    level = "error",
+    kinds = { "AlterTableStmt" },
+    check = function(stmt)
+      local found = {}
+      for _, added in ipairs(M.constraints_added(stmt.body)) do
+        if added.constraint.contype == spec.contype and not added.constraint.indexname then
+          found[#found + 1] = { table = stmt.body.relation, message = spec.what(added), hint = spec.hint }
+        end
+      end
+      return found
+    end,
+  }
+end
+
 -- A rule that prefers one type to others (prefer-text-field, ban-char-field,
 -- ...): spec = { name, types (set of type names), why, hint }. Opt-in:
 -- every table of a schema would be reported on every run.

@@ -4,24 +4,13 @@
 -- unique index built CONCURRENTLY, at once.
 local columns = require("luamig.lint.columns")
 
-return {
+return columns.index_constraint_rule({
   name = "adding-serial-primary-key-field",
-  level = "error",
-  kinds = { "AlterTableStmt" },
-  check = function(stmt)
-    local found = {}
-    for _, added in ipairs(columns.constraints_added(stmt.body)) do
-      local c = added.constraint
-      if c.contype == "CONSTR_PRIMARY" and not c.indexname then
-        found[#found + 1] = {
-          table = stmt.body.relation,
-          message = ("adding a primary key%s builds its index while holding an ACCESS EXCLUSIVE lock, which blocks reads and writes")
-            :format(added.column and (" on new column " .. added.column) or ""),
-          hint = "op.create_index(name, table, columns, { unique = true, concurrently = true }) outside the transaction, then "
-            .. "ALTER TABLE ... ADD CONSTRAINT pkey PRIMARY KEY USING INDEX name (the columns NOT NULL already)",
-        }
-      end
-    end
-    return found
+  contype = "CONSTR_PRIMARY",
+  what = function(added)
+    return ("adding a primary key%s builds its index while holding an ACCESS EXCLUSIVE lock, which blocks reads and writes")
+      :format(added.column and (" on new column " .. added.column) or "")
   end,
-}
+  hint = "op.create_index(name, table, columns, { unique = true, concurrently = true }) outside the transaction, then "
+    .. "ALTER TABLE ... ADD CONSTRAINT pkey PRIMARY KEY USING INDEX name (the columns NOT NULL already)",
+})

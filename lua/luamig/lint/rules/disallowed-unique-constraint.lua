@@ -3,24 +3,13 @@
 -- UNIQUE USING INDEX adopts an index built CONCURRENTLY, at once.
 local columns = require("luamig.lint.columns")
 
-return {
+return columns.index_constraint_rule({
   name = "disallowed-unique-constraint",
-  level = "error",
-  kinds = { "AlterTableStmt" },
-  check = function(stmt)
-    local found = {}
-    for _, added in ipairs(columns.constraints_added(stmt.body)) do
-      local c = added.constraint
-      if c.contype == "CONSTR_UNIQUE" and not c.indexname then
-        found[#found + 1] = {
-          table = stmt.body.relation,
-          message = ("adding UNIQUE constraint %s builds its index while holding an ACCESS EXCLUSIVE lock, which blocks reads and writes")
-            :format(c.conname or added.column or "(unnamed)"),
-          hint = "op.create_index(name, table, columns, { unique = true, concurrently = true }) outside the transaction, then "
-            .. "ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX name",
-        }
-      end
-    end
-    return found
+  contype = "CONSTR_UNIQUE",
+  what = function(added)
+    return ("adding UNIQUE constraint %s builds its index while holding an ACCESS EXCLUSIVE lock, which blocks reads and writes")
+      :format(added.constraint.conname or added.column or "(unnamed)")
   end,
-}
+  hint = "op.create_index(name, table, columns, { unique = true, concurrently = true }) outside the transaction, then "
+    .. "ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX name",
+})
