@@ -1,5 +1,4 @@
 local lint = require("support.lint")
-local helpers = require("support.helpers")
 
 describe("lint rule adding-serial-primary-key-field", function()
   for _, case in ipairs(lint.rule_cases("adding-serial-primary-key-field", {
@@ -14,7 +13,7 @@ end)
 
 describe("lint rule adding-serial-primary-key-field", function()
   it("reports a serial column added as the primary key", function()
-    local _, conn = helpers.fresh_db()
+    local _, conn = lint.fresh_db()
     lint.table_of(conn, "t", 1000)
     conn:exec("ALTER TABLE t DROP CONSTRAINT t_pkey")
     local rev = lint.revision({ up = [[    op.add_column("t", { "n", "bigserial", primary_key = true })]] })

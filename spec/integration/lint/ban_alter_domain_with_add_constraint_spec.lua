@@ -1,5 +1,4 @@
 local lint = require("support.lint")
-local helpers = require("support.helpers")
 
 describe("lint rule ban-alter-domain-with-add-constraint", function()
   for _, case in ipairs(lint.rule_cases("ban-alter-domain-with-add-constraint", {
@@ -15,7 +14,7 @@ end)
 
 describe("lint rule ban-alter-domain-with-add-constraint", function()
   it("reports VALIDATE CONSTRAINT of a domain, which blocks writes to its tables while it scans", function()
-    local _, conn = helpers.fresh_db()
+    local _, conn = lint.fresh_db()
     conn:exec("CREATE DOMAIN amount AS integer")
     conn:exec("ALTER DOMAIN amount ADD CONSTRAINT amount_check CHECK (VALUE > 0) NOT VALID")
     local rev = lint.revision({ up = [[    op.execute("ALTER DOMAIN amount VALIDATE CONSTRAINT amount_check")]] })

@@ -1,5 +1,4 @@
 local lint = require("support.lint")
-local helpers = require("support.helpers")
 
 describe("lint rule ban-whole-table-write", function()
   for _, case in ipairs(lint.rule_cases("ban-whole-table-write", {
@@ -11,7 +10,7 @@ end)
 
 describe("lint rule ban-whole-table-write", function()
   it("reports a WHERE the planner estimates touches most rows, and a whole-table DELETE", function()
-    local _, conn = helpers.fresh_db()
+    local _, conn = lint.fresh_db()
     lint.table_of(conn, "t", 1000)
     local rev = lint.revision({ up = [[    op.execute("UPDATE t SET b = 'y' WHERE id > 10")
       op.execute("DELETE FROM t")]] })
@@ -23,7 +22,7 @@ describe("lint rule ban-whole-table-write", function()
   end)
 
   it("does not wait for the planner behind a lock another session holds on the table", function()
-    local url, conn = helpers.fresh_db()
+    local url, conn = lint.fresh_db()
     lint.table_of(conn, "t", 1000)
     local other = assert(require("luamig.core").connect(url))
     other:exec("BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
@@ -34,6 +33,7 @@ describe("lint rule ban-whole-table-write", function()
     assert.are.same({}, found)  -- no estimate: not reported
     assert.are.equal("idle", conn:transaction_status())
     other:exec("ROLLBACK")
+    other:close()
   end)
 
   it("reports a WHERE offline only when there is none (no planner)", function()

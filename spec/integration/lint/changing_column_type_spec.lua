@@ -1,5 +1,4 @@
 local lint = require("support.lint")
-local helpers = require("support.helpers")
 
 local PREPARE = "ALTER TABLE t ADD COLUMN v varchar(20), ADD COLUMN n numeric(10,2), ADD COLUMN s text"
 
@@ -26,7 +25,7 @@ describe("lint rule changing-column-type", function()
   end
 
   it("agrees with the server: the widenings it lets through keep the table's file, what it reports rewrites it", function()
-    local _, conn = helpers.fresh_db()
+    local _, conn = lint.fresh_db()
     big(conn)
     local before = relfilenode(conn)
     lint.apply(conn, { lint.revision({ up = [[    op.alter_column("t", "v", { type = "varchar(40)" })
@@ -37,7 +36,7 @@ describe("lint rule changing-column-type", function()
   end)
 
   it("reports a narrowing, a change of scale and a USING clause", function()
-    local _, conn = helpers.fresh_db()
+    local _, conn = lint.fresh_db()
     big(conn)
     local rev = lint.revision({ up = [[    op.alter_column("t", "v", { type = "varchar(10)" })
       op.alter_column("t", "n", { type = "numeric(12,4)" })
@@ -67,7 +66,7 @@ describe("lint rule changing-column-type", function()
   for _, change in ipairs(CHANGES) do
     local from, to, rewrites = change[1], change[2], change[3]
     it(("says %s to %s %s, as the server does"):format(from, to, rewrites and "rewrites" or "does not rewrite"), function()
-      local _, conn = helpers.fresh_db()
+      local _, conn = lint.fresh_db()
       conn:exec(("CREATE TABLE t (id bigint PRIMARY KEY, c %s)"):format(from))
       conn:exec("INSERT INTO t SELECT g FROM generate_series(1, 1000) g")
       conn:exec("ANALYZE t")

@@ -1,5 +1,4 @@
 local lint = require("support.lint")
-local helpers = require("support.helpers")
 
 describe("lint rule disallowed-unique-constraint", function()
   for _, case in ipairs(lint.rule_cases("disallowed-unique-constraint", {
@@ -13,7 +12,7 @@ end)
 
 describe("lint rule disallowed-unique-constraint", function()
   it("reports a column added UNIQUE", function()
-    local _, conn = helpers.fresh_db()
+    local _, conn = lint.fresh_db()
     lint.table_of(conn, "t", 1000)
     local rev = lint.revision({ up = [[    op.add_column("t", { "c", "integer", unique = true })]] })
     assert.are.equal(1, #lint.of_rule(lint.lint(conn, { rev }), "disallowed-unique-constraint"))

@@ -1,5 +1,4 @@
 local lint = require("support.lint")
-local helpers = require("support.helpers")
 
 describe("lint rule prefer-repack", function()
   for _, case in ipairs(lint.rule_cases("prefer-repack", {
@@ -13,7 +12,7 @@ end)
 
 describe("lint rule prefer-repack", function()
   it("reports VACUUM FULL, which runs and rewrites the table", function()
-    local _, conn = helpers.fresh_db()
+    local _, conn = lint.fresh_db()
     lint.table_of(conn, "t", 1000)
     local rev = lint.revision({ transaction = false, up = [[    op.execute("VACUUM FULL t")]] })
     local found = lint.of_rule(lint.lint(conn, { rev }), "prefer-repack")

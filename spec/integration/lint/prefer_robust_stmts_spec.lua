@@ -1,5 +1,4 @@
 local lint = require("support.lint")
-local helpers = require("support.helpers")
 
 describe("lint rule prefer-robust-stmts", function()
   for _, case in ipairs(lint.rule_cases("prefer-robust-stmts", {
@@ -15,7 +14,7 @@ end)
 
 describe("lint rule prefer-robust-stmts", function()
   it("takes a DROP INDEX CONCURRENTLY IF EXISTS before CREATE INDEX CONCURRENTLY as robust", function()
-    local _, conn = helpers.fresh_db()
+    local _, conn = lint.fresh_db()
     lint.table_of(conn, "t", 1000)
     local rev = lint.revision({ transaction = false, up = [[    op.drop_index("ix_t_a", { concurrently = true, if_exists = true })
       op.create_index("ix_t_a", "t", { "a" }, { concurrently = true })]] })

@@ -1,5 +1,4 @@
 local lint = require("support.lint")
-local helpers = require("support.helpers")
 
 -- A partitioned table p of n rows in two partitions, analyzed.
 local function partitioned(conn, n)
@@ -14,7 +13,7 @@ local UNSAFE = [[    op.execute("ALTER TABLE p DETACH PARTITION p2")]]
 
 describe("lint rule require-concurrent-partition-detach", function()
   it("reports the unsafe revision on a big table, with its line, rows and size", function()
-    local _, conn = helpers.fresh_db()
+    local _, conn = lint.fresh_db()
     partitioned(conn, 1000)
     local rev = lint.revision({ up = UNSAFE })
     local found = lint.of_rule(lint.lint(conn, { rev }), "require-concurrent-partition-detach")
@@ -27,7 +26,7 @@ describe("lint rule require-concurrent-partition-detach", function()
   end)
 
   it("does not report the safe rewrite, which runs", function()
-    local _, conn = helpers.fresh_db()
+    local _, conn = lint.fresh_db()
     partitioned(conn, 1000)
     local rev = lint.revision({ transaction = false, up = [[    op.execute("ALTER TABLE p DETACH PARTITION p2 CONCURRENTLY")]] })
     assert.are.same({}, lint.of_rule(lint.lint(conn, { rev }), "require-concurrent-partition-detach"))
@@ -35,7 +34,7 @@ describe("lint rule require-concurrent-partition-detach", function()
   end)
 
   it("does not report it on a table created earlier in the run", function()
-    local _, conn = helpers.fresh_db()
+    local _, conn = lint.fresh_db()
     local create = lint.revision({ up = [[    op.execute("CREATE TABLE p (id bigint) PARTITION BY RANGE (id)")
       op.execute("CREATE TABLE p2 PARTITION OF p FOR VALUES FROM (0) TO (10)")]] })
     local rev = lint.revision({ up = UNSAFE })
@@ -43,7 +42,7 @@ describe("lint rule require-concurrent-partition-detach", function()
   end)
 
   it("does not report it on a small table", function()
-    local _, conn = helpers.fresh_db()
+    local _, conn = lint.fresh_db()
     partitioned(conn, 50)
     local rev = lint.revision({ up = UNSAFE })
     assert.are.same({}, lint.of_rule(lint.lint(conn, { rev }), "require-concurrent-partition-detach"))
