@@ -1,56 +1,81 @@
 #!/usr/bin/env bash
-# lint of N revisions (default 1,000; the migrate benchmark's generator):
-# every 20th also does something unsafe to `big`, a 20,000-row table the
-# database already holds (five kinds in turn), and every 20th+10 builds an
-# index on the table it has just created (safe: nobody uses it yet).
-# luamig lint, connected (live facts), against squawk (npm's squawk-cli)
-# on the same SQL: luamig's own `upgrade --sql` output. Prints medians of
-# 5, the ratio, and which findings each reports, by rule.
+# lint at scale (#17): `luamig lint` of N revisions (default 1,000; the
+# migrate benchmark's generator, every 10th revision also doing one unsafe
+# thing to a table an earlier revision made) against squawk (npm's
+# squawk-cli) on the same SQL, luamig's own `upgrade --sql` output.
+# Medians of 5, run in turn, and the CPU time of one run each. Then which
+# findings each reports, by rule: luamig offline (no database, as squawk),
+# luamig connected to a database where the first half is applied (its
+# tables with a row each: small), the same with lint_small_table_rows = 0,
+# and squawk.
+# (It replaces the first version, 2a7d504, which linted connected only,
+# before the rest of squawk's rules.)
 #   bash bench/lint.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 . bench/lib.sh
 n=${1:-1000}
-command -v squawk >/dev/null || npm install -g squawk-cli >/dev/null 2>&1 \
-  || { echo "bench/lint.sh: squawk is needed: npm install -g squawk-cli" >&2; exit 1; }
-install_deps jq
-bench_setup
-lua5.4 bench/gen.lua "$work/project" "$n" chain
-lua5.4 - "$work/project/migrations/versions" "$n" <<'LUA'
-local dir, n = arg[1], tonumber(arg[2])
-local unsafe = {
-  [[op.create_index("ix_big_a_%d", "big", { "a" })]],
-  [[op.add_column("big", { "c%d", "double precision", default = "random()" })]],
-  [[op.create_check_constraint("big_a_%d", "big", "a > 0")]],
-  [[op.create_foreign_key("big_t1_%d", "big", "t1", { "a" }, { "id" })]],
-  [[op.alter_column("big", "b", { nullable = false })]],
+
+# squawk: npm's squawk-cli (node and npm from Debian when missing)
+install_squawk() {
+  command -v squawk >/dev/null && return 0
+  command -v npm >/dev/null || install_deps nodejs npm
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo npm install -g squawk-cli >/dev/null 2>&1 || true
+  command -v squawk >/dev/null || { echo "bench/lint.sh: cannot install squawk (npm install -g squawk-cli failed)" >&2; exit 1; }
 }
-local function append(i, line)
-  local path = ("%s/%012x.lua"):format(dir, i)
-  local text = io.open(path):read("a")
-  local f = io.open(path, "w")
-  f:write((text:gsub("(op%.create_table%(\"t%d+\"[^\n]*\n)", "%1    " .. line .. "\n", 1)))
-  f:close()
-end
-for i = 20, n, 20 do append(i, unsafe[(i // 20 - 1) % #unsafe + 1]:format(i)) end
-for i = 10, n, 20 do append(i, ('op.create_index("ix_t%d_name", "t%d", { "name" })'):format(i, i)) end
-LUA
+
+bench_setup
+install_squawk
+url="host=$PG_DIR port=5432 user=postgres dbname=bench"
+lua5.4 bench/gen.lua "$work/project" "$n" chain "$url" 10
 cd "$work/project"
-url="host=$PG_DIR port=5432 user=postgres dbname=postgres"
-"${psql[@]}" -d postgres -c "CREATE TABLE big (id bigint PRIMARY KEY, a integer, b text)" \
-  -c "INSERT INTO big SELECT g, g, 'x' FROM generate_series(1, 20000) g" -c "ANALYZE big"
-"$luamig" -q --url "$url" upgrade base:heads --sql >"$work/up.sql" 2>/dev/null
+# squawk's type preferences are opt-in in luamig: on, for the same work
+sed -i 's/^return {/return { lint_include = { "ban-char-field", "prefer-bigint-over-int", "prefer-bigint-over-smallint", "prefer-identity", "prefer-text-field", "prefer-timestamptz" },/' luamig.lua
+"${psql[@]}" -d postgres -c "CREATE DATABASE bench"
+# offline: a server that is not there (lint says so and lints from base)
+offline="host=$work/nowhere port=5432 user=postgres dbname=bench"
+# (upgrade lints what it prints too: its findings on stderr are not the SQL)
+"$luamig" -q upgrade head --sql >"$work/up.sql" 2>/dev/null
 
-luamig_lint() { "$luamig" -q --url "$url" lint >/dev/null || true; }
-squawk_lint() { squawk "$work/up.sql" >/dev/null 2>&1 || true; }
-read -r ms_luamig ms_squawk <<<"$(time_pair 5 : luamig_lint : squawk_lint)"
-printf 'lint benchmark, N=%s revisions (%s statements in --sql), medians of 5\n' "$n" "$(grep -c ';$' "$work/up.sql")"
-printf '  luamig lint (connected)   %8.1f ms\n' "$ms_luamig"
-printf '  squawk on the --sql file  %8.1f ms\n' "$ms_squawk"
-printf '  ratio luamig/squawk       %8s\n' "$(ratio "$ms_luamig" "$ms_squawk")"
+luamig_offline() { "$luamig" -q --url "$offline" lint; }
+luamig_connected() { "$luamig" -q lint; }
+squawk_sql() { squawk --reporter json "$work/up.sql"; }
 
-"$luamig" -q --url "$url" --json lint | jq -r '.findings[].rule' | sort | uniq -c | awk '{ print $2, $1 }' >"$work/luamig.count" || true
-squawk --reporter json "$work/up.sql" 2>/dev/null | jq -r '.[].rule_name' | sort | uniq -c | awk '{ print $2, $1 }' >"$work/squawk.count" || true
-printf '\n| rule | luamig | squawk |\n| --- | --- | --- |\n'
-join -a1 -a2 -e 0 -o 0,1.2,2.2 "$work/luamig.count" "$work/squawk.count" | awk '{ printf "| %s | %s | %s |\n", $1, $2, $3 }'
+printf 'lint benchmark, N=%s revisions (%s with an unsafe operation), medians of 5\n' "$n" "$(( n / 10 ))"
+read -r t_luamig t_squawk < <(time_pair 5 : luamig_offline : squawk_sql)
+printf '  luamig lint (offline, %s revisions)  %8s ms\n' "$n" "$t_luamig"
+printf '  squawk on upgrade --sql (%s lines)   %8s ms\n' "$(wc -l <"$work/up.sql")" "$t_squawk"
+printf '  luamig/squawk %s\n' "$(ratio "$t_luamig" "$t_squawk")"
+t_connected=$(time_ms 5 : luamig_connected)
+cpu() { /usr/bin/time -f '%U %S' "$@" 2>&1 >/dev/null | tail -n 1 | awk '{ printf "%.0f", ($1 + $2) * 1000 }'; }
+printf '  luamig lint (connected, %s pending, live facts)  %8s ms\n' "$n" "$t_connected"
+# CPU time of one run each: steadier than wall time on a shared machine
+printf '  CPU time: luamig lint offline %s ms, squawk %s ms\n' "$(cpu "$luamig" -q --url "$offline" lint)" "$(cpu squawk --reporter json "$work/up.sql")"
+
+# the findings, by rule: offline; connected to a database where the
+# first half is applied, its tables with a row each and analyzed (small:
+# exempt from lock rules), and the same with lint_small_table_rows = 0
+# (every existing table counts as big)
+half=$(printf '%012x' $(( n / 2 )))
+"$luamig" -q upgrade "$half" >/dev/null 2>&1
+# a row in each table the first half made (some refuse it: a required
+# column, a renamed one; they stay empty)
+for ((i = 1; i <= n / 2; i++)); do echo "INSERT INTO t$i (name) VALUES ('x');"; done >"$work/rows.sql"
+echo "ANALYZE;" >>"$work/rows.sql"
+"${psql[@]}" -v ON_ERROR_STOP=0 -d bench -f "$work/rows.sql" >/dev/null 2>&1
+sed 's/^return {/return { lint_small_table_rows = 0,/' luamig.lua >luamig-big.lua
+# squawk 2.66 spells prefer-timestamptz prefer-timestamp-tz
+count() { grep -oE "\"$1\":\"[a-z-]+\"" | sed -E 's/.*:"(.*)"/\1/; s/^prefer-timestamp-tz$/prefer-timestamptz/' | sort | uniq -c | awk '{ print $2, $1 }'; }
+"$luamig" -q --json --url "$offline" lint 2>/dev/null | count rule >"$work/offline.txt" || true
+"$luamig" -q --json lint 2>/dev/null | count rule >"$work/small.txt" || true
+"$luamig" -q --json -c luamig-big.lua lint 2>/dev/null | count rule >"$work/big.txt" || true
+squawk_sql 2>/dev/null | count rule_name >"$work/squawk.txt" || true
+printf '\n| rule | luamig offline | luamig, half applied, small tables | luamig, half applied, lint_small_table_rows = 0 | squawk |\n'
+printf '| --- | ---: | ---: | ---: | ---: |\n'
+cut -d' ' -f1 "$work"/{offline,small,big,squawk}.txt | sort -u | while read -r rule; do
+  of() { awk -v r="$rule" '$1 == r { print $2 }' "$work/$1.txt"; }
+  printf '| %s | %s | %s | %s | %s |\n' "$rule" "$(of offline)" "$(of small)" "$(of big)" "$(of squawk)"
+done

@@ -25,6 +25,7 @@ local known_keys = {
   -- lint (#17)
   lint = "string",
   lint_small_table_rows = "number",
+  lint_include = "table",
 }
 
 local LINT_MODES = { warn = true, error = true, off = true }

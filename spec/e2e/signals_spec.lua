@@ -15,7 +15,7 @@ local first = { id = "aaaa00000001", message = "create a", up = [[op.create_tabl
 -- A second revision that creates a table and then sleeps on the server.
 local function sleeper(seconds)
   return { id = "bbbb00000002", down = "aaaa00000001", message = "slow", slug = "slow", up = ([[
-    op.create_table("b", { { "id", "int" } })
+    op.create_table("b", { { "id", "int" } }, { if_not_exists = true })
     op.execute("SELECT pg_sleep(%s)")]]):format(seconds), down_body = [[op.drop_table("b")]] }
 end
 
@@ -452,7 +452,7 @@ for _, transactional in ipairs({ true, false }) do
       url, conn = helpers.fresh_db()
       local dir = project { url = url, revisions = { first,
         { id = "bbbb00000002", down = "aaaa00000001", slug = "written", transaction = transactional,
-          up = [[op.create_table("b", { { "id", "int" } })]] } } }
+          up = [[op.create_table("b", { { "id", "int" } }, { if_not_exists = true })]] } } }
       assert.equal(0, (run(dir, "upgrade aaaa00000001")))
       locker = assert(core.connect(url))
       locker:exec("BEGIN; LOCK TABLE luamig_version IN EXCLUSIVE MODE")
@@ -495,7 +495,7 @@ for _, transactional in ipairs({ true, false }) do
       url, conn = helpers.fresh_db()
       local dir = project { url = url, revisions = { first,
         { id = "bbbb00000002", down = "aaaa00000001", slug = "copy", transaction = transactional, up = [[
-    op.create_table("b", { { "id", "int" } })
+    op.create_table("b", { { "id", "int" } }, { if_not_exists = true })
     op.execute("SELECT set_config('application_name', 'luamig-copy', false)")
     local i = 0
     op.bulk_insert("b", function() i = i + 1 return { i } end)]] } } }

@@ -65,7 +65,7 @@ export(backfill, { "BACKFILL_TABLE", "create_backfill_table", "backfill_start", 
                    "backfill_sql_batch", "backfill_read", "backfill_lua_batch", "text_array" })
 
 -- lint's live facts (issue 17)
-export(lint, { "TABLE_FACTS_QUERY" })
+export(lint, { "TABLE_FACTS_QUERY", "COLUMN_FACTS_QUERY", "explain", "EXPLAIN_BEGIN", "EXPLAIN_END" })
 
 -- luamig's bookkeeping and session
 export(bookkeeping, {

@@ -17,4 +17,24 @@ JOIN pg_class c ON c.oid = to_regclass(w.name)
 LEFT JOIN pg_index i ON i.indexrelid = c.oid
 JOIN pg_class t ON t.oid = COALESCE(i.indrelid, c.oid)]]
 
+-- The columns of the tables whose columns a run retypes (changing-column-
+-- type tells a widening from a rewrite): their type's name and typmod.
+M.COLUMN_FACTS_QUERY = [[
+SELECT w.name, a.attname, t.typname, a.atttypmod
+FROM json_array_elements_text($1::json) AS w(name)
+JOIN pg_attribute a ON a.attrelid = to_regclass(w.name) AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_type t ON t.oid = a.atttypid]]
+
+-- The planner's estimate of a data migration's statement, not run: lint
+-- tells an UPDATE or DELETE that touches most of a big table. Planning
+-- takes the statement's lock on its table (ROW EXCLUSIVE): in a
+-- transaction of its own that gives up after EXPLAIN_LOCK_TIMEOUT, so
+-- lint never queues behind the transaction it would warn of.
+M.EXPLAIN_BEGIN = "BEGIN; SET LOCAL lock_timeout = '100ms'"
+M.EXPLAIN_END = "ROLLBACK"
+
+function M.explain(sql)
+  return "EXPLAIN (FORMAT JSON) " .. sql
+end
+
 return M

@@ -1,5 +1,4 @@
 local lint = require("support.lint")
-local helpers = require("support.helpers")
 
 describe("lint rule adding-field-with-default", function()
   for _, case in ipairs(lint.rule_cases("adding-field-with-default", {
@@ -13,7 +12,7 @@ end)
 
 describe("lint rule adding-field-with-default", function()
   it("reports a stored generated column, which rewrites the table", function()
-    local _, conn = helpers.fresh_db()
+    local _, conn = lint.fresh_db()
     lint.table_of(conn, "t", 1000)
     local rev = lint.revision({ up = [[    op.execute("ALTER TABLE t ADD COLUMN c integer GENERATED ALWAYS AS (a * 2) STORED")]] })
     local found = lint.of_rule(lint.lint(conn, { rev }), "adding-field-with-default")

@@ -1,5 +1,4 @@
 local lint = require("support.lint")
-local helpers = require("support.helpers")
 
 describe("lint rule require-timeout-settings", function()
   for _, case in ipairs(lint.rule_cases("require-timeout-settings", {
@@ -13,7 +12,7 @@ end)
 
 describe("lint rule require-timeout-settings", function()
   it("is satisfied by lock_timeout in the config", function()
-    local _, conn = helpers.fresh_db()
+    local _, conn = lint.fresh_db()
     lint.table_of(conn, "t", 1000)
     local rev = lint.revision({ up = [[    op.add_column("t", { "c", "integer" })]] })
     assert.are.same({}, lint.of_rule(lint.lint(conn, { rev }, { lock_timeout = "1s" }), "require-timeout-settings"))

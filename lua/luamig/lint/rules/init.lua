@@ -10,6 +10,9 @@
 --            lint_small_table_rows, and which it completes with the
 --            table's estimated rows and size
 --   once     true: one finding per revision at most
+--   opt_in   true: a choice of style, not of safety (squawk's type
+--            preferences): reported only when the config's lint_include
+--            names it
 -- stmt and ctx are described in lint/check.lua.
 local NAMES = {
   "require-concurrent-index-creation",
@@ -20,6 +23,38 @@ local NAMES = {
   "constraint-missing-not-valid",
   "adding-foreign-key-constraint",
   "require-timeout-settings",
+  -- #17, the rest of squawk's rules
+  "adding-required-field",
+  "disallowed-unique-constraint",
+  "changing-column-type",
+  "adding-serial-primary-key-field",
+  "renaming-column",
+  "renaming-table",
+  "ban-drop-column",
+  "ban-drop-table",
+  "ban-drop-database",
+  "ban-drop-not-null",
+  "transaction-nesting",
+  "ban-truncate-cascade",
+  "ban-char-field",
+  "prefer-bigint-over-int",
+  "prefer-bigint-over-smallint",
+  "prefer-identity",
+  "prefer-text-field",
+  "prefer-timestamptz",
+  "prefer-robust-stmts",
+  "identifier-too-long",
+  "ban-create-domain-with-constraint",
+  "ban-alter-domain-with-add-constraint",
+  "require-concurrent-reindex",
+  "require-concurrent-partition-detach",
+  "prefer-repack",
+  "require-enum-value-ordering",
+  "ban-duplicate-column-assignments",
+  -- #17, the rules only luamig can have (it knows the table and the transaction)
+  "ban-whole-table-write",
+  "ban-data-migration-in-ddl-transaction",
+  "ban-new-enum-value-in-transaction",
 }
 
 local M = { list = {}, by_name = {}, by_kind = {} }

@@ -1,0 +1,12 @@
+local lint = require("support.lint")
+
+describe("lint rule prefer-bigint-over-int", function()
+  for _, case in ipairs(lint.rule_cases("prefer-bigint-over-int", {
+    level = "warning",
+    -- a choice of type, not a lock: reported on any table
+    no_facts = true, everywhere = true,
+    cfg = { lint_include = { "prefer-bigint-over-int" } },  -- a style rule: opt-in
+    unsafe = [[    op.add_column("t", { "c", "integer" })]],
+    safe = [[    op.add_column("t", { "c", "bigint" })]],
+  })) do it(case[1], case[2]) end
+end)

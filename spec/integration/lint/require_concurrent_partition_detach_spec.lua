@@ -1,0 +1,50 @@
+local lint = require("support.lint")
+
+-- A partitioned table p of n rows in two partitions, analyzed.
+local function partitioned(conn, n)
+  conn:exec("CREATE TABLE p (id bigint, a integer) PARTITION BY RANGE (id)")
+  conn:exec("CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (MINVALUE) TO (100000)")
+  conn:exec("CREATE TABLE p2 PARTITION OF p FOR VALUES FROM (100000) TO (MAXVALUE)")
+  conn:exec(("INSERT INTO p SELECT g, g FROM generate_series(1, %d) g"):format(n))
+  conn:exec("ANALYZE p")
+end
+
+local UNSAFE = [[    op.execute("ALTER TABLE p DETACH PARTITION p2")]]
+
+describe("lint rule require-concurrent-partition-detach", function()
+  it("reports the unsafe revision on a big table, with its line, rows and size", function()
+    local _, conn = lint.fresh_db()
+    partitioned(conn, 1000)
+    local rev = lint.revision({ up = UNSAFE })
+    local found = lint.of_rule(lint.lint(conn, { rev }), "require-concurrent-partition-detach")
+    assert.are.equal(1, #found)
+    assert.are.equal(rev.path, found[1].path)
+    assert.are.equal(9, found[1].line)
+    assert.are.equal("error", found[1].level)
+    assert.matches("p: ~1,000 rows", found[1].message)
+    lint.apply(conn, { rev })
+  end)
+
+  it("does not report the safe rewrite, which runs", function()
+    local _, conn = lint.fresh_db()
+    partitioned(conn, 1000)
+    local rev = lint.revision({ transaction = false, up = [[    op.execute("ALTER TABLE p DETACH PARTITION p2 CONCURRENTLY")]] })
+    assert.are.same({}, lint.of_rule(lint.lint(conn, { rev }), "require-concurrent-partition-detach"))
+    lint.apply(conn, { rev })
+  end)
+
+  it("does not report it on a table created earlier in the run", function()
+    local _, conn = lint.fresh_db()
+    local create = lint.revision({ up = [[    op.execute("CREATE TABLE p (id bigint) PARTITION BY RANGE (id)")
+      op.execute("CREATE TABLE p2 PARTITION OF p FOR VALUES FROM (0) TO (10)")]] })
+    local rev = lint.revision({ up = UNSAFE })
+    assert.are.same({}, lint.of_rule(lint.lint(conn, { create, rev }), "require-concurrent-partition-detach", rev))
+  end)
+
+  it("does not report it on a small table", function()
+    local _, conn = lint.fresh_db()
+    partitioned(conn, 50)
+    local rev = lint.revision({ up = UNSAFE })
+    assert.are.same({}, lint.of_rule(lint.lint(conn, { rev }), "require-concurrent-partition-detach"))
+  end)
+end)
