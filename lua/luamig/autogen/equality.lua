@@ -137,12 +137,15 @@ end
 -- pg_get_function_identity_arguments (what DROP FUNCTION takes), so that
 -- they pair with the live ones however they were written. Each is
 -- created in pg_temp and read back, all in one batch; one the server
--- refuses keeps its text.
+-- refuses keeps its text. One without arguments is spelled "" already:
+-- it costs no batch (a matching model's check would pay for the DO block).
 function M.function_signatures(conn, functions)
   local rows = {}
   for i, f in ipairs(functions) do
-    local name = "luamig_function_" .. i
-    rows[i] = { "function", name, ddl.scratch_function(name, f), name, "", item = f }
+    if f.args ~= "" then
+      local name = "luamig_function_" .. i
+      rows[#rows + 1] = { "function", name, ddl.scratch_function(name, f), name, "", item = f }
+    end
   end
   for i, parts in pairs(catalog.canonical_forms(conn, rows)) do
     if parts[0] and parts[1] then rows[i].item.identity, rows[i].item.args = parts[0].canon, parts[1].canon end
