@@ -228,5 +228,19 @@ describe("autogen's equality of expressions", function()
       assert.same({ "a integer, b text", "a integer, b text DEFAULT 'x'::text" }, { some[1].identity, some[1].args })
       assert.same({ "integer, OUT r character varying", "integer, OUT r character varying" }, { some[2].identity, some[2].args })
     end)
+
+    it("takes the spelling of a live function whose arguments are written as the server writes them, without a batch", function()
+      conn:exec([[CREATE FUNCTION f(a integer, b text DEFAULT 'x'::text) RETURNS integer LANGUAGE sql AS 'SELECT a']])
+      local live = require("luamig.autogen.catalog").dependents(conn, { "public" }, "public", {}).functions
+      local counted, sent = counting(conn)
+      local alike = functions { { "f", args = "a integer, b text DEFAULT 'x'::text", returns = "int" } }
+      equality.function_signatures(counted, alike, live)
+      assert.equal(0, sent.n)
+      assert.same({ "a integer, b text", "a integer, b text DEFAULT 'x'::text" }, { alike[1].identity, alike[1].args })
+      local otherwise = functions { { "f", args = "a int, b text = 'x'", returns = "int" } }
+      equality.function_signatures(counted, otherwise, live)
+      assert.equal(2, sent.n)
+      assert.same({ "a integer, b text", "a integer, b text DEFAULT 'x'::text" }, { otherwise[1].identity, otherwise[1].args })
+    end)
   end)
 end)
