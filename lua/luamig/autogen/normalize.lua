@@ -117,7 +117,7 @@ end
 -- A comparison key for an SQL expression, so that what the user wrote
 -- ("email LIKE '%@%'", "'x'", "now()") equals what the server gives back
 -- ("(email ~~ '%@%'::text)", "'x'::text", "CURRENT_TIMESTAMP").
-function M.expr_key(sql)
+local function expr_key(sql)
   local out, i = {}, 1
   while i <= #sql do
     local q = sql:find("['\"]", i)
@@ -127,6 +127,18 @@ function M.expr_key(sql)
     out[#out + 1] = quoted_key(sql:sub(q, i - 1))
   end
   return table.concat(out)
+end
+
+-- Memoized, as the comparison asks again for the same expressions (each
+-- side's defaults, checks and index expressions, several times each).
+local expr_keys = {}
+function M.expr_key(sql)
+  local k = expr_keys[sql]
+  if k == nil then
+    k = expr_key(sql)
+    expr_keys[sql] = k
+  end
+  return k
 end
 
 -- A default's comparison key; nil for none (DEFAULT NULL is none too).
