@@ -5,6 +5,8 @@
 local helpers = require("support.helpers")
 local schema = require("luamig.schema")
 local autogen = require("luamig.autogen")
+local equality = require("luamig.autogen.equality")
+local dependents = require("luamig.autogen.dependents")
 
 local T, meta = schema.table, schema.metadata
 
@@ -186,6 +188,59 @@ describe("autogen's equality of expressions", function()
       local ok, err = pcall(autogen.compare, conn, model, { compare_type = "no" })
       assert.is_false(ok)
       assert.equal("env.lua: compare_type must be true, false or a function, got string", err)
+    end)
+  end)
+
+  describe("functions' arguments", function()
+    -- conn, counting the statements sent through it
+    local function counting(c)
+      local sent = { n = 0 }
+      return setmetatable({}, { __index = function(_, k)
+        local v = c[k]
+        if type(v) ~= "function" then return v end
+        return function(_, ...)
+          if k == "exec" or k == "query" then sent.n = sent.n + 1 end
+          return v(c, ...)
+        end
+      end }), sent
+    end
+
+    -- the model's functions as autogenerate reads them
+    local function functions(specs)
+      local list = {}
+      for i, f in ipairs(specs) do
+        list[i] = schema.func(f[1], { args = f.args, returns = f.returns, procedure = f.procedure,
+                                      language = "plpgsql", body = "BEGIN END" })
+      end
+      return dependents.model(meta(list), "public").functions
+    end
+
+    it("reads the server's spelling of all functions' arguments in one batch, and sends none without arguments", function()
+      local counted, sent = counting(conn)
+      local none = functions { { "f", returns = "trigger" }, { "p", procedure = true } }
+      equality.function_signatures(counted, none)
+      assert.equal(0, sent.n)
+      assert.same({ "", "" }, { none[1].identity, none[1].args })
+      local some = functions { { "f", args = "a int, b text DEFAULT 'x'", returns = "int" },
+                               { "g", args = "int4, OUT r varchar(3)", returns = "varchar" }, { "p", procedure = true } }
+      equality.function_signatures(counted, some)
+      assert.equal(2, sent.n)  -- the input, and the batch
+      assert.same({ "a integer, b text", "a integer, b text DEFAULT 'x'::text" }, { some[1].identity, some[1].args })
+      assert.same({ "integer, OUT r character varying", "integer, OUT r character varying" }, { some[2].identity, some[2].args })
+    end)
+
+    it("takes the spelling of a live function whose arguments are written as the server writes them, without a batch", function()
+      conn:exec([[CREATE FUNCTION f(a integer, b text DEFAULT 'x'::text) RETURNS integer LANGUAGE sql AS 'SELECT a']])
+      local live = require("luamig.autogen.catalog").dependents(conn, { "public" }, "public", {}).functions
+      local counted, sent = counting(conn)
+      local alike = functions { { "f", args = "a integer, b text DEFAULT 'x'::text", returns = "int" } }
+      equality.function_signatures(counted, alike, live)
+      assert.equal(0, sent.n)
+      assert.same({ "a integer, b text", "a integer, b text DEFAULT 'x'::text" }, { alike[1].identity, alike[1].args })
+      local otherwise = functions { { "f", args = "a int, b text = 'x'", returns = "int" } }
+      equality.function_signatures(counted, otherwise, live)
+      assert.equal(2, sent.n)
+      assert.same({ "a integer, b text", "a integer, b text DEFAULT 'x'::text" }, { otherwise[1].identity, otherwise[1].args })
     end)
   end)
 end)

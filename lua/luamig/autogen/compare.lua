@@ -16,6 +16,7 @@ local DEFAULT_IGNORE = { "luamig_version", "luamig_history" }
 ------------------------------------------------------------------- filter
 
 local function filtered(list, keep, kind, t, reflected)
+  if not keep then return list end  -- no include_object: an object each would be built for nothing
   local out = {}
   for _, item in ipairs(list) do
     if keep { type = kind, name = item.name, table = t.name, schema = t.real_schema, reflected = reflected } then
@@ -32,12 +33,11 @@ end
 -- for the catalog's side, false for the model's.
 function M.filter(tables, opts, reflected)
   local ignore = lists.set_of(opts.ignore_tables or DEFAULT_IGNORE)
-  local hook = opts.include_object
-  local function keep(obj) return hook == nil or hook(obj) end
+  local keep = opts.include_object
   local kept = {}
   for _, t in ipairs(tables) do
-    if not ignore[t.name] and keep { type = "table", name = t.name, table = t.name, schema = t.real_schema,
-                                     reflected = reflected } then
+    if not ignore[t.name] and (not keep or keep { type = "table", name = t.name, table = t.name, schema = t.real_schema,
+                                     reflected = reflected }) then
       t.columns = filtered(t.columns, keep, "column", t, reflected)
       t.indexes = filtered(t.indexes, keep, "index", t, reflected)
       t.uniques = filtered(t.uniques, keep, "unique_constraint", t, reflected)
@@ -484,8 +484,9 @@ function M.diffs(model, reflected, opts)
     end
   end
   recreate_referencing_fks(reflected, mkeys, dropped_pks, removed, emit_record)
-  local live = lists.copy(reflected)
-  table.sort(live, function(a, b) return key(a.schema, a.name) < key(b.schema, b.name) end)
+  local live, live_key = lists.copy(reflected), {}
+  for _, d in ipairs(live) do live_key[d] = key(d.schema, d.name) end
+  table.sort(live, function(a, b) return live_key[a] < live_key[b] end)
   local gone = {}
   for _, d in ipairs(live) do
     if not mkeys[key(d.schema, d.name)] then gone[#gone + 1] = d end

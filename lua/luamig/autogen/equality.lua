@@ -137,12 +137,22 @@ end
 -- pg_get_function_identity_arguments (what DROP FUNCTION takes), so that
 -- they pair with the live ones however they were written. Each is
 -- created in pg_temp and read back, all in one batch; one the server
--- refuses keeps its text.
-function M.function_signatures(conn, functions)
+-- refuses keeps its text. Those that need no server cost no batch (a
+-- matching model's check would pay for the DO block): one without
+-- arguments, and one written as a live function of its name is (live:
+-- the reflected functions, or nil), which takes that one's identity.
+function M.function_signatures(conn, functions, live)
+  local spelled = {}
+  for _, f in ipairs(live or {}) do spelled[key(f.schema, f.name) .. "\0" .. f.args] = f.identity end
   local rows = {}
   for i, f in ipairs(functions) do
-    local name = "luamig_function_" .. i
-    rows[i] = { "function", name, ddl.scratch_function(name, f), name, "", item = f }
+    local identity = f.args == "" and "" or spelled[key(f.schema, f.name) .. "\0" .. f.args]
+    if identity then
+      f.identity = identity
+    else
+      local name = "luamig_function_" .. i
+      rows[#rows + 1] = { "function", name, ddl.scratch_function(name, f), name, "", item = f }
+    end
   end
   for i, parts in pairs(catalog.canonical_forms(conn, rows)) do
     if parts[0] and parts[1] then rows[i].item.identity, rows[i].item.args = parts[0].canon, parts[1].canon end

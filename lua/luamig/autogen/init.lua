@@ -71,7 +71,6 @@ function M.compare(conn, metadata, opts)
   local current = catalog.current_schema(conn)
   local tables = compare.filter(model.tables(metadata, current), opts, false)
   local deps = dependents.filter(dependents.model(metadata, current), opts, false, current)
-  equality.function_signatures(conn, deps.functions)
   -- a schema holding only functions or views is the model's too
   local mobjects = objects.model(metadata, with_dependents(tables, deps), current)
   local names = compare.name_filter(opts.include_name, current)
@@ -86,6 +85,7 @@ function M.compare(conn, metadata, opts)
   local object_diffs = objects.diffs(objects.filter(mobjects, opts, false, read, current),
                                      objects.filter(live, opts, true, read, current))
   local live_deps = dependents.filter(catalog.dependents(conn, read, current, live.view_indexes), opts, true, current)
+  equality.function_signatures(conn, deps.functions, live_deps.functions)
   return dependents.around(objects.merge(table_diffs, object_diffs), deps, live_deps, current)
 end
 

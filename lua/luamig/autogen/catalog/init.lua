@@ -19,9 +19,9 @@ local M = {}
 local key = normalize.table_key
 
 local TABLES_SQL = [[
-SELECT n.nspname AS schema, c.relname AS table_name, obj_description(c.oid, 'pg_class') AS table_comment,
+SELECT n.nspname AS schema, c.relname AS table_name, dt.description AS table_comment,
        a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS notnull,
-       pg_get_expr(d.adbin, d.adrelid) AS default_expr, col_description(c.oid, a.attnum) AS comment,
+       pg_get_expr(d.adbin, d.adrelid) AS default_expr, dc.description AS comment,
        a.attidentity <> '' AS identity, a.attgenerated <> '' AS generated,
        EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
                WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
@@ -42,6 +42,10 @@ FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+-- joined, not obj_description/col_description: a function call a row
+-- took half of this query's time at 1,000 tables
+LEFT JOIN pg_description dt ON dt.objoid = c.oid AND dt.classoid = 'pg_class'::regclass AND dt.objsubid = 0
+LEFT JOIN pg_description dc ON dc.objoid = c.oid AND dc.classoid = 'pg_class'::regclass AND dc.objsubid = a.attnum
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY ($1::text[])
 ORDER BY n.nspname, c.relname, a.attnum]]
 
