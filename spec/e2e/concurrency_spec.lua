@@ -309,14 +309,19 @@ describe("--lock-timeout 3 while another run holds the lock", function()
   setup(function()
     local url
     url, conn = helpers.fresh_db()
+    -- the first run holds the lock far longer than the wait, and the wait
+    -- is timed from the second run's "waiting" line: a slow start (a loaded
+    -- machine) must not let the first finish inside the 3 s
     local dir = project { url = url, revisions = {
-      { id = "f00000000001", up = [[op.execute("SELECT pg_sleep(8)")]] } } }
+      { id = "f00000000001", up = [[op.execute("SELECT pg_sleep(60)")]] } } }
     first = process.spawn(dir, "upgrade head")
-    assert(process.wait_until(function() return process.server_runs(conn, "SELECT pg_sleep(8)%") end, 10),
+    assert(process.wait_until(function() return process.server_runs(conn, "SELECT pg_sleep(60)%") end, 10),
       "the first runner never reached its sleep: " .. first:stderr())
     local clock = require("luamig.core").clock
-    local started = clock()
     second = process.spawn(dir, "--lock-timeout 3 upgrade head")
+    assert(process.wait_until(function() return second:stderr():find("waiting for another luamig run", 1, true) end,
+      10, 0.01), "the second runner never said it waits: " .. second:stderr())
+    local started = clock()
     second.code = second:wait(10)
     second.elapsed = clock() - started
   end)
@@ -329,7 +334,9 @@ describe("--lock-timeout 3 while another run holds the lock", function()
 
   it("gives up after 3 s, not before, and within 4 s", function()
     assert.equal(1, second.code, second:stderr())
-    assert.is_true(second.elapsed >= 3 and second.elapsed < 4, ("gave up after %.2f s"):format(second.elapsed))
+    -- timed from the "waiting" line, which follows the first try: a few ms
+    -- after the deadline's start
+    assert.is_true(second.elapsed >= 2.95 and second.elapsed < 4, ("gave up after %.2f s"):format(second.elapsed))
   end)
 
   it("says it gave up after 3 s", function()
