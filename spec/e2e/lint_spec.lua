@@ -105,6 +105,30 @@ describe("luamig lint", function()
     assert.matches("require%-concurrent%-index%-creation: .*; t: ~1,000 rows, %d+ kB\n", out)
   end)
 
+  -- a table never analyzed has no estimate (reltuples -1): the rows the
+  -- statistics count stand in for it (examples/blog's empty posts, before
+  -- any ANALYZE, counted as big and drew four findings on `upgrade +1`)
+  local function never_analyzed(name, n)
+    local writer = assert(require("luamig.core").connect(url))
+    writer:exec(("CREATE TABLE %s (id bigint PRIMARY KEY, a integer)"):format(name))
+    writer:exec(("INSERT INTO %s SELECT g, g FROM generate_series(1, %d) g"):format(name, n))
+    writer:close()  -- a session flushes its statistics as it ends
+    local index = { id = "aaaaaaaaaaa1", up = ([[    op.create_index("ix_%s_a", "%s", { "a" })]]):format(name, name) }
+    return project(url, { index })
+  end
+
+  it("takes the counted rows of a table never analyzed: a few rows are a small table", function()
+    local code, out = helpers.run(never_analyzed("fresh", 3), "lint")
+    assert.are.equal(0, code, out)
+    assert.are.equal("", out)
+  end)
+
+  it("takes the counted rows of a table never analyzed: many rows are a big table, and it says so", function()
+    local code, out = helpers.run(never_analyzed("loaded", 5000), "lint")
+    assert.are.equal(1, code)
+    assert.matches("require%-concurrent%-index%-creation: .*; loaded: ~5,000 rows %(counted: never analyzed%)\n", out)
+  end)
+
   it("refuses a lint setting that is not warn, error or off", function()
     local dir = project(url, { UNSAFE_INDEX }, { lint = "strict" })
     local code, _, err = helpers.run(dir, "lint")

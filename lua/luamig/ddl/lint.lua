@@ -5,11 +5,14 @@
 -- the server on the session's search_path (to_regclass: NULL, not an
 -- error, for a name it does not know). Only pg_class is read, as the last
 -- VACUUM or ANALYZE left it: pg_relation_size would take a lock on the
--- table and wait behind the very transaction lint warns of.
+-- table and wait behind the very transaction lint warns of. A table never
+-- analyzed (reltuples -1) has the live rows the statistics count instead
+-- (counted_rows; no lock either).
 local M = {}
 
 M.TABLE_FACTS_QUERY = [[
 SELECT w.name, t.oid::regclass::text AS table_name, t.reltuples::float8 AS estimated_rows,
+       CASE WHEN t.reltuples < 0 THEN pg_stat_get_live_tuples(t.oid)::float8 END AS counted_rows,
        t.relpages::bigint AS pages,
        pg_size_pretty(t.relpages::bigint * current_setting('block_size')::bigint) AS size
 FROM json_array_elements_text($1::json) AS w(name)

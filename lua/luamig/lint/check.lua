@@ -29,10 +29,12 @@ local function note_created(stmt, created)
   end
 end
 
--- "; users: ~120,000 rows, 9 MB" for a table the live facts know
+-- "; users: ~120,000 rows, 9 MB" for a table the live facts know; for one
+-- never analyzed, whose pages are not known either, "~N rows (counted:
+-- never analyzed)"
 local function size_note(known)
-  if known.rows < 0 then return ("; %s: rows not estimated yet (never analyzed), %s"):format(known.table, known.size) end
   local rows = ("%d"):format(math.floor(known.rows + 0.5)):reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", "")
+  if known.counted then return ("; %s: ~%s rows (counted: never analyzed)"):format(known.table, rows) end
   return ("; %s: ~%s rows, %s"):format(known.table, rows, known.size)
 end
 

@@ -110,10 +110,11 @@ function M.read(conn, stmts, small)
   local tables = {}
   if #names > 0 then
     for _, row in ipairs(conn:query(ddl.TABLE_FACTS_QUERY, { display.json(setmetatable(names, display.array)) })) do
-      local rows = row.estimated_rows
-      -- never analyzed (reltuples -1): its rows are unknown, so it counts as big
-      local is_small = rows >= 0 and rows < small
-      tables[by_quoted[row.name]] = { table = row.table_name, rows = rows, size = row.size, small = is_small }
+      -- never analyzed (reltuples -1): the rows the statistics count
+      local counted = row.counted_rows ~= nil
+      local rows = counted and row.counted_rows or row.estimated_rows
+      tables[by_quoted[row.name]] = { table = row.table_name, rows = rows, size = row.size, small = rows < small,
+                                      counted = counted }
     end
   end
   return { server_version = conn:server_version(), tables = tables, columns = retyped_columns(conn, stmts),
