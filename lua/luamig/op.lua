@@ -558,14 +558,20 @@ function M.drop_domain(name, opts)
                                                              cascade = "boolean" }))
 end
 
----------------------------------------- functions, triggers, views (issue 15)
+----------------------------------------- op functions in modules of their own
 
-require("luamig.op_routines").install(M, { check_name = check_name, ddl_op = ddl_op, options = options })
-require("luamig.op_tables").install(M, { check_name = check_name, ddl_op = ddl_op, options = options })
-
-------------------------------------------------- backfills (issue 16)
-
-require("luamig.op_backfill").install(M, { check = check, options = options, ctx = ctx })
+-- Functions, triggers, views, aggregates (op_routines) and a table's place
+-- among others (op_tables), issue 15; backfills (op_backfill), issue 16.
+-- Each module's functions check as op checks, with the helpers bound here.
+do
+  local kit = { check = check, check_name = check_name, ddl_op = ddl_op, options = options, ctx = ctx,
+                progress = M.progress }
+  for _, module in ipairs { "luamig.op_routines", "luamig.op_tables", "luamig.op_backfill" } do
+    local part = require(module)
+    part.bind(kit)
+    for name, fn in pairs(part.functions) do M[name] = fn end
+  end
+end
 
 ------------------------------------------------------------ transactions
 

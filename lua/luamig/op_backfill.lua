@@ -11,7 +11,7 @@ local luamig = require("luamig")
 
 local F = {}
 
--- luamig.op's helpers, given at install
+-- luamig.op's helpers, bound by luamig.op
 local check, options, ctx, progress
 
 local DEFAULT_BATCH = 5000
@@ -256,9 +256,7 @@ function F.backfill(table_name, spec)
   return b.rows_done
 end
 
-function F.install(op, helpers)
-  check, options, ctx, progress = helpers.check, helpers.options, helpers.ctx, op.progress
-  op.backfill = F.backfill
-end
-
-return F
+return {
+  functions = F,
+  bind = function(kit) check, options, ctx, progress = kit.check, kit.options, kit.ctx, kit.progress end,
+}

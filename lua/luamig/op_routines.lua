@@ -6,7 +6,7 @@ local ddl_keys = require("luamig.ddl.keys")
 
 local F = {}
 
--- luamig.op's checks, given at install
+-- luamig.op's checks, bound by luamig.op
 local check_name, ddl_op, options
 
 local function_options = {
@@ -144,9 +144,6 @@ function F.drop_aggregate(name, opts)
 end
 
 return {
-  -- puts these functions into op's table, checking as op checks
-  install = function(op, kit)
-    check_name, ddl_op, options = kit.check_name, kit.ddl_op, kit.options
-    for name, fn in pairs(F) do op[name] = fn end
-  end,
+  functions = F,
+  bind = function(kit) check_name, ddl_op, options = kit.check_name, kit.ddl_op, kit.options end,
 }

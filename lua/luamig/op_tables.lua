@@ -4,7 +4,7 @@
 -- installs them into its table with its own checks.
 local F = {}
 
--- luamig.op's checks, given at install
+-- luamig.op's checks, bound by luamig.op
 local check_name, ddl_op, options
 
 -- opts.schema is the table's (the partition's), opts.parent_schema the parent's.
@@ -38,9 +38,6 @@ function F.no_inherit(name, parent, opts)
 end
 
 return {
-  -- puts these functions into op's table, checking as op checks
-  install = function(op, kit)
-    check_name, ddl_op, options = kit.check_name, kit.ddl_op, kit.options
-    for name, fn in pairs(F) do op[name] = fn end
-  end,
+  functions = F,
+  bind = function(kit) check_name, ddl_op, options = kit.check_name, kit.ddl_op, kit.options end,
 }

@@ -44,6 +44,17 @@ function M.alter_commands(body)
   return cmds
 end
 
+-- The constraints of a contype ("CONSTR_FOREIGN", "CONSTR_CHECK") that an
+-- ALTER TABLE adds without NOT VALID: each validates every row as it comes.
+function M.validated_constraints(body, contype)
+  local out = {}
+  for _, cmd in ipairs(M.alter_commands(body)) do
+    local c = cmd.subtype == "AT_AddConstraint" and M.as(cmd.def, "Constraint")
+    if c and c.contype == contype and not c.skip_validation then out[#out + 1] = c end
+  end
+  return out
+end
+
 -- The Constraint bodies of a column definition.
 function M.column_constraints(coldef)
   local list = {}

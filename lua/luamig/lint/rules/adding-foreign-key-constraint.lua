@@ -10,17 +10,14 @@ return {
   kinds = { "AlterTableStmt" },
   check = function(stmt)
     local found = {}
-    for _, cmd in ipairs(tree.alter_commands(stmt.body)) do
-      local c = cmd.subtype == "AT_AddConstraint" and tree.as(cmd.def, "Constraint")
-      if c and c.contype == "CONSTR_FOREIGN" and not c.skip_validation then
-        found[#found + 1] = {
-          table = stmt.body.relation,
-          message = ("adding foreign key %s without NOT VALID scans the table while blocking writes to it and to %s")
-            :format(c.conname or "(unnamed)", c.pktable and tree.relation_name(c.pktable) or "the referenced table"),
-          hint = "op.create_foreign_key(name, source, referent, local_cols, remote_cols, { not_valid = true }), then "
-            .. "ALTER TABLE ... VALIDATE CONSTRAINT name in a later revision (or after a COMMIT)",
-        }
-      end
+    for _, c in ipairs(tree.validated_constraints(stmt.body, "CONSTR_FOREIGN")) do
+      found[#found + 1] = {
+        table = stmt.body.relation,
+        message = ("adding foreign key %s without NOT VALID scans the table while blocking writes to it and to %s")
+          :format(c.conname or "(unnamed)", c.pktable and tree.relation_name(c.pktable) or "the referenced table"),
+        hint = "op.create_foreign_key(name, source, referent, local_cols, remote_cols, { not_valid = true }), then "
+          .. "ALTER TABLE ... VALIDATE CONSTRAINT name in a later revision (or after a COMMIT)",
+      }
     end
     return found
   end,

@@ -10,17 +10,14 @@ return {
   kinds = { "AlterTableStmt" },
   check = function(stmt)
     local found = {}
-    for _, cmd in ipairs(tree.alter_commands(stmt.body)) do
-      local c = cmd.subtype == "AT_AddConstraint" and tree.as(cmd.def, "Constraint")
-      if c and c.contype == "CONSTR_CHECK" and not c.skip_validation then
-        found[#found + 1] = {
-          table = stmt.body.relation,
-          message = ("adding CHECK constraint %s without NOT VALID scans the whole table while holding an ACCESS EXCLUSIVE lock")
-            :format(c.conname or "(unnamed)"),
-          hint = "op.create_check_constraint(name, table, expr, { not_valid = true }), then "
-            .. "ALTER TABLE ... VALIDATE CONSTRAINT name in a later revision (or after a COMMIT)",
-        }
-      end
+    for _, c in ipairs(tree.validated_constraints(stmt.body, "CONSTR_CHECK")) do
+      found[#found + 1] = {
+        table = stmt.body.relation,
+        message = ("adding CHECK constraint %s without NOT VALID scans the whole table while holding an ACCESS EXCLUSIVE lock")
+          :format(c.conname or "(unnamed)"),
+        hint = "op.create_check_constraint(name, table, expr, { not_valid = true }), then "
+          .. "ALTER TABLE ... VALIDATE CONSTRAINT name in a later revision (or after a COMMIT)",
+      }
     end
     return found
   end,
