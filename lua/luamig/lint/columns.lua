@@ -7,8 +7,17 @@ local M = {}
 
 -- Each rule of types reads every column of every statement: what this
 -- module makes of a node (or a statement) is kept while the node lives.
-local known_types = setmetatable({}, { __mode = "k" })
-local known_defined = setmetatable({}, { __mode = "k" })
+local function remembered(read)
+  local known = setmetatable({}, { __mode = "k" })
+  return function(node)
+    local v = known[node]
+    if v == nil then
+      v = read(node)
+      known[node] = v
+    end
+    return v
+  end
+end
 
 local function read_type(type_name)
   local names = {}
@@ -24,14 +33,7 @@ end
 
 -- A TypeName node -> { name (without pg_catalog.), mods (integers), array }
 -- e.g. varchar(20) -> { name = "varchar", mods = { 20 } }
-function M.type_of(type_name)
-  local t = known_types[type_name]
-  if not t then
-    t = read_type(type_name)
-    known_types[type_name] = t
-  end
-  return t
-end
+M.type_of = remembered(read_type)
 
 local function read_defined(stmt)
   local found, body = {}, stmt.body
@@ -56,14 +58,7 @@ end
 
 -- The columns stmt defines: a list of { coldef, table (its RangeVar),
 -- how ("create", "add" or "retype") }.
-function M.defined(stmt)
-  local found = known_defined[stmt]
-  if not found then
-    found = read_defined(stmt)
-    known_defined[stmt] = found
-  end
-  return found
-end
+M.defined = remembered(read_defined)
 
 -- The constraints an ALTER TABLE adds: ADD CONSTRAINT's and those of the
 -- columns it adds, as a list of { constraint, column (its name, or nil) }.
